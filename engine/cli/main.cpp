@@ -1,0 +1,178 @@
+// The `infersim` command: run and validate scenario files.
+// Exit codes: 0 success, 1 internal error, 2 bad input, 130 interrupted.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "infersim/error.hpp"
+#include "infersim/io.hpp"
+#include "infersim/scenario.hpp"
+#include "infersim/simulation.hpp"
+#include "summary.hpp"
+
+namespace {
+
+using namespace infersim;
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void on_interrupt(int) { g_cancel.store(true); }
+
+/// A one-line progress bar on stderr, shown only on a terminal and only once a run has
+/// taken more than a second.
+class ProgressBar {
+public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  ~ProgressBar() { clear(); }
+
+  void update(std::uint64_t done, std::uint64_t total) {
+    if (!enabled_) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (elapsed < 1.0 || done >= total) return;
+    const double frac = static_cast<double>(done) / static_cast<double>(total);
+    constexpr int width = 30;
+    const int filled = static_cast<int>(frac * width);
+    const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
+    std::cerr << "\r  [" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << static_cast<int>(100 * frac)
+              << "%  " << static_cast<std::uint64_t>(static_cast<double>(done) / elapsed) << " paths/s  ETA "
+              << static_cast<int>(eta + 0.5) << " s   " << std::flush;
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) std::cerr << "\r" << std::string(78, ' ') << "\r" << std::flush;
+    shown_ = false;
+  }
+
+private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+struct RunArgs {
+  std::vector<std::string> scenarios;
+  std::optional<std::uint64_t> paths, seed;
+  std::optional<std::string> sampler;
+  bool antithetic = false;
+  int threads = 0;
+  std::string out, out_dir, stress;
+  bool quiet = false;
+};
+
+int cmd_run(const RunArgs& a) {
+  if (a.scenarios.size() > 1 && !a.out.empty()) {
+    throw InputError("--out: one output file for " + std::to_string(a.scenarios.size()) +
+                     " scenarios; use --out-dir DIR to write one result per scenario");
+  }
+  if (!a.out_dir.empty() && !std::filesystem::is_directory(a.out_dir)) {
+    throw InputError("--out-dir: directory " + a.out_dir + " does not exist");
+  }
+  RunOptions opt;
+  opt.paths = a.paths;
+  opt.seed = a.seed;
+  if (a.sampler) opt.sampler = parse_sampler(*a.sampler, "--sampler");
+  if (a.antithetic) opt.antithetic = true;
+  opt.threads = a.threads;
+  opt.cancel = &g_cancel;
+
+  // Load and check every scenario, and claim every output file, before running any.
+  std::vector<Scenario> scenarios;
+  std::vector<std::unique_ptr<AtomicFile>> outputs;
+  for (const auto& path : a.scenarios) {
+    Scenario sc = Scenario::from_file(path);
+    if (!a.stress.empty()) sc = sc.with_stress(a.stress);
+    scenarios.push_back(std::move(sc));
+    std::string target = a.out;
+    if (!a.out_dir.empty()) {
+      target = (std::filesystem::path(a.out_dir) / (std::filesystem::path(path).stem().string() + ".result.json")).string();
+    }
+    outputs.push_back(target.empty() ? nullptr : std::make_unique<AtomicFile>(target));
+  }
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    ProgressBar bar(!a.quiet && ::isatty(STDERR_FILENO));
+    opt.progress = [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
+    const RunResult result = run(scenarios[i], opt);
+    bar.clear();
+    if (!a.quiet) {
+      if (i > 0) std::cout << "\n";
+      cli::print_summary(std::cout, scenarios[i], result, a.threads);
+    }
+    if (outputs[i]) {
+      outputs[i]->commit(to_json(result).dump(2) + "\n");
+      if (!a.quiet) std::cout << "\n  result written to " << outputs[i]->path() << "\n";
+    }
+  }
+  return 0;
+}
+
+int cmd_validate(const std::vector<std::string>& files) {
+  for (const auto& f : files) {
+    const Scenario sc = Scenario::from_file(f);
+    cli::print_validation(std::cout, sc);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"infersim: Monte Carlo simulation of AI inference businesses and the clusters that serve them"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("infersim ") + INFERSIM_VERSION);
+
+  RunArgs ra;
+  auto* run_cmd = app.add_subcommand("run", "Run scenarios and print a summary; --out writes the result JSON");
+  run_cmd->add_option("scenario", ra.scenarios, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
+  run_cmd->add_option("--paths,-n", ra.paths, "Number of Monte Carlo paths (default: the scenario's)");
+  run_cmd->add_option("--seed,-s", ra.seed, "Random seed (default: the scenario's)");
+  run_cmd->add_option("--sampler", ra.sampler, "random | lhs | sobol (default: the scenario's)");
+  run_cmd->add_flag("--antithetic", ra.antithetic, "Pair each path with its mirror 1 - u");
+  run_cmd->add_option("--threads,-j", ra.threads, "Worker threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--out,-o", ra.out, "Write the result JSON here (atomically)");
+  run_cmd->add_option("--out-dir", ra.out_dir, "Write <scenario>.result.json for each scenario into this directory");
+  run_cmd->add_option("--stress", ra.stress, "Apply one of the scenario's named stresses");
+  run_cmd->add_flag("--quiet,-q", ra.quiet, "No summary and no progress bar");
+
+  std::vector<std::string> vfiles;
+  auto* val_cmd = app.add_subcommand("validate", "Check scenario files and explain their inputs; runs nothing");
+  val_cmd->add_option("scenario", vfiles, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "infersim: " << e.what() << "\n";
+    return 2;
+  }
+
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  try {
+    if (*run_cmd) return cmd_run(ra);
+    if (*val_cmd) return cmd_validate(vfiles);
+  } catch (const Cancelled&) {
+    std::cerr << "\ninfersim: interrupted; no output written\n";
+    return 130;
+  } catch (const InputError& e) {
+    std::cerr << "infersim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "infersim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,148 @@
+#include "summary.hpp"
+
+#include "infersim/error.hpp"
+
+#include <cmath>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace infersim::cli {
+namespace {
+
+std::string fixed(double x, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << x;
+  return s.str();
+}
+
+std::string pct(double x) { return std::isfinite(x) ? fixed(100 * x, 1) + "%" : "n/a"; }
+
+std::string year(double x) { return std::isfinite(x) ? fixed(x, 0) : "n/a"; }
+
+std::string pad(const std::string& s, std::size_t w) {
+  // Count UTF-8 code points, not bytes, so that "·" and "≈" align.
+  std::size_t cps = 0;
+  for (unsigned char c : s) cps += (c & 0xC0) != 0x80;
+  return cps >= w ? s : std::string(w - cps, ' ') + s;
+}
+
+std::string thousands(std::uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+}  // namespace
+
+std::string money(double usd) {
+  if (!std::isfinite(usd)) return "n/a";
+  const double a = std::abs(usd);
+  const std::string sign = usd < 0 ? "-" : "";
+  if (a >= 1e12) return sign + "$" + fixed(a / 1e12, 2) + "T";
+  if (a >= 1e9) return sign + "$" + fixed(a / 1e9, a >= 1e11 ? 0 : 1) + "B";
+  if (a >= 1e6) return sign + "$" + fixed(a / 1e6, a >= 1e8 ? 0 : 1) + "M";
+  if (a >= 1e3) return sign + "$" + fixed(a / 1e3, 1) + "k";
+  return sign + "$" + fixed(a, 0);
+}
+
+void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int threads) {
+  const int T = r.horizon_years();
+  const double rate = r.elapsed_s > 0 ? static_cast<double>(r.paths) / r.elapsed_s : 0;
+  os << sc.name() << ": " << thousands(r.paths) << " paths, seed " << r.seed << ", " << to_string(r.sampler)
+     << (r.antithetic ? " (antithetic)" : "") << ", " << (threads > 0 ? std::to_string(threads) : std::string("all"))
+     << " threads, " << fixed(r.elapsed_s, 2) << " s (" << thousands(static_cast<std::uint64_t>(rate)) << " paths/s)\n\n";
+
+  struct Col {
+    const char* title;
+    Series s;
+    bool is_money;
+  };
+  const Col cols[] = {{"revenue = ARR", Series::revenue_usd, true},
+                      {"utilization", Series::utilization, false},
+                      {"EBIT", Series::ebit_usd, true},
+                      {"free cash flow", Series::fcf_usd, true}};
+  constexpr std::size_t w = 8;
+  os << "        ";
+  for (const auto& c : cols) os << " │ " << pad(c.title, 3 * w + 2);
+  os << "\n  year  ";
+  for (std::size_t i = 0; i < std::size(cols); ++i) os << " │ " << pad("p5", w) << " " << pad("p50", w) << " " << pad("p95", w);
+  os << "\n";
+  for (int t = 0; t < T; ++t) {
+    os << "  " << r.years[static_cast<std::size_t>(t)] << "  ";
+    for (const auto& c : cols) {
+      const MetricStats& m = r.series(c.s, t);
+      auto f = [&](double x) { return c.is_money ? money(x) : pct(x); };
+      os << " │ " << pad(f(m.percentile(5)), w) << " " << pad(f(m.percentile(50)), w) << " " << pad(f(m.percentile(95)), w);
+    }
+    os << "\n";
+  }
+
+  const MetricStats& npv = r.scalar(Scalar::npv_usd);
+  const MetricStats& irr = r.scalar(Scalar::irr);
+  const MetricStats& pay = r.scalar(Scalar::payback_year);
+  const MetricStats& capex = r.scalar(Scalar::total_capex_usd);
+  const MetricStats& cum = r.scalar(Scalar::cumulative_fcf_usd);
+  os << "\n";
+  os << "  NPV              p5 " << pad(money(npv.percentile(5)), w) << "  p50 " << pad(money(npv.percentile(50)), w)
+     << "  p95 " << pad(money(npv.percentile(95)), w) << "   mean " << money(npv.mean) << " ± " << money(npv.se)
+     << "   P(NPV > 0) " << pct(npv.prob_positive) << "\n";
+  os << "  IRR              p5 " << pad(pct(irr.percentile(5)), w) << "  p50 " << pad(pct(irr.percentile(50)), w)
+     << "  p95 " << pad(pct(irr.percentile(95)), w) << "   defined on " << pct(irr.defined_fraction) << " of paths\n";
+  os << "  payback year     p5 " << pad(year(pay.percentile(5)), w) << "  p50 " << pad(year(pay.percentile(50)), w)
+     << "  p95 " << pad(year(pay.percentile(95)), w) << "   reached on " << pct(pay.defined_fraction) << " of paths\n";
+  os << "  total capex      p5 " << pad(money(capex.percentile(5)), w) << "  p50 " << pad(money(capex.percentile(50)), w)
+     << "  p95 " << pad(money(capex.percentile(95)), w) << "\n";
+  os << "  cumulative FCF   p5 " << pad(money(cum.percentile(5)), w) << "  p50 " << pad(money(cum.percentile(50)), w)
+     << "  p95 " << pad(money(cum.percentile(95)), w) << "\n";
+
+  if (!r.claims.empty()) {
+    os << "\n  claims\n";
+    for (const auto& c : r.claims) {
+      const bool is_money = c.claim.metric.ends_with("_usd");
+      const bool is_ratio = c.claim.metric == "utilization" || c.claim.metric == "ebit_ratio" || c.claim.metric == "irr";
+      auto f = [&](double x) {
+        return is_money ? money(x) : is_ratio ? pct(x) : fixed(x, x == std::floor(x) ? 0 : 3);
+      };
+      std::string what = c.claim.metric + (c.claim.year ? " " + std::to_string(*c.claim.year) : "") + " " +
+                         (c.claim.op == ClaimOp::approx ? "≈" : to_string(c.claim.op)) + " " + f(c.claim.value);
+      if (c.claim.op == ClaimOp::approx) what += " ±" + fixed(100 * c.claim.rel_tol, 0) + "%";
+      os << "  " << c.claim.id << ": " << what << "\n      P(holds) " << pct(c.probability) << "   median "
+         << f(c.median) << "   the claimed value sits at percentile " << fixed(c.value_percentile, 1) << "\n";
+    }
+  }
+  if (r.quantile_method == "binned") {
+    os << "\n  (percentiles from " << BinnedQuantiles::k_bins << " bins a metric; rank error <= "
+       << fixed(100 * r.quantile_rank_error, 3) << "%)\n";
+  }
+}
+
+void print_validation(std::ostream& os, const Scenario& sc) {
+  const auto uncertain = sc.uncertain_inputs();
+  os << sc.name() << ": valid\n";
+  if (!sc.description().empty()) os << "  " << sc.description() << "\n";
+  os << "  years " << sc.start_year() << "–" << sc.start_year() + sc.horizon_years() - 1 << " (" << sc.horizon_years()
+     << "), " << sc.input_paths().size() << " inputs, " << uncertain.size() << " uncertain, "
+     << sc.correlations().size() << " correlations, " << sc.claims().size() << " claims, " << sc.stresses().size()
+     << " stresses\n";
+  const auto& sim = sc.simulation();
+  os << "  simulation: " << sim.paths << " paths, seed " << sim.seed << ", " << to_string(sim.sampler)
+     << (sim.antithetic ? ", antithetic" : "") << "\n";
+  if (!uncertain.empty()) {
+    os << "  uncertain inputs:\n";
+    for (auto i : uncertain) {
+      const Input& in = sc.inputs()[i];
+      os << "    " << in.path << " ~ " << in.dist.describe() << "  (median " << format_number(in.dist.median()) << ")\n";
+    }
+  }
+  for (const auto& c : sc.correlations()) {
+    os << "  correlation " << sc.inputs()[c.a].path << " ~ " << sc.inputs()[c.b].path << ": rho " << c.rho << "\n";
+  }
+  for (const auto& s : sc.stresses()) {
+    os << "  stress " << s.name << ":";
+    for (const auto& [idx, d] : s.overrides) os << " " << sc.inputs()[idx].path << " = " << d.describe() << ";";
+    os << "\n";
+  }
+}
+
+}  // namespace infersim::cli

@@ -1,0 +1,127 @@
+#pragma once
+/// The inference-business model of docs/model.md: what one Monte Carlo path computes
+/// from one set of input values. Plain structs and arithmetic; no sampling, no statistics.
+#include <array>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace infersim {
+
+/// model.md §2
+struct MarketInputs {
+  double spend0_usd = 0;           ///< M_0, global inference spend in the start year
+  double spend_growth = 0;         ///< g, growth in the first year
+  double growth_decay = 1;         ///< k, each later year's growth is k times the previous
+  double price0_usd_per_mtok = 0;  ///< p_0, market blended price
+  double price_decline = 0;        ///< d, yearly fractional price decline
+};
+
+enum class TerminalMethod { none, gordon };
+
+/// model.md §3, §5, §7
+struct PlayerInputs {
+  double share_start = 0;       ///< s_a
+  double share_end = 0;         ///< s_b
+  double share_ramp_years = 0;  ///< n_s (0: s_b from the start)
+  double price_ratio = 1;       ///< r
+  double max_utilization = 1;   ///< u_max
+  double sga_rate = 0;
+  double tax_rate = 0;
+  double wacc = 0;
+  double baseline_ebit_usd = 1;
+  TerminalMethod terminal = TerminalMethod::none;
+  double terminal_growth = 0;   ///< g_tv, used when terminal == gordon
+};
+
+/// model.md §4, §6: one entry of `clusters[]`.
+struct ClusterInputs {
+  double power_gw = 0;
+  double online_year = 0;  ///< whole year (sampled values are rounded)
+  double ramp_years = 1;
+  double pue = 1;
+  double watts_per_accelerator = 1;
+  double tokens_per_sec_per_accelerator = 0;
+  double hardware_gain = 0;
+  double software_gain = 0;
+  double availability = 1;
+  double inference_alloc = 1;
+  double facility_capex_usd_per_gw = 0;
+  double facility_life_years = 1;
+  double it_cost_usd_per_accelerator = 0;
+  double it_cost_growth = 0;
+  double it_life_years = 1;
+  double power_price_usd_per_mwh = 0;
+  double idle_power_fraction = 0;
+  double opex_rate = 0;
+  double capex_overrun = 0;
+};
+
+/// Every number one path needs.
+struct ModelInputs {
+  int start_year = 2026;
+  int horizon_years = 10;
+  MarketInputs market;
+  PlayerInputs player;
+  std::vector<ClusterInputs> clusters;
+};
+
+/// model.md §9: one value a year.
+enum class Series : int {
+  market_spend_usd,
+  price_usd_per_mtok,
+  demand_tokens,
+  capacity_tokens,
+  served_tokens,
+  unserved_tokens,
+  utilization,
+  revenue_usd,
+  capex_usd,
+  depreciation_usd,
+  power_cost_usd,
+  opex_usd,
+  ebit_usd,
+  fcf_usd,
+  ebit_ratio,
+};
+inline constexpr int k_series_count = 15;
+
+/// model.md §9: one value a path. IRR and payback may be undefined (NaN).
+enum class Scalar : int { npv_usd, irr, payback_year, total_capex_usd, cumulative_fcf_usd };
+inline constexpr int k_scalar_count = 5;
+
+inline constexpr std::array<std::string_view, k_series_count> k_series_names{
+    "market_spend_usd", "price_usd_per_mtok", "demand_tokens", "capacity_tokens", "served_tokens",
+    "unserved_tokens",  "utilization",        "revenue_usd",   "capex_usd",       "depreciation_usd",
+    "power_cost_usd",   "opex_usd",           "ebit_usd",      "fcf_usd",         "ebit_ratio"};
+inline constexpr std::array<std::string_view, k_scalar_count> k_scalar_names{
+    "npv_usd", "irr", "payback_year", "total_capex_usd", "cumulative_fcf_usd"};
+
+/// Where a path's outputs live in a flat array of `metric_count(T)` doubles:
+/// series `s` of year index `t` at `s * T + t`, then the scalars.
+constexpr int metric_count(int horizon_years) { return k_series_count * horizon_years + k_scalar_count; }
+constexpr int metric_index(Series s, int t, int horizon_years) { return static_cast<int>(s) * horizon_years + t; }
+constexpr int metric_index(Scalar s, int horizon_years) {
+  return k_series_count * horizon_years + static_cast<int>(s);
+}
+
+/// Scratch memory reused across paths, so that evaluating a path allocates nothing.
+class ModelWorkspace {
+public:
+  void reserve(int horizon_years, std::size_t clusters);
+
+private:
+  friend void evaluate(const ModelInputs&, ModelWorkspace&, std::span<double>);
+  std::vector<double> quantity_, pow_hw_, pow_sw_;  // per year
+  std::vector<double> phi_, installs_;              // per cluster and year
+};
+
+/// Run the model for one set of inputs; writes `metric_count(T)` values to `out`.
+/// The inputs are assumed valid (the scenario checks them).
+void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out);
+
+/// model.md §7: the rate r in (-0.99, 10) at which the discounted cash flows sum to
+/// zero, or NaN when the flows have no sign change or no root is bracketed there.
+double internal_rate_of_return(std::span<const double> fcf);
+
+}  // namespace infersim

@@ -1,0 +1,60 @@
+#pragma once
+/// What a run produces: statistics of every metric and claim, as structs and as the
+/// result JSON of docs/scenario-format.md.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "infersim/scenario.hpp"
+#include "infersim/statistics.hpp"
+
+namespace infersim {
+
+/// Statistics of one scalar, or of one series in one year.
+struct MetricStats {
+  double mean = 0, sd = 0, se = 0, min = 0, max = 0;
+  std::array<double, k_percentiles.size()> percentiles{};  ///< p1 ... p99
+  double prob_positive = 0;     ///< share of defined values > 0
+  double defined_fraction = 0;  ///< share of paths where the metric is defined
+  double percentile(int p) const;
+};
+
+/// A claim with its verdict over the paths.
+struct ClaimResult {
+  Claim claim;
+  double probability = 0;       ///< share of all paths where it holds
+  double median = 0;            ///< the metric's p50
+  double value_percentile = 0;  ///< 100 x share of defined values <= the claimed value
+};
+
+struct RunResult {
+  std::string scenario;
+  std::string engine_version;
+  std::uint64_t paths = 0, seed = 0;
+  SamplerKind sampler = SamplerKind::random;
+  bool antithetic = false;
+  std::size_t replicates = 1;      ///< independent randomizations behind `se`
+  std::vector<int> years;
+  std::vector<MetricStats> metrics;  ///< metric_count(T), in metric_index order
+  std::vector<ClaimResult> claims;
+  std::string quantile_method;     ///< "exact" or "binned"
+  double quantile_rank_error = 0;  ///< bound on |rank of estimate / n - p| over all metrics
+  double elapsed_s = 0;
+  /// Per-path values of the metrics asked for with keep_samples: name -> paths x (T or 1).
+  std::map<std::string, std::vector<double>> samples;
+
+  int horizon_years() const { return static_cast<int>(years.size()); }
+  const MetricStats& scalar(Scalar s) const { return metrics[static_cast<std::size_t>(metric_index(s, horizon_years()))]; }
+  const MetricStats& series(Series s, int t) const {
+    return metrics[static_cast<std::size_t>(metric_index(s, t, horizon_years()))];
+  }
+};
+
+/// The result JSON. Numbers that are undefined (no defined path) are written as null.
+nlohmann::ordered_json to_json(const RunResult& r);
+
+}  // namespace infersim

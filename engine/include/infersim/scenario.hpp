@@ -1,0 +1,131 @@
+#pragma once
+/// A scenario: the inputs of the model, each a number or a distribution, with the run
+/// settings, correlations, claims and stresses (docs/scenario-format.md).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "infersim/copula.hpp"
+#include "infersim/distribution.hpp"
+#include "infersim/model.hpp"
+
+namespace infersim {
+
+enum class SamplerKind { random, lhs, sobol };
+const char* to_string(SamplerKind k);
+/// Parse "random" | "lhs" | "sobol"; `where` names the source in the error.
+SamplerKind parse_sampler(const std::string& name, const std::string& where);
+
+/// `simulation`: how many paths, which seed, which sampler.
+struct SimulationSettings {
+  std::uint64_t paths = 10000;
+  std::uint64_t seed = 0;
+  SamplerKind sampler = SamplerKind::random;
+  bool antithetic = false;
+};
+
+/// One numeric leaf of the scenario. Every leaf of the schema has a slot, present or
+/// not, so that an input's index (its random-number stream) never depends on which
+/// other inputs are uncertain: stresses and comparisons keep common random numbers.
+struct Input {
+  std::string path;       ///< dotted name: `clusters.Hyperion.power_gw`
+  std::string json_path;  ///< where it is written: `clusters[1].power_gw`
+  Distribution dist = Distribution::fixed(0.0);
+  Interval domain;        ///< values the model accepts
+  bool whole = false;     ///< sampled values are rounded to whole numbers (years)
+  bool present = false;   ///< written in the scenario (or defaulted), as opposed to unused
+  int section = 0;        ///< where assign() writes: 0 market, 1 player, 2 cluster
+  int cluster = -1;       ///< cluster index for section 2
+  int leaf = 0;           ///< position in its section's table of fields
+};
+
+enum class ClaimOp { approx, at_least, at_most };
+const char* to_string(ClaimOp op);
+
+/// `claims[]`: a published statement tested against the distribution of a metric.
+struct Claim {
+  std::string id;
+  std::string metric;       ///< a series or a scalar name (model.md §9)
+  std::optional<int> year;  ///< required for series, absent for scalars
+  ClaimOp op = ClaimOp::approx;
+  double value = 0;
+  double rel_tol = 0;       ///< approx only
+  int metric_index = 0;     ///< into a path's outputs (model.hpp metric_index)
+
+  /// Whether the claim holds for one path's value (NaN never holds).
+  bool holds(double x) const;
+};
+
+/// `stresses`: a named set of overrides applied to the base scenario.
+struct Stress {
+  std::string name;
+  std::vector<std::pair<std::size_t, Distribution>> overrides;  ///< input index -> new value
+};
+
+class Scenario {
+public:
+  /// Parse and validate. `source` prefixes nothing; errors name JSON paths.
+  static Scenario from_json(const nlohmann::json& j);
+  /// Read a file, then from_json; syntax errors carry `file:line:col`.
+  static Scenario from_file(const std::string& path);
+
+  /// The scenario as JSON in canonical form (defaults written out).
+  nlohmann::json to_json() const;
+
+  const std::string& name() const { return name_; }
+  const std::string& description() const { return description_; }
+  int start_year() const { return start_year_; }
+  int horizon_years() const { return horizon_years_; }
+  std::vector<int> years() const;
+  const SimulationSettings& simulation() const { return simulation_; }
+  SimulationSettings& simulation() { return simulation_; }
+
+  const std::vector<Input>& inputs() const { return inputs_; }
+  /// Index of an input by dotted path; InputError listing the nearest names if unknown.
+  std::size_t input_index(const std::string& path, const std::string& where) const;
+  /// Dotted paths of all inputs in use.
+  std::vector<std::string> input_paths() const;
+  /// Indices of the inputs that are not fixed.
+  std::vector<std::size_t> uncertain_inputs() const;
+
+  const std::vector<Correlation>& correlations() const { return correlations_; }
+  const std::vector<Claim>& claims() const { return claims_; }
+  const std::vector<Stress>& stresses() const { return stresses_; }
+  const Stress& stress(const std::string& name) const;
+
+  /// A copy with some inputs replaced (stresses, sweeps, what-ifs). The overrides are
+  /// checked like the scenario's own values; `where` prefixes error paths.
+  Scenario with_overrides(const std::vector<std::pair<std::string, Distribution>>& overrides,
+                          const std::string& where = "overrides") const;
+  /// A copy with a named stress applied.
+  Scenario with_stress(const std::string& name) const;
+
+  /// Model inputs with every fixed value filled in and uncertain ones at their medians.
+  ModelInputs base_inputs() const;
+  /// Write the value of input `index` into `m` (rounding whole-number inputs).
+  void assign(ModelInputs& m, std::size_t index, double value) const;
+  /// Apply defaults that depend on other inputs (share_start follows share_end).
+  void finish(ModelInputs& m) const;
+
+private:
+  void check_input(const Input& in, const std::string& json_path) const;
+  void check_cross_fields(const std::string& where) const;
+
+  std::string name_, description_;
+  int start_year_ = 0, horizon_years_ = 0;
+  SimulationSettings simulation_;
+  std::string player_name_;
+  std::vector<std::string> cluster_names_;
+  TerminalMethod terminal_ = TerminalMethod::none;
+  std::vector<Input> inputs_;
+  std::vector<Correlation> correlations_;
+  std::vector<Claim> claims_;
+  std::vector<Stress> stresses_;
+  nlohmann::json stresses_json_;
+};
+
+}  // namespace infersim

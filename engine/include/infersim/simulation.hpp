@@ -1,0 +1,38 @@
+#pragma once
+/// The Monte Carlo driver: paths in fixed-size blocks over oneTBB, statistics merged in
+/// block order, so the same seed gives the same bits on any number of threads.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "infersim/result.hpp"
+#include "infersim/scenario.hpp"
+
+namespace infersim {
+
+/// Paths per block: the unit of parallel work and of merging. Fixed, whatever the
+/// thread count, because the merge order of floating-point moments depends on it.
+inline constexpr std::uint64_t k_block_paths = 1024;
+
+/// Settings of one run; unset fields take the scenario's `simulation` values.
+struct RunOptions {
+  std::optional<std::uint64_t> paths;
+  std::optional<std::uint64_t> seed;
+  std::optional<SamplerKind> sampler;
+  std::optional<bool> antithetic;
+  int threads = 0;  ///< 0: all cores
+  /// Metrics whose per-path values are kept in RunResult::samples (memory grows with paths).
+  std::vector<std::string> keep_samples;
+  /// Called from the calling thread as blocks complete: (paths done, paths total).
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  /// When set to true (e.g. by a signal handler), the run stops and throws Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+/// Run a scenario. Throws InputError for bad options, Cancelled when stopped.
+RunResult run(const Scenario& scenario, const RunOptions& options = {});
+
+}  // namespace infersim

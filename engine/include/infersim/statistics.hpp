@@ -1,0 +1,88 @@
+#pragma once
+/// Statistics of a run in memory that does not grow with the number of paths: moments
+/// merged in a fixed order, and quantiles from equal-mass bins calibrated on a pilot.
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+namespace infersim {
+
+/// The percentiles every metric reports (p1 ... p99).
+inline constexpr std::array<int, 9> k_percentiles{1, 5, 10, 25, 50, 75, 90, 95, 99};
+
+/// Count, mean, variance, extremes and sign of the defined (non-NaN) values seen.
+/// Mergeable (Chan, Golub & LeVeque); merging in a fixed order gives fixed bits.
+struct Moments {
+  std::uint64_t count = 0;
+  double mean = 0;
+  double m2 = 0;  ///< sum of squared deviations from the mean
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  std::uint64_t positive = 0;
+
+  void add(double x) {
+    if (x != x) return;  // NaN: undefined for this path
+    ++count;
+    const double delta = x - mean;
+    mean += delta / static_cast<double>(count);
+    m2 += delta * (x - mean);
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (x > 0) ++positive;
+  }
+  void merge(const Moments& o);
+  /// Sample variance (n - 1); NaN with fewer than two values.
+  double variance() const;
+};
+
+/// Quantile of sorted values with linear interpolation between order statistics
+/// (Hyndman & Fan type 7, NumPy's default). NaN when empty.
+double quantile_sorted(std::span<const double> sorted, double p);
+
+/// Quantiles of many metrics from fixed bins: each metric's range is cut into
+/// `segments` equal-mass pieces at the quantiles of a pilot sample, and each piece into
+/// equal-width sub-bins. Bins record count, smallest and largest value, so a quantile
+/// lies between two values of the bin that holds its rank: the rank error is at most
+/// the largest mass of a bin (about 1/k_bins when the pilot is representative), and
+/// values repeated exactly (point masses) come back exactly. Counts merge by addition,
+/// so the result does not depend on the order in which paths arrive.
+class BinnedQuantiles {
+public:
+  static constexpr int k_bins = 2048;
+
+  /// One set of counts for all metrics (one per thread, merged at the end).
+  struct Counts {
+    std::vector<std::uint64_t> count;
+    std::vector<double> lo, hi;
+    void merge(const Counts& o);
+  };
+
+  BinnedQuantiles() = default;
+  /// `sorted_pilot[m]`: the defined pilot values of metric m, ascending (may be empty).
+  explicit BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot);
+
+  Counts make_counts() const;
+  int bin_of(int metric, double x) const;
+  void add(Counts& c, int metric, double x) const {
+    if (x != x) return;
+    const std::size_t i = static_cast<std::size_t>(metric) * k_bins + static_cast<std::size_t>(bin_of(metric, x));
+    ++c.count[i];
+    if (x < c.lo[i]) c.lo[i] = x;
+    if (x > c.hi[i]) c.hi[i] = x;
+  }
+  /// Type-7 quantile estimate of metric m over `n` defined values.
+  double quantile(const Counts& c, int metric, double p) const;
+  /// Largest share of a metric's values in a bin that holds more than one distinct value:
+  /// the bound on the rank error of its quantiles.
+  double rank_error_bound(const Counts& c, int metric) const;
+
+private:
+  int metrics_ = 0;
+  int segments_ = 0;  // knots per metric = segments_ + 1
+  int sub_bins_ = 0;  // bins per segment
+  std::vector<double> knots_;
+};
+
+}  // namespace infersim

@@ -1,0 +1,396 @@
+// Distributions and their inverse CDFs (model.md §8, scenario-format "Distributions").
+#include "infersim/distribution.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/policies/policy.hpp>
+#include <nlohmann/json.hpp>
+
+#include "infersim/error.hpp"
+#include "json_util.hpp"
+
+namespace infersim {
+namespace {
+
+// Boost.Math evaluates double functions in long double by default; that costs ~10x in
+// ibeta_inv and buys nothing we can measure at Monte Carlo precision.
+using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>,
+                                             boost::math::policies::promote_float<false>>;
+using Normal = boost::math::normal_distribution<double, Policy>;
+using Beta = boost::math::beta_distribution<double, Policy>;
+
+constexpr double k_inf = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+std::string format_number(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, res.ptr);
+}
+
+bool Interval::contains(double x) const {
+  if (std::isnan(x)) return false;
+  if (lo_open ? !(x > lo) : !(x >= lo)) return false;
+  if (hi_open ? !(x < hi) : !(x <= hi)) return false;
+  return true;
+}
+
+std::string Interval::describe() const {
+  const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
+  if (has_lo && has_hi) {
+    return std::string("in ") + (lo_open ? "(" : "[") + format_number(lo) + ", " + format_number(hi) +
+           (hi_open ? ")" : "]");
+  }
+  if (has_lo) return std::string(lo_open ? "> " : ">= ") + format_number(lo);
+  if (has_hi) return std::string(hi_open ? "< " : "<= ") + format_number(hi);
+  return "any number";
+}
+
+const char* to_string(DistKind k) {
+  switch (k) {
+    case DistKind::fixed: return "fixed";
+    case DistKind::uniform: return "uniform";
+    case DistKind::triangular: return "triangular";
+    case DistKind::pert: return "pert";
+    case DistKind::normal: return "normal";
+    case DistKind::lognormal: return "lognormal";
+    case DistKind::beta: return "beta";
+    case DistKind::discrete: return "discrete";
+  }
+  return "?";
+}
+
+struct Distribution::Impl {
+  // Parameters as written in the scenario, in the order written, for to_json/describe.
+  std::vector<std::pair<std::string, double>> given;
+  std::vector<double> values;   // discrete: sorted values
+  std::vector<double> cum;      // discrete: cumulative normalized weights
+  std::vector<double> weights;  // discrete: weights as given (for to_json)
+  std::vector<double> values_given;
+  double a = 0, b = 0, c = 0;   // kind-specific: see quantile()
+  double lo = 0, scale = 1;     // affine map for beta/pert
+  double cdf_lo = 0, cdf_span = 1;  // truncated normal
+  Beta beta{1, 1};
+};
+
+namespace {
+
+using json = nlohmann::json;
+using detail::type_name;
+
+double number_param(const json& obj, const std::string& key, const std::string& path) {
+  const json& v = obj.at(key);
+  if (!v.is_number()) {
+    throw InputError(path + "." + key + ": expected a number, got " + detail::render(v));
+  }
+  return v.get<double>();
+}
+
+[[noreturn]] void bad(const std::string& path, const std::string& what, double got) {
+  throw InputError(path + ": " + what + ", got " + format_number(got));
+}
+
+// The parameter keys each kind accepts; `dist` is always allowed.
+const std::vector<std::string>& allowed_keys(DistKind k) {
+  static const std::vector<std::string> fixed{"value"}, uniform{"min", "max"},
+      tri{"min", "mode", "max"}, normal{"mean", "sd", "min", "max"},
+      lognormal{"median", "p90", "mu", "sigma", "mean", "sd"}, beta{"alpha", "beta", "min", "max"},
+      discrete{"values", "weights"};
+  switch (k) {
+    case DistKind::fixed: return fixed;
+    case DistKind::uniform: return uniform;
+    case DistKind::triangular:
+    case DistKind::pert: return tri;
+    case DistKind::normal: return normal;
+    case DistKind::lognormal: return lognormal;
+    case DistKind::beta: return beta;
+    case DistKind::discrete: return discrete;
+  }
+  return fixed;
+}
+
+DistKind parse_kind(const json& j, const std::string& path) {
+  static const std::vector<std::string> names{"fixed", "uniform", "triangular", "pert",
+                                              "normal", "lognormal", "beta", "discrete"};
+  if (!j.contains("dist")) {
+    throw InputError(path + ": a distribution object needs a \"dist\" key (one of " +
+                     detail::join(names) + ")");
+  }
+  const json& d = j.at("dist");
+  if (!d.is_string()) throw InputError(path + ".dist: expected a string, got " + detail::render(d));
+  const auto s = d.get<std::string>();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (s == names[i]) return static_cast<DistKind>(i);
+  }
+  throw InputError(path + ".dist: unknown distribution \"" + s + "\"" +
+                   detail::suggest(s, names, "; expected one of " + detail::join(names)));
+}
+
+}  // namespace
+
+Distribution Distribution::fixed(double value) {
+  Distribution d;
+  d.kind_ = DistKind::fixed;
+  d.support_ = Interval{value, value, false, false};
+  auto impl = std::make_shared<Impl>();
+  impl->a = value;
+  impl->given = {{"value", value}};
+  d.impl_ = std::move(impl);
+  return d;
+}
+
+Distribution Distribution::from_json(const json& j, const std::string& path) {
+  if (j.is_number()) {
+    const double v = j.get<double>();
+    if (!std::isfinite(v)) throw InputError(path + ": expected a finite number, got " + detail::render(j));
+    return fixed(v);
+  }
+  if (!j.is_object()) {
+    throw InputError(path + ": expected a number or a distribution object such as "
+                     "{\"dist\": \"uniform\", \"min\": 0, \"max\": 1}, got " + detail::render(j));
+  }
+  const DistKind kind = parse_kind(j, path);
+  const auto& allowed = allowed_keys(kind);
+  for (const auto& [key, _] : j.items()) {
+    if (key == "dist") continue;
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      throw InputError(path + "." + key + ": unknown parameter for a " + to_string(kind) +
+                       " distribution" + detail::suggest(key, allowed, "; expected " + detail::join(allowed)));
+    }
+  }
+  auto has = [&](const char* k) { return j.contains(k); };
+  auto need = [&](const char* k) {
+    if (!has(k)) {
+      throw InputError(path + "." + k + ": required parameter of a " + std::string(to_string(kind)) +
+                       " distribution is missing");
+    }
+    return number_param(j, k, path);
+  };
+  auto opt = [&](const char* k, double dflt) { return has(k) ? number_param(j, k, path) : dflt; };
+
+  Distribution d;
+  d.kind_ = kind;
+  auto impl = std::make_shared<Impl>();
+  auto give = [&](const char* k, double v) { impl->given.emplace_back(k, v); };
+  switch (kind) {
+    case DistKind::fixed: {
+      return fixed(need("value"));
+    }
+    case DistKind::uniform: {
+      const double lo = need("min"), hi = need("max");
+      if (!(hi > lo)) bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+      impl->a = lo;
+      impl->b = hi - lo;
+      d.support_ = Interval{lo, hi, false, false};
+      give("min", lo), give("max", hi);
+      break;
+    }
+    case DistKind::triangular:
+    case DistKind::pert: {
+      const double lo = need("min"), mode = need("mode"), hi = need("max");
+      if (!(hi > lo)) bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+      if (mode < lo) bad(path + ".mode", "must be >= min (" + format_number(lo) + ")", mode);
+      if (mode > hi) bad(path + ".mode", "must be <= max (" + format_number(hi) + ")", mode);
+      impl->lo = lo;
+      impl->scale = hi - lo;
+      impl->a = (mode - lo) / (hi - lo);  // triangular: CDF at the mode
+      if (kind == DistKind::pert) {
+        // Beta-PERT with lambda = 4.
+        impl->beta = Beta(1 + 4 * (mode - lo) / (hi - lo), 1 + 4 * (hi - mode) / (hi - lo));
+      }
+      d.support_ = Interval{lo, hi, false, false};
+      give("min", lo), give("mode", mode), give("max", hi);
+      break;
+    }
+    case DistKind::normal: {
+      const double mean = need("mean"), sd = need("sd");
+      if (!(sd > 0)) bad(path + ".sd", "must be > 0", sd);
+      const double lo = opt("min", -k_inf), hi = opt("max", k_inf);
+      if (has("min") && has("max") && !(hi > lo)) {
+        bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+      }
+      const Normal n(mean, sd);
+      impl->a = mean;
+      impl->b = sd;
+      impl->cdf_lo = has("min") ? boost::math::cdf(n, lo) : 0.0;
+      const double cdf_hi = has("max") ? boost::math::cdf(n, hi) : 1.0;
+      impl->cdf_span = cdf_hi - impl->cdf_lo;
+      if (!(impl->cdf_span > 1e-12)) {
+        throw InputError(path + ": truncation [" + format_number(lo) + ", " + format_number(hi) +
+                         "] leaves no probability under normal(mean=" + format_number(mean) +
+                         ", sd=" + format_number(sd) + ")");
+      }
+      d.support_ = Interval{lo, hi, !has("min"), !has("max")};
+      give("mean", mean), give("sd", sd);
+      if (has("min")) give("min", lo);
+      if (has("max")) give("max", hi);
+      break;
+    }
+    case DistKind::lognormal: {
+      const bool by_median = has("median") || has("p90");
+      const bool by_mu = has("mu") || has("sigma");
+      const bool by_mean = has("mean") || has("sd");
+      if (int(by_median) + int(by_mu) + int(by_mean) != 1) {
+        throw InputError(path + ": a lognormal takes exactly one of {median, p90}, {mu, sigma}, "
+                         "{mean, sd}");
+      }
+      double mu = 0, sigma = 0;
+      if (by_median) {
+        const double med = need("median"), p90 = need("p90");
+        if (!(med > 0)) bad(path + ".median", "must be > 0", med);
+        if (!(p90 > med)) bad(path + ".p90", "must be > median (" + format_number(med) + ")", p90);
+        mu = std::log(med);
+        sigma = std::log(p90 / med) / boost::math::quantile(Normal(0, 1), 0.9);
+        give("median", med), give("p90", p90);
+      } else if (by_mu) {
+        mu = need("mu");
+        sigma = need("sigma");
+        if (!(sigma > 0)) bad(path + ".sigma", "must be > 0", sigma);
+        give("mu", mu), give("sigma", sigma);
+      } else {
+        const double mean = need("mean"), sd = need("sd");
+        if (!(mean > 0)) bad(path + ".mean", "must be > 0", mean);
+        if (!(sd > 0)) bad(path + ".sd", "must be > 0", sd);
+        sigma = std::sqrt(std::log1p(sd * sd / (mean * mean)));
+        mu = std::log(mean) - 0.5 * sigma * sigma;
+        give("mean", mean), give("sd", sd);
+      }
+      impl->a = mu;
+      impl->b = sigma;
+      d.support_ = Interval{0.0, k_inf, true, true};
+      break;
+    }
+    case DistKind::beta: {
+      const double al = need("alpha"), be = need("beta");
+      if (!(al > 0)) bad(path + ".alpha", "must be > 0", al);
+      if (!(be > 0)) bad(path + ".beta", "must be > 0", be);
+      const double lo = opt("min", 0.0), hi = opt("max", 1.0);
+      if (!(hi > lo)) bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+      impl->beta = Beta(al, be);
+      impl->lo = lo;
+      impl->scale = hi - lo;
+      d.support_ = Interval{lo, hi, false, false};
+      give("alpha", al), give("beta", be);
+      if (has("min")) give("min", lo);
+      if (has("max")) give("max", hi);
+      break;
+    }
+    case DistKind::discrete: {
+      if (!has("values")) throw InputError(path + ".values: required parameter of a discrete distribution is missing");
+      const json& vs = j.at("values");
+      if (!vs.is_array() || vs.empty()) {
+        throw InputError(path + ".values: expected a non-empty array of numbers, got " + detail::render(vs));
+      }
+      std::vector<double> values, weights;
+      for (std::size_t i = 0; i < vs.size(); ++i) {
+        if (!vs[i].is_number()) {
+          throw InputError(path + ".values[" + std::to_string(i) + "]: expected a number, got " +
+                           detail::render(vs[i]));
+        }
+        values.push_back(vs[i].get<double>());
+      }
+      if (has("weights")) {
+        const json& ws = j.at("weights");
+        if (!ws.is_array() || ws.size() != vs.size()) {
+          throw InputError(path + ".weights: expected an array of " + std::to_string(vs.size()) +
+                           " numbers (one per value), got " + detail::render(ws));
+        }
+        for (std::size_t i = 0; i < ws.size(); ++i) {
+          if (!ws[i].is_number()) {
+            throw InputError(path + ".weights[" + std::to_string(i) + "]: expected a number, got " +
+                             detail::render(ws[i]));
+          }
+          const double w = ws[i].get<double>();
+          if (!(w >= 0)) bad(path + ".weights[" + std::to_string(i) + "]", "must be >= 0", w);
+          weights.push_back(w);
+        }
+      } else {
+        weights.assign(values.size(), 1.0);
+      }
+      const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+      if (!(total > 0)) bad(path + ".weights", "must sum to a positive number", total);
+      impl->values_given = values;
+      impl->weights = weights;
+      std::vector<std::size_t> order(values.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return values[x] < values[y]; });
+      double acc = 0;
+      for (auto i : order) {
+        if (weights[i] == 0) continue;
+        acc += weights[i];
+        impl->values.push_back(values[i]);
+        impl->cum.push_back(acc / total);
+      }
+      impl->cum.back() = 1.0;
+      d.support_ = Interval{impl->values.front(), impl->values.back(), false, false};
+      break;
+    }
+  }
+  d.impl_ = std::move(impl);
+  return d;
+}
+
+double Distribution::quantile(double u) const {
+  const Impl& p = *impl_;
+  switch (kind_) {
+    case DistKind::fixed: return p.a;
+    case DistKind::uniform: return p.a + u * p.b;
+    case DistKind::triangular: {
+      // Closed-form inverse of the triangular CDF, scaled to [0, 1] first.
+      const double m = p.a;
+      const double x = u < m ? std::sqrt(u * m) : 1.0 - std::sqrt((1.0 - u) * (1.0 - m));
+      return p.lo + p.scale * x;
+    }
+    case DistKind::pert:
+    case DistKind::beta: return p.lo + p.scale * boost::math::quantile(p.beta, u);
+    case DistKind::normal: {
+      const double v = p.cdf_lo + u * p.cdf_span;
+      return p.a + p.b * boost::math::quantile(Normal(0, 1), v);
+    }
+    case DistKind::lognormal: return std::exp(p.a + p.b * boost::math::quantile(Normal(0, 1), u));
+    case DistKind::discrete: {
+      const auto it = std::lower_bound(p.cum.begin(), p.cum.end(), u);
+      const auto i = std::min<std::size_t>(it - p.cum.begin(), p.values.size() - 1);
+      return p.values[i];
+    }
+  }
+  return std::nan("");
+}
+
+nlohmann::json Distribution::to_json() const {
+  if (kind_ == DistKind::fixed) return impl_->a;
+  json j{{"dist", to_string(kind_)}};
+  if (kind_ == DistKind::discrete) {
+    j["values"] = impl_->values_given;
+    j["weights"] = impl_->weights;
+    return j;
+  }
+  for (const auto& [k, v] : impl_->given) j[k] = v;
+  return j;
+}
+
+std::string Distribution::describe() const {
+  if (kind_ == DistKind::fixed) return format_number(impl_->a);
+  std::string s = std::string(to_string(kind_)) + "(";
+  if (kind_ == DistKind::discrete) {
+    for (std::size_t i = 0; i < impl_->values_given.size(); ++i) {
+      s += (i ? ", " : "") + format_number(impl_->values_given[i]) + ":" + format_number(impl_->weights[i]);
+    }
+    return s + ")";
+  }
+  for (std::size_t i = 0; i < impl_->given.size(); ++i) {
+    s += (i ? ", " : "") + impl_->given[i].first + "=" + format_number(impl_->given[i].second);
+  }
+  return s + ")";
+}
+
+}  // namespace infersim

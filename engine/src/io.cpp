@@ -1,0 +1,160 @@
+// File output that never leaves a half-written file, and JSON helpers.
+#include "infersim/io.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "infersim/error.hpp"
+#include "json_util.hpp"
+
+namespace infersim {
+namespace fs = std::filesystem;
+
+namespace detail {
+
+std::string render(const nlohmann::json& v) {
+  std::string s = v.dump();
+  if (s.size() > 60) s = s.substr(0, 57) + "...";
+  return s;
+}
+
+std::string type_name(const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::object: return "an object";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+    case nlohmann::json::value_t::number_float: return "a number";
+    default: return "an unsupported value";
+  }
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> nearest(const std::string& name, const std::vector<std::string>& candidates,
+                                 std::size_t k) {
+  std::vector<std::pair<std::size_t, std::size_t>> scored;  // (distance, index)
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    scored.emplace_back(edit_distance(name, candidates[i]), i);
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < std::min(k, scored.size()); ++i) out.push_back(candidates[scored[i].second]);
+  return out;
+}
+
+std::string suggest(const std::string& name, const std::vector<std::string>& candidates,
+                    const std::string& otherwise) {
+  const auto near = nearest(name, candidates, 1);
+  if (!near.empty() && edit_distance(name, near[0]) <= std::max<std::size_t>(2, name.size() / 3)) {
+    return "; did you mean \"" + near[0] + "\"?";
+  }
+  return otherwise;
+}
+
+}  // namespace detail
+
+nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open file (" + std::strerror(errno) + ")");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // Turn the byte offset into line:column, which is what an editor shows.
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < std::min<std::size_t>(e.byte ? e.byte - 1 : 0, text.size()); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    std::string what = e.what();
+    const auto pos = what.find("syntax error");
+    if (pos != std::string::npos) what = what.substr(pos);
+    throw InputError(path + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " + what);
+  }
+}
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  const fs::path target(path_);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw InputError(path_ + ": cannot write output: directory " + dir.string() + " does not exist");
+  }
+  if (fs::is_directory(target, ec)) throw InputError(path_ + ": cannot write output: it is a directory");
+  // The temporary lives next to the target so that rename() is atomic (same file system).
+  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) {
+    throw InputError(path_ + ": cannot write output in " + dir.string() + " (" + std::strerror(errno) + ")");
+  }
+  ::close(fd);
+  tmp_ = name.data();
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+void AtomicFile::commit(const std::string& contents) {
+  {
+    std::ofstream out(tmp_, std::ios::binary | std::ios::trunc);
+    out << contents;
+    out.flush();
+    if (!out) throw std::runtime_error(path_ + ": write failed");
+  }
+  const int fd = ::open(tmp_.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  // mkstemp creates 0600; give the result the usual permissions.
+  ::chmod(tmp_.c_str(), 0644);
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    throw std::runtime_error(path_ + ": cannot rename temporary file (" + std::strerror(errno) + ")");
+  }
+  committed_ = true;
+}
+
+}  // namespace infersim

@@ -1,0 +1,81 @@
+// The result JSON (docs/scenario-format.md, "Result").
+#include "infersim/result.hpp"
+
+#include <cmath>
+
+namespace infersim {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json number(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+// Statistic names, in the order they are written.
+std::vector<std::pair<std::string, double>> fields(const MetricStats& s) {
+  std::vector<std::pair<std::string, double>> f{{"mean", s.mean}, {"sd", s.sd}, {"se", s.se}, {"min", s.min}, {"max", s.max}};
+  for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
+    f.emplace_back("p" + std::to_string(k_percentiles[i]), s.percentiles[i]);
+  }
+  f.emplace_back("prob_positive", s.prob_positive);
+  f.emplace_back("defined_fraction", s.defined_fraction);
+  return f;
+}
+
+}  // namespace
+
+double MetricStats::percentile(int p) const {
+  for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
+    if (k_percentiles[i] == p) return percentiles[i];
+  }
+  return std::nan("");
+}
+
+nlohmann::ordered_json to_json(const RunResult& r) {
+  // Keys in the order of the format document, so that a file reads top to bottom.
+  json j;
+  j["scenario"] = r.scenario;
+  j["engine_version"] = r.engine_version;
+  j["paths"] = r.paths;
+  j["seed"] = r.seed;
+  j["sampler"] = to_string(r.sampler);
+  j["antithetic"] = r.antithetic;
+  j["replicates"] = r.replicates;
+  j["quantile_method"] = r.quantile_method;
+  j["quantile_rank_error"] = r.quantile_rank_error;
+  j["years"] = r.years;
+  const int T = r.horizon_years();
+  auto& scalars = j["scalars"] = json::object();
+  for (int s = 0; s < k_scalar_count; ++s) {
+    auto& o = scalars[std::string(k_scalar_names[s])] = json::object();
+    for (const auto& [k, v] : fields(r.metrics[static_cast<std::size_t>(metric_index(static_cast<Scalar>(s), T))])) {
+      o[k] = number(v);
+    }
+  }
+  auto& series = j["series"] = json::object();
+  for (int s = 0; s < k_series_count; ++s) {
+    auto& o = series[std::string(k_series_names[s])] = json::object();
+    for (int t = 0; t < T; ++t) {
+      for (const auto& [k, v] : fields(r.metrics[static_cast<std::size_t>(metric_index(static_cast<Series>(s), t, T))])) {
+        o[k].push_back(number(v));
+      }
+    }
+  }
+  auto& claims = j["claims"] = json::array();
+  for (const auto& c : r.claims) {
+    json o;
+    o["id"] = c.claim.id;
+    o["metric"] = c.claim.metric;
+    if (c.claim.year) o["year"] = *c.claim.year;
+    o["op"] = to_string(c.claim.op);
+    o["value"] = c.claim.value;
+    if (c.claim.op == ClaimOp::approx) o["rel_tol"] = c.claim.rel_tol;
+    o["probability"] = number(c.probability);
+    o["median"] = number(c.median);
+    o["value_percentile"] = number(c.value_percentile);
+    claims.push_back(o);
+  }
+  j["elapsed_s"] = r.elapsed_s;
+  return j;
+}
+
+}  // namespace infersim

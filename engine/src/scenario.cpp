@@ -1,0 +1,648 @@
+// Loading and validating scenarios (docs/scenario-format.md). Strict: unknown keys,
+// missing keys, wrong types and impossible values are errors naming the JSON path.
+#include "infersim/scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "infersim/error.hpp"
+#include "infersim/io.hpp"
+#include "json_util.hpp"
+
+namespace infersim {
+namespace {
+
+using json = nlohmann::json;
+constexpr double k_inf = std::numeric_limits<double>::infinity();
+
+// Domains of the inputs, named so that the tables below read like the spec.
+constexpr Interval positive{0, k_inf, true, true};
+constexpr Interval non_negative{0, k_inf, false, true};
+constexpr Interval above_minus_one{-1, k_inf, true, true};
+constexpr Interval unit_closed{0, 1, false, false};
+constexpr Interval unit_upper{0, 1, true, false};
+constexpr Interval below_one{-k_inf, 1, true, true};
+constexpr Interval at_least_one{1, k_inf, false, true};
+
+enum Section { k_market = 0, k_player = 1, k_cluster = 2 };
+
+template <class S>
+struct Field {
+  const char* key;
+  double S::*member;
+  Interval domain;
+  bool required;
+  double fallback;  // default when not required
+};
+
+// model.md §2
+const std::vector<Field<MarketInputs>> k_market_fields{
+    {"spend0_usd", &MarketInputs::spend0_usd, positive, true, 0},
+    {"spend_growth", &MarketInputs::spend_growth, above_minus_one, true, 0},
+    {"growth_decay", &MarketInputs::growth_decay, non_negative, false, 1},
+    {"price0_usd_per_mtok", &MarketInputs::price0_usd_per_mtok, positive, true, 0},
+    {"price_decline", &MarketInputs::price_decline, below_one, true, 0},
+};
+
+// model.md §3, §5, §7. `terminal.growth` is the last slot; present only for gordon.
+const std::vector<Field<PlayerInputs>> k_player_fields{
+    {"share_start", &PlayerInputs::share_start, unit_closed, false, 0},  // defaults to share_end
+    {"share_end", &PlayerInputs::share_end, unit_closed, true, 0},
+    {"share_ramp_years", &PlayerInputs::share_ramp_years, non_negative, false, 0},
+    {"price_ratio", &PlayerInputs::price_ratio, positive, true, 0},
+    {"max_utilization", &PlayerInputs::max_utilization, unit_upper, true, 0},
+    {"sga_rate", &PlayerInputs::sga_rate, unit_closed, true, 0},
+    {"tax_rate", &PlayerInputs::tax_rate, unit_closed, true, 0},
+    {"wacc", &PlayerInputs::wacc, above_minus_one, true, 0},
+    {"baseline_ebit_usd", &PlayerInputs::baseline_ebit_usd, positive, true, 0},
+    {"terminal.growth", &PlayerInputs::terminal_growth, above_minus_one, false, 0},
+};
+constexpr std::size_t k_share_start = 0, k_share_end = 1, k_terminal_growth = 9, k_wacc = 7;
+
+// model.md §4, §6. online_year's domain is set per scenario (>= start_year).
+const std::vector<Field<ClusterInputs>> k_cluster_fields{
+    {"power_gw", &ClusterInputs::power_gw, positive, true, 0},
+    {"online_year", &ClusterInputs::online_year, {}, true, 0},
+    {"ramp_years", &ClusterInputs::ramp_years, at_least_one, true, 0},
+    {"pue", &ClusterInputs::pue, at_least_one, true, 0},
+    {"watts_per_accelerator", &ClusterInputs::watts_per_accelerator, positive, true, 0},
+    {"tokens_per_sec_per_accelerator", &ClusterInputs::tokens_per_sec_per_accelerator, non_negative, true, 0},
+    {"hardware_gain", &ClusterInputs::hardware_gain, above_minus_one, true, 0},
+    {"software_gain", &ClusterInputs::software_gain, above_minus_one, true, 0},
+    {"availability", &ClusterInputs::availability, unit_closed, true, 0},
+    {"inference_alloc", &ClusterInputs::inference_alloc, unit_closed, true, 0},
+    {"facility_capex_usd_per_gw", &ClusterInputs::facility_capex_usd_per_gw, non_negative, true, 0},
+    {"facility_life_years", &ClusterInputs::facility_life_years, positive, true, 0},
+    {"it_cost_usd_per_accelerator", &ClusterInputs::it_cost_usd_per_accelerator, non_negative, true, 0},
+    {"it_cost_growth", &ClusterInputs::it_cost_growth, above_minus_one, true, 0},
+    {"it_life_years", &ClusterInputs::it_life_years, positive, true, 0},
+    {"power_price_usd_per_mwh", &ClusterInputs::power_price_usd_per_mwh, non_negative, true, 0},
+    {"idle_power_fraction", &ClusterInputs::idle_power_fraction, unit_closed, true, 0},
+    {"opex_rate", &ClusterInputs::opex_rate, non_negative, true, 0},
+    {"capex_overrun", &ClusterInputs::capex_overrun, above_minus_one, false, 0},
+};
+constexpr std::size_t k_online_year = 1;
+
+// --- strict JSON reading -------------------------------------------------------------
+
+const json& require_object(const json& j, const std::string& path) {
+  if (!j.is_object()) throw InputError(path + ": expected an object, got " + detail::render(j));
+  return j;
+}
+
+void check_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
+  for (const auto& [key, _] : obj.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      const std::string where = path.empty() ? key : path + "." + key;
+      throw InputError(where + ": unknown key" +
+                       detail::suggest(key, allowed, " (allowed here: " + detail::join(allowed) + ")"));
+    }
+  }
+}
+
+const json& require_key(const json& obj, const std::string& path, const std::string& key) {
+  if (!obj.contains(key)) {
+    throw InputError((path.empty() ? key : path + "." + key) + ": required key is missing");
+  }
+  return obj.at(key);
+}
+
+std::string string_value(const json& j, const std::string& path) {
+  if (!j.is_string()) throw InputError(path + ": expected a string, got " + detail::render(j));
+  return j.get<std::string>();
+}
+
+double number_value(const json& j, const std::string& path) {
+  if (!j.is_number()) throw InputError(path + ": expected a number, got " + detail::render(j));
+  return j.get<double>();
+}
+
+std::int64_t whole_value(const json& j, const std::string& path, std::int64_t lo, std::int64_t hi) {
+  if (!j.is_number()) throw InputError(path + ": expected a whole number, got " + detail::render(j));
+  const double x = j.get<double>();
+  if (j.is_number_float() && x != std::floor(x)) {
+    throw InputError(path + ": expected a whole number, got " + detail::render(j));
+  }
+  if (j.is_number_unsigned() ? j.get<std::uint64_t>() > static_cast<std::uint64_t>(hi) : (x < lo || x > hi)) {
+    throw InputError(path + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+                     detail::render(j));
+  }
+  return j.is_number_unsigned() ? static_cast<std::int64_t>(j.get<std::uint64_t>()) : static_cast<std::int64_t>(x);
+}
+
+std::string field_key(int section, int leaf) {
+  switch (section) {
+    case k_market: return k_market_fields[leaf].key;
+    case k_player: return k_player_fields[leaf].key;
+    default: return k_cluster_fields[leaf].key;
+  }
+}
+
+std::vector<std::string> keys_of(int section) {
+  std::vector<std::string> keys;
+  const std::size_t n = section == k_market ? k_market_fields.size()
+                        : section == k_player ? k_player_fields.size() - 1  // terminal.growth lives under terminal
+                                              : k_cluster_fields.size();
+  for (std::size_t i = 0; i < n; ++i) keys.push_back(field_key(section, static_cast<int>(i)));
+  return keys;
+}
+
+}  // namespace
+
+const char* to_string(SamplerKind k) {
+  switch (k) {
+    case SamplerKind::random: return "random";
+    case SamplerKind::lhs: return "lhs";
+    case SamplerKind::sobol: return "sobol";
+  }
+  return "?";
+}
+
+SamplerKind parse_sampler(const std::string& name, const std::string& where) {
+  if (name == "random") return SamplerKind::random;
+  if (name == "lhs") return SamplerKind::lhs;
+  if (name == "sobol") return SamplerKind::sobol;
+  throw InputError(where + ": unknown sampler \"" + name + "\"; expected one of random, lhs, sobol");
+}
+
+const char* to_string(ClaimOp op) {
+  switch (op) {
+    case ClaimOp::approx: return "approx";
+    case ClaimOp::at_least: return ">=";
+    case ClaimOp::at_most: return "<=";
+  }
+  return "?";
+}
+
+bool Claim::holds(double x) const {
+  if (std::isnan(x)) return false;
+  switch (op) {
+    case ClaimOp::approx: return std::abs(x - value) <= rel_tol * std::abs(value);
+    case ClaimOp::at_least: return x >= value;
+    case ClaimOp::at_most: return x <= value;
+  }
+  return false;
+}
+
+// --- checks ---------------------------------------------------------------------------
+
+void Scenario::check_input(const Input& in, const std::string& json_path) const {
+  const Distribution& d = in.dist;
+  const Interval& dom = in.domain;
+  if (d.is_fixed()) {
+    const double v = d.support_min();
+    if (!dom.contains(v)) {
+      const std::string rule = in.whole ? ">= start_year (" + format_number(dom.lo) + ")" : dom.describe();
+      throw InputError(json_path + ": must be " + rule + ", got " + format_number(v));
+    }
+    if (in.whole && v != std::floor(v)) {
+      throw InputError(json_path + ": must be a whole year, got " + format_number(v));
+    }
+    return;
+  }
+  // A distribution must not be able to produce a value the model cannot take.
+  const Interval& s = d.support();
+  const bool lo_ok = s.lo > dom.lo || (s.lo == dom.lo && (!dom.lo_open || s.lo_open));
+  const bool hi_ok = s.hi < dom.hi || (s.hi == dom.hi && (!dom.hi_open || s.hi_open));
+  if (lo_ok && hi_ok) return;
+  std::string msg = json_path + ": " + d.describe() + " can produce values outside the allowed range (" +
+                    dom.describe() + ")";
+  if (d.kind() == DistKind::normal) msg += "; truncate it with \"min\" and \"max\"";
+  throw InputError(msg);
+}
+
+void Scenario::check_cross_fields(const std::string& where) const {
+  if (terminal_ == TerminalMethod::gordon) {
+    const Input& g = inputs_[5 + k_terminal_growth];
+    const Input& w = inputs_[5 + k_wacc];
+    if (!(g.dist.support_max() < w.dist.support_min())) {
+      throw InputError(where + "player.terminal.growth: must be < player.wacc for a Gordon terminal value; " +
+                       "growth can reach " + format_number(g.dist.support_max()) + " and wacc can be as low as " +
+                       format_number(w.dist.support_min()));
+    }
+  }
+}
+
+// --- parsing --------------------------------------------------------------------------
+
+Scenario Scenario::from_file(const std::string& path) { return from_json(read_json_file(path)); }
+
+Scenario Scenario::from_json(const json& root) {
+  Scenario sc;
+  require_object(root, "scenario");
+  check_keys(root, "", {"name", "description", "start_year", "horizon_years", "simulation", "market", "player",
+                        "clusters", "correlations", "claims", "stresses"});
+  sc.name_ = string_value(require_key(root, "", "name"), "name");
+  if (root.contains("description")) sc.description_ = string_value(root.at("description"), "description");
+  sc.start_year_ = static_cast<int>(whole_value(require_key(root, "", "start_year"), "start_year", 1900, 2200));
+  sc.horizon_years_ =
+      static_cast<int>(whole_value(require_key(root, "", "horizon_years"), "horizon_years", 1, 100));
+
+  if (root.contains("simulation")) {
+    const json& sim = require_object(root.at("simulation"), "simulation");
+    check_keys(sim, "simulation", {"paths", "seed", "sampler", "antithetic"});
+    if (sim.contains("paths")) {
+      sc.simulation_.paths = static_cast<std::uint64_t>(whole_value(sim.at("paths"), "simulation.paths", 1, 1'000'000'000'000));
+    }
+    if (sim.contains("seed")) {
+      const json& s = sim.at("seed");
+      if (!s.is_number_unsigned() && !(s.is_number_integer() && s.get<std::int64_t>() >= 0)) {
+        throw InputError("simulation.seed: expected a whole number >= 0, got " + detail::render(s));
+      }
+      sc.simulation_.seed = s.get<std::uint64_t>();
+    }
+    if (sim.contains("sampler")) {
+      sc.simulation_.sampler = parse_sampler(string_value(sim.at("sampler"), "simulation.sampler"), "simulation.sampler");
+    }
+    if (sim.contains("antithetic")) {
+      if (!sim.at("antithetic").is_boolean()) {
+        throw InputError("simulation.antithetic: expected true or false, got " + detail::render(sim.at("antithetic")));
+      }
+      sc.simulation_.antithetic = sim.at("antithetic").get<bool>();
+    }
+  }
+
+  // market (model.md §2)
+  const json& market = require_object(require_key(root, "", "market"), "market");
+  check_keys(market, "market", keys_of(k_market));
+  for (std::size_t i = 0; i < k_market_fields.size(); ++i) {
+    const auto& f = k_market_fields[i];
+    Input in;
+    in.path = std::string("market.") + f.key;
+    in.json_path = in.path;
+    in.domain = f.domain;
+    in.section = k_market;
+    in.leaf = static_cast<int>(i);
+    if (market.contains(f.key)) {
+      in.dist = Distribution::from_json(market.at(f.key), in.json_path);
+    } else if (f.required) {
+      require_key(market, "market", f.key);
+    } else {
+      in.dist = Distribution::fixed(f.fallback);
+    }
+    in.present = true;
+    sc.inputs_.push_back(std::move(in));
+  }
+
+  // player (model.md §3, §5, §7)
+  const json& player = require_object(require_key(root, "", "player"), "player");
+  {
+    auto keys = keys_of(k_player);
+    keys.insert(keys.begin(), "name");
+    keys.push_back("terminal");
+    check_keys(player, "player", keys);
+  }
+  sc.player_name_ = string_value(require_key(player, "player", "name"), "player.name");
+  bool terminal_growth_given = false;
+  json terminal_growth;
+  if (player.contains("terminal")) {
+    const json& term = require_object(player.at("terminal"), "player.terminal");
+    check_keys(term, "player.terminal", {"method", "growth"});
+    const std::string method = string_value(require_key(term, "player.terminal", "method"), "player.terminal.method");
+    if (method == "gordon") {
+      sc.terminal_ = TerminalMethod::gordon;
+      terminal_growth = require_key(term, "player.terminal", "growth");
+      terminal_growth_given = true;
+    } else if (method == "none") {
+      if (term.contains("growth")) {
+        throw InputError("player.terminal.growth: only used with \"method\": \"gordon\"");
+      }
+    } else {
+      throw InputError("player.terminal.method: unknown method \"" + method + "\"; expected \"none\" or \"gordon\"");
+    }
+  }
+  for (std::size_t i = 0; i < k_player_fields.size(); ++i) {
+    const auto& f = k_player_fields[i];
+    Input in;
+    in.path = std::string("player.") + f.key;
+    in.json_path = in.path;
+    in.domain = f.domain;
+    in.section = k_player;
+    in.leaf = static_cast<int>(i);
+    in.present = true;
+    if (i == k_terminal_growth) {
+      in.present = terminal_growth_given;
+      in.dist = terminal_growth_given ? Distribution::from_json(terminal_growth, in.json_path) : Distribution::fixed(0);
+    } else if (player.contains(f.key)) {
+      in.dist = Distribution::from_json(player.at(f.key), in.json_path);
+    } else if (f.required) {
+      require_key(player, "player", f.key);
+    } else {
+      in.dist = Distribution::fixed(f.fallback);
+      in.present = i != k_share_start;  // absent share_start follows share_end
+    }
+    sc.inputs_.push_back(std::move(in));
+  }
+
+  // clusters (model.md §4, §6)
+  const json& clusters = require_key(root, "", "clusters");
+  if (!clusters.is_array()) throw InputError("clusters: expected an array of clusters, got " + detail::render(clusters));
+  if (clusters.empty()) throw InputError("clusters: at least one cluster is needed");
+  for (std::size_t c = 0; c < clusters.size(); ++c) {
+    const std::string cpath = "clusters[" + std::to_string(c) + "]";
+    const json& cl = require_object(clusters[c], cpath);
+    auto keys = keys_of(k_cluster);
+    keys.insert(keys.begin(), "name");
+    check_keys(cl, cpath, keys);
+    const std::string name = string_value(require_key(cl, cpath, "name"), cpath + ".name");
+    if (name.empty() || name.find('.') != std::string::npos) {
+      throw InputError(cpath + ".name: must be non-empty and contain no '.', got \"" + name + "\"");
+    }
+    if (std::find(sc.cluster_names_.begin(), sc.cluster_names_.end(), name) != sc.cluster_names_.end()) {
+      throw InputError(cpath + ".name: duplicate cluster name \"" + name + "\"");
+    }
+    sc.cluster_names_.push_back(name);
+    for (std::size_t i = 0; i < k_cluster_fields.size(); ++i) {
+      const auto& f = k_cluster_fields[i];
+      Input in;
+      in.path = "clusters." + name + "." + f.key;
+      in.json_path = cpath + "." + f.key;
+      in.domain = f.domain;
+      in.section = k_cluster;
+      in.cluster = static_cast<int>(c);
+      in.leaf = static_cast<int>(i);
+      in.present = true;
+      if (i == k_online_year) {
+        in.domain = Interval{static_cast<double>(sc.start_year_), k_inf, false, true};
+        in.whole = true;
+      }
+      if (cl.contains(f.key)) {
+        in.dist = Distribution::from_json(cl.at(f.key), in.json_path);
+      } else if (f.required) {
+        require_key(cl, cpath, f.key);
+      } else {
+        in.dist = Distribution::fixed(f.fallback);
+      }
+      sc.inputs_.push_back(std::move(in));
+    }
+  }
+
+  for (const Input& in : sc.inputs_) {
+    if (in.present) sc.check_input(in, in.json_path);
+  }
+  sc.check_cross_fields("");
+
+  // correlations (model.md §8)
+  if (root.contains("correlations")) {
+    const json& cs = root.at("correlations");
+    if (!cs.is_array()) throw InputError("correlations: expected an array, got " + detail::render(cs));
+    std::set<std::pair<std::size_t, std::size_t>> seen;
+    for (std::size_t k = 0; k < cs.size(); ++k) {
+      const std::string cpath = "correlations[" + std::to_string(k) + "]";
+      const json& c = require_object(cs[k], cpath);
+      check_keys(c, cpath, {"a", "b", "rho"});
+      Correlation corr;
+      corr.a = sc.input_index(string_value(require_key(c, cpath, "a"), cpath + ".a"), cpath + ".a");
+      corr.b = sc.input_index(string_value(require_key(c, cpath, "b"), cpath + ".b"), cpath + ".b");
+      corr.rho = number_value(require_key(c, cpath, "rho"), cpath + ".rho");
+      if (!(corr.rho >= -1 && corr.rho <= 1)) {
+        throw InputError(cpath + ".rho: must be in [-1, 1], got " + format_number(corr.rho));
+      }
+      if (corr.a == corr.b) throw InputError(cpath + ": an input cannot be correlated with itself (" + sc.inputs_[corr.a].path + ")");
+      for (auto idx : {corr.a, corr.b}) {
+        if (sc.inputs_[idx].dist.is_fixed()) {
+          throw InputError(cpath + ": " + sc.inputs_[idx].path + " is a fixed number; only uncertain inputs can be correlated");
+        }
+      }
+      const auto key = std::minmax(corr.a, corr.b);
+      if (!seen.insert(key).second) {
+        throw InputError(cpath + ": the pair " + sc.inputs_[corr.a].path + " / " + sc.inputs_[corr.b].path +
+                         " is already correlated above");
+      }
+      sc.correlations_.push_back(corr);
+    }
+    GaussianCopula(sc.correlations_, [&](std::size_t i) { return sc.inputs_[i].path; });  // validates
+  }
+
+  // claims
+  if (root.contains("claims")) {
+    const json& cs = root.at("claims");
+    if (!cs.is_array()) throw InputError("claims: expected an array, got " + detail::render(cs));
+    std::vector<std::string> metrics;
+    for (auto n : k_series_names) metrics.emplace_back(n);
+    for (auto n : k_scalar_names) metrics.emplace_back(n);
+    for (std::size_t k = 0; k < cs.size(); ++k) {
+      const std::string cpath = "claims[" + std::to_string(k) + "]";
+      const json& c = require_object(cs[k], cpath);
+      check_keys(c, cpath, {"id", "metric", "year", "op", "value", "rel_tol"});
+      Claim cl;
+      cl.id = string_value(require_key(c, cpath, "id"), cpath + ".id");
+      for (const auto& other : sc.claims_) {
+        if (other.id == cl.id) throw InputError(cpath + ".id: duplicate claim id \"" + cl.id + "\"");
+      }
+      cl.metric = string_value(require_key(c, cpath, "metric"), cpath + ".metric");
+      const auto series_it = std::find(k_series_names.begin(), k_series_names.end(), cl.metric);
+      const auto scalar_it = std::find(k_scalar_names.begin(), k_scalar_names.end(), cl.metric);
+      if (series_it == k_series_names.end() && scalar_it == k_scalar_names.end()) {
+        throw InputError(cpath + ".metric: unknown metric \"" + cl.metric + "\"" +
+                         detail::suggest(cl.metric, metrics, "; expected one of " + detail::join(metrics)));
+      }
+      if (series_it != k_series_names.end()) {
+        if (!c.contains("year")) {
+          throw InputError(cpath + ".year: required for the series \"" + cl.metric + "\"");
+        }
+        const int last = sc.start_year_ + sc.horizon_years_ - 1;
+        const auto year = whole_value(c.at("year"), cpath + ".year", 1900, 2300);
+        if (year < sc.start_year_ || year > last) {
+          throw InputError(cpath + ".year: must be within the horizon " + std::to_string(sc.start_year_) + ".." +
+                           std::to_string(last) + ", got " + std::to_string(year));
+        }
+        cl.year = static_cast<int>(year);
+        cl.metric_index = metric_index(static_cast<Series>(series_it - k_series_names.begin()),
+                                       cl.year.value() - sc.start_year_, sc.horizon_years_);
+      } else {
+        if (c.contains("year")) {
+          throw InputError(cpath + ".year: \"" + cl.metric + "\" is a scalar (one value a path); remove \"year\"");
+        }
+        cl.metric_index = metric_index(static_cast<Scalar>(scalar_it - k_scalar_names.begin()), sc.horizon_years_);
+      }
+      const std::string op = string_value(require_key(c, cpath, "op"), cpath + ".op");
+      if (op == "approx") {
+        cl.op = ClaimOp::approx;
+      } else if (op == ">=") {
+        cl.op = ClaimOp::at_least;
+      } else if (op == "<=") {
+        cl.op = ClaimOp::at_most;
+      } else {
+        throw InputError(cpath + ".op: unknown operator \"" + op + "\"; expected \"approx\", \">=\" or \"<=\"");
+      }
+      cl.value = number_value(require_key(c, cpath, "value"), cpath + ".value");
+      if (cl.op == ClaimOp::approx) {
+        cl.rel_tol = number_value(require_key(c, cpath, "rel_tol"), cpath + ".rel_tol");
+        if (!(cl.rel_tol > 0)) throw InputError(cpath + ".rel_tol: must be > 0, got " + format_number(cl.rel_tol));
+      } else if (c.contains("rel_tol")) {
+        throw InputError(cpath + ".rel_tol: only used with \"op\": \"approx\"");
+      }
+      sc.claims_.push_back(cl);
+    }
+  }
+
+  // stresses: parsed and checked like overrides of the base scenario.
+  if (root.contains("stresses")) {
+    const json& ss = require_object(root.at("stresses"), "stresses");
+    for (const auto& [sname, overrides] : ss.items()) {
+      const std::string spath = "stresses." + sname;
+      require_object(overrides, spath);
+      if (overrides.empty()) throw InputError(spath + ": a stress needs at least one override");
+      Stress stress;
+      stress.name = sname;
+      std::vector<std::pair<std::string, Distribution>> parsed;
+      for (const auto& [ipath, value] : overrides.items()) {
+        parsed.emplace_back(ipath, Distribution::from_json(value, spath + "." + ipath));
+        stress.overrides.emplace_back(sc.input_index(ipath, spath + "." + ipath), parsed.back().second);
+      }
+      (void)sc.with_overrides(parsed, spath);  // validates values and cross-field rules
+      sc.stresses_.push_back(std::move(stress));
+    }
+  }
+  return sc;
+}
+
+std::vector<int> Scenario::years() const {
+  std::vector<int> ys(static_cast<std::size_t>(horizon_years_));
+  for (int t = 0; t < horizon_years_; ++t) ys[static_cast<std::size_t>(t)] = start_year_ + t;
+  return ys;
+}
+
+std::size_t Scenario::input_index(const std::string& path, const std::string& where) const {
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    if (inputs_[i].path == path) return i;
+  }
+  throw InputError(where + ": unknown input \"" + path + "\"; nearest valid names: " +
+                   detail::join(detail::nearest(path, input_paths(), 3)));
+}
+
+std::vector<std::string> Scenario::input_paths() const {
+  std::vector<std::string> out;
+  for (const auto& in : inputs_) {
+    if (in.present || in.leaf == static_cast<int>(k_share_start)) out.push_back(in.path);
+  }
+  return out;
+}
+
+std::vector<std::size_t> Scenario::uncertain_inputs() const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    if (inputs_[i].present && !inputs_[i].dist.is_fixed()) out.push_back(i);
+  }
+  return out;
+}
+
+const Stress& Scenario::stress(const std::string& name) const {
+  for (const auto& s : stresses_) {
+    if (s.name == name) return s;
+  }
+  std::vector<std::string> names;
+  for (const auto& s : stresses_) names.push_back(s.name);
+  throw InputError("stress \"" + name + "\" is not defined in scenario \"" + name_ + "\"" +
+                   (names.empty() ? std::string(" (it has no stresses)") : "; it defines: " + detail::join(names)));
+}
+
+Scenario Scenario::with_overrides(const std::vector<std::pair<std::string, Distribution>>& overrides,
+                                  const std::string& where) const {
+  Scenario copy = *this;
+  for (const auto& [path, dist] : overrides) {
+    const std::string at = where + "." + path;
+    const std::size_t idx = input_index(path, at);
+    Input& in = copy.inputs_[idx];
+    if (!in.present && in.section == k_player && in.leaf == static_cast<int>(k_terminal_growth)) {
+      throw InputError(at + ": not used, because player.terminal.method is \"none\"");
+    }
+    in.dist = dist;
+    in.present = true;
+    copy.check_input(in, at);
+  }
+  copy.check_cross_fields(where + ": ");
+  return copy;
+}
+
+Scenario Scenario::with_stress(const std::string& name) const {
+  const Stress& s = stress(name);
+  std::vector<std::pair<std::string, Distribution>> overrides;
+  for (const auto& [idx, dist] : s.overrides) overrides.emplace_back(inputs_[idx].path, dist);
+  Scenario out = with_overrides(overrides, "stresses." + name);
+  out.name_ = name_ + "+" + name;
+  return out;
+}
+
+void Scenario::assign(ModelInputs& m, std::size_t index, double value) const {
+  const Input& in = inputs_[index];
+  switch (in.section) {
+    case k_market: m.market.*(k_market_fields[static_cast<std::size_t>(in.leaf)].member) = value; break;
+    case k_player: m.player.*(k_player_fields[static_cast<std::size_t>(in.leaf)].member) = value; break;
+    default: {
+      // Whole-number inputs (online_year) take the nearest whole value of a draw.
+      const double v = in.whole ? std::nearbyint(value) : value;
+      m.clusters[static_cast<std::size_t>(in.cluster)].*(k_cluster_fields[static_cast<std::size_t>(in.leaf)].member) = v;
+    }
+  }
+}
+
+void Scenario::finish(ModelInputs& m) const {
+  if (!inputs_[5 + k_share_start].present) m.player.share_start = m.player.share_end;
+}
+
+ModelInputs Scenario::base_inputs() const {
+  ModelInputs m;
+  m.start_year = start_year_;
+  m.horizon_years = horizon_years_;
+  m.player.terminal = terminal_;
+  m.clusters.resize(cluster_names_.size());
+  for (std::size_t i = 0; i < inputs_.size(); ++i) assign(m, i, inputs_[i].dist.median());
+  finish(m);
+  return m;
+}
+
+json Scenario::to_json() const {
+  json j;
+  j["name"] = name_;
+  j["description"] = description_;
+  j["start_year"] = start_year_;
+  j["horizon_years"] = horizon_years_;
+  j["simulation"] = {{"paths", simulation_.paths},
+                     {"seed", simulation_.seed},
+                     {"sampler", to_string(simulation_.sampler)},
+                     {"antithetic", simulation_.antithetic}};
+  j["market"] = json::object();
+  j["player"] = json::object();
+  j["player"]["name"] = player_name_;
+  j["clusters"] = json::array();
+  for (const auto& name : cluster_names_) j["clusters"].push_back(json{{"name", name}});
+  for (const Input& in : inputs_) {
+    if (!in.present) continue;
+    const std::string key = field_key(in.section, in.leaf);
+    if (in.section == k_market) {
+      j["market"][key] = in.dist.to_json();
+    } else if (in.section == k_player) {
+      if (in.leaf == static_cast<int>(k_terminal_growth)) continue;
+      j["player"][key] = in.dist.to_json();
+    } else {
+      j["clusters"][static_cast<std::size_t>(in.cluster)][key] = in.dist.to_json();
+    }
+  }
+  j["player"]["terminal"] = terminal_ == TerminalMethod::gordon
+                                ? json{{"method", "gordon"}, {"growth", inputs_[5 + k_terminal_growth].dist.to_json()}}
+                                : json{{"method", "none"}};
+  j["correlations"] = json::array();
+  for (const auto& c : correlations_) {
+    j["correlations"].push_back({{"a", inputs_[c.a].path}, {"b", inputs_[c.b].path}, {"rho", c.rho}});
+  }
+  j["claims"] = json::array();
+  for (const auto& c : claims_) {
+    json cj{{"id", c.id}, {"metric", c.metric}, {"op", to_string(c.op)}, {"value", c.value}};
+    if (c.year) cj["year"] = *c.year;
+    if (c.op == ClaimOp::approx) cj["rel_tol"] = c.rel_tol;
+    j["claims"].push_back(cj);
+  }
+  j["stresses"] = json::object();
+  for (const auto& s : stresses_) {
+    json o = json::object();
+    for (const auto& [idx, dist] : s.overrides) o[inputs_[idx].path] = dist.to_json();
+    j["stresses"][s.name] = o;
+  }
+  return j;
+}
+
+}  // namespace infersim

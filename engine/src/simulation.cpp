@@ -1,0 +1,361 @@
+// The Monte Carlo driver. Paths are processed in fixed blocks of k_block_paths; blocks
+// run in parallel in waves and their statistics are merged serially in block order, so
+// the floating-point reductions, and therefore the result bits, never depend on the
+// number of threads. Memory is bounded: moments and quantile bins do not grow with paths.
+#include "infersim/simulation.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "infersim/copula.hpp"
+#include "infersim/error.hpp"
+#include "infersim/model.hpp"
+#include "infersim/sampler.hpp"
+#include "infersim/statistics.hpp"
+
+namespace infersim {
+namespace {
+
+constexpr std::uint64_t k_wave_blocks = 64;          // blocks in flight between serial merges
+constexpr std::uint64_t k_pilot_max_paths = 32768;   // paths that calibrate the quantile bins
+constexpr std::uint64_t k_pilot_min_paths = 4096;
+constexpr std::uint64_t k_pilot_max_values = 1u << 22;  // 32 MB of pilot values at most
+
+/// Everything a block needs, fixed for the run.
+struct Plan {
+  const Scenario& scenario;
+  Sampler sampler;
+  GaussianCopula copula;
+  std::vector<std::size_t> uncertain;
+  std::vector<Distribution> dists;  // by input index
+  int horizon = 0;
+  int metrics = 0;
+  std::uint64_t paths = 0;
+  bool pair_units = false;  // antithetic plain Monte Carlo: se from pair means
+  std::size_t replicates = 1;
+  std::uint64_t pilot_paths = 0;
+  struct Kept {
+    std::string name;
+    int first_metric, width;
+    std::vector<double>* store;
+  };
+  std::vector<Kept> kept;
+};
+
+/// Statistics of one block, merged into the run's totals in block order.
+struct BlockResult {
+  std::vector<Moments> moments;       // per metric
+  std::vector<Moments> unit_moments;  // per metric, over antithetic pair means
+  std::size_t rep_first = 0, rep_count_touched = 0;
+  std::vector<double> rep_sum;        // replicates touched x metrics
+  std::vector<std::uint64_t> rep_n;
+  std::vector<std::uint64_t> claim_holds, claim_le, claim_defined;
+};
+
+/// Scratch memory of one thread.
+struct Workspace {
+  ModelInputs inputs;
+  ModelWorkspace model;
+  std::vector<double> u, scratch, values, out;
+};
+
+Workspace make_workspace(const Plan& plan) {
+  Workspace ws;
+  ws.inputs = plan.scenario.base_inputs();
+  ws.model.reserve(plan.horizon, ws.inputs.clusters.size());
+  ws.u.assign(plan.scenario.inputs().size(), 0.5);
+  ws.scratch.assign(2 * plan.copula.members().size() + 1, 0.0);
+  ws.values.assign(static_cast<std::size_t>(plan.metrics) * k_block_paths, 0.0);
+  ws.out.assign(static_cast<std::size_t>(plan.metrics), 0.0);
+  return ws;
+}
+
+/// Evaluate the paths of block `b` and reduce them. Quantile data go either to the pilot
+/// store (first blocks) or to this thread's bin counts.
+void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult& br, double* pilot,
+                   const BinnedQuantiles* bins, BinnedQuantiles::Counts* counts) {
+  const std::uint64_t start = b * k_block_paths;
+  const std::size_t n = static_cast<std::size_t>(std::min(k_block_paths, plan.paths - start));
+  const auto M = static_cast<std::size_t>(plan.metrics);
+  const auto& claims = plan.scenario.claims();
+  br.claim_holds.assign(claims.size(), 0);
+  br.claim_le.assign(claims.size(), 0);
+  br.claim_defined.assign(claims.size(), 0);
+
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint64_t path = start + j;
+    // model.md §8: uniforms -> copula -> inverse CDFs -> the model.
+    plan.sampler.uniforms(path, plan.uncertain, ws.u.data());
+    if (!plan.copula.empty()) plan.copula.apply(ws.u.data(), ws.scratch.data());
+    for (std::size_t i : plan.uncertain) plan.scenario.assign(ws.inputs, i, plan.dists[i].quantile(ws.u[i]));
+    plan.scenario.finish(ws.inputs);
+    evaluate(ws.inputs, ws.model, ws.out);
+    for (std::size_t m = 0; m < M; ++m) ws.values[m * k_block_paths + j] = ws.out[m];
+    for (std::size_t c = 0; c < claims.size(); ++c) {
+      const double x = ws.out[static_cast<std::size_t>(claims[c].metric_index)];
+      br.claim_holds[c] += claims[c].holds(x);
+      if (!std::isnan(x)) {
+        ++br.claim_defined[c];
+        br.claim_le[c] += x <= claims[c].value;
+      }
+    }
+    for (const auto& k : plan.kept) {
+      std::copy_n(ws.out.begin() + k.first_metric, k.width, k.store->begin() + static_cast<std::ptrdiff_t>(path * k.width));
+    }
+  }
+
+  br.moments.assign(M, Moments{});
+  if (plan.pair_units) br.unit_moments.assign(M, Moments{});
+  if (plan.replicates > 1) {
+    br.rep_first = plan.sampler.replicate_of(start);
+    br.rep_count_touched = plan.sampler.replicate_of(start + n - 1) - br.rep_first + 1;
+    br.rep_sum.assign(br.rep_count_touched * M, 0.0);
+    br.rep_n.assign(br.rep_count_touched * M, 0);
+  }
+  for (std::size_t m = 0; m < M; ++m) {
+    const double* v = &ws.values[m * k_block_paths];
+    Moments& mo = br.moments[m];
+    for (std::size_t j = 0; j < n; ++j) mo.add(v[j]);
+    if (plan.pair_units) {
+      for (std::size_t j = 0; j + 1 < n; j += 2) {
+        const bool a = !std::isnan(v[j]), c = !std::isnan(v[j + 1]);
+        if (a && c) {
+          br.unit_moments[m].add(0.5 * (v[j] + v[j + 1]));
+        } else if (a || c) {
+          br.unit_moments[m].add(a ? v[j] : v[j + 1]);
+        }
+      }
+    }
+    if (plan.replicates > 1) {
+      for (std::size_t j = 0; j < n; ++j) {
+        if (std::isnan(v[j])) continue;
+        const std::size_t r = plan.sampler.replicate_of(start + j) - br.rep_first;
+        br.rep_sum[r * M + m] += v[j];
+        ++br.rep_n[r * M + m];
+      }
+    }
+    if (pilot) {
+      std::copy_n(v, n, pilot + m * plan.pilot_paths + start);
+    } else {
+      for (std::size_t j = 0; j < n; ++j) bins->add(*counts, static_cast<int>(m), v[j]);
+    }
+  }
+}
+
+/// Running totals, merged block by block in order.
+struct Totals {
+  std::vector<Moments> moments, unit_moments;
+  std::vector<double> rep_sum;
+  std::vector<std::uint64_t> rep_n;
+  std::vector<std::uint64_t> claim_holds, claim_le, claim_defined;
+
+  void merge(const BlockResult& br, std::size_t M) {
+    for (std::size_t m = 0; m < M; ++m) moments[m].merge(br.moments[m]);
+    for (std::size_t m = 0; m < br.unit_moments.size(); ++m) unit_moments[m].merge(br.unit_moments[m]);
+    for (std::size_t r = 0; r < br.rep_count_touched; ++r) {
+      for (std::size_t m = 0; m < M; ++m) {
+        rep_sum[(br.rep_first + r) * M + m] += br.rep_sum[r * M + m];
+        rep_n[(br.rep_first + r) * M + m] += br.rep_n[r * M + m];
+      }
+    }
+    for (std::size_t c = 0; c < claim_holds.size(); ++c) {
+      claim_holds[c] += br.claim_holds[c];
+      claim_le[c] += br.claim_le[c];
+      claim_defined[c] += br.claim_defined[c];
+    }
+  }
+};
+
+std::uint64_t pilot_size(std::uint64_t paths, int metrics) {
+  const std::uint64_t by_memory = std::bit_floor(std::max<std::uint64_t>(1, k_pilot_max_values / metrics));
+  const std::uint64_t cap = std::clamp(by_memory, k_pilot_min_paths, k_pilot_max_paths);
+  return std::min(paths, cap);
+}
+
+}  // namespace
+
+RunResult run(const Scenario& scenario, const RunOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const SimulationSettings& sim = scenario.simulation();
+  const std::uint64_t paths = options.paths.value_or(sim.paths);
+  const std::uint64_t seed = options.seed.value_or(sim.seed);
+  const SamplerKind kind = options.sampler.value_or(sim.sampler);
+  const bool antithetic = options.antithetic.value_or(sim.antithetic);
+  if (paths == 0) throw InputError("paths: must be >= 1, got 0");
+  if (options.threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(options.threads));
+
+  const int T = scenario.horizon_years();
+  const int M = metric_count(T);
+  Plan plan{scenario,
+            Sampler(kind, seed, paths, antithetic, scenario.inputs().size()),
+            GaussianCopula(scenario.correlations(), [&](std::size_t i) { return scenario.inputs()[i].path; }),
+            scenario.uncertain_inputs(),
+            {},
+            T,
+            M,
+            paths,
+            antithetic && kind == SamplerKind::random,
+            1,
+            pilot_size(paths, M),
+            {}};
+  plan.replicates = plan.sampler.replicates();
+  for (const auto& in : scenario.inputs()) plan.dists.push_back(in.dist);
+
+  RunResult result;
+  for (const auto& name : options.keep_samples) {
+    const auto s = std::find(k_series_names.begin(), k_series_names.end(), name);
+    const auto c = std::find(k_scalar_names.begin(), k_scalar_names.end(), name);
+    if (s == k_series_names.end() && c == k_scalar_names.end()) {
+      throw InputError("keep_samples: unknown metric \"" + name + "\"");
+    }
+    const bool series = s != k_series_names.end();
+    const int first = series ? metric_index(static_cast<Series>(s - k_series_names.begin()), 0, T)
+                             : metric_index(static_cast<Scalar>(c - k_scalar_names.begin()), T);
+    const int width = series ? T : 1;
+    auto& store = result.samples[name];
+    store.assign(paths * static_cast<std::uint64_t>(width), 0.0);
+    plan.kept.push_back({name, first, width, &store});
+  }
+
+  const auto Mz = static_cast<std::size_t>(M);
+  Totals totals;
+  totals.moments.assign(Mz, Moments{});
+  if (plan.pair_units) totals.unit_moments.assign(Mz, Moments{});
+  totals.rep_sum.assign(plan.replicates * Mz, 0.0);
+  totals.rep_n.assign(plan.replicates * Mz, 0);
+  totals.claim_holds.assign(scenario.claims().size(), 0);
+  totals.claim_le.assign(scenario.claims().size(), 0);
+  totals.claim_defined.assign(scenario.claims().size(), 0);
+
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+  tbb::enumerable_thread_specific<Workspace> workspaces([&] { return make_workspace(plan); });
+  std::vector<double> pilot(Mz * plan.pilot_paths);
+  BinnedQuantiles bins;
+  std::unique_ptr<tbb::enumerable_thread_specific<BinnedQuantiles::Counts>> counts;
+
+  const std::uint64_t n_blocks = (paths + k_block_paths - 1) / k_block_paths;
+  const std::uint64_t pilot_blocks = (plan.pilot_paths + k_block_paths - 1) / k_block_paths;
+  std::vector<BlockResult> wave(k_wave_blocks);
+  std::atomic<bool> stopped{false};
+
+  auto run_blocks = [&](std::uint64_t first, std::uint64_t last, bool to_pilot) {
+    for (std::uint64_t w0 = first; w0 < last; w0 += k_wave_blocks) {
+      const std::uint64_t w1 = std::min(last, w0 + k_wave_blocks);
+      arena.execute([&] {
+        tbb::parallel_for(tbb::blocked_range<std::uint64_t>(w0, w1, 1), [&](const auto& range) {
+          for (std::uint64_t b = range.begin(); b != range.end(); ++b) {
+            if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
+              stopped = true;
+              return;
+            }
+            process_block(plan, b, workspaces.local(), wave[b - w0], to_pilot ? pilot.data() : nullptr, &bins,
+                          to_pilot ? nullptr : &counts->local());
+          }
+        });
+      });
+      if (stopped) throw Cancelled();
+      for (std::uint64_t b = w0; b < w1; ++b) totals.merge(wave[b - w0], Mz);
+      if (options.progress) options.progress(std::min(paths, w1 * k_block_paths), paths);
+    }
+  };
+
+  // Phase 1: the pilot paths, kept whole. When they are all the paths, quantiles are exact.
+  run_blocks(0, pilot_blocks, true);
+  const bool exact = plan.pilot_paths == paths;
+  // Sort each metric's defined pilot values in place (NaN moved past the end).
+  std::vector<std::size_t> defined(Mz);
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, Mz, [&](std::size_t m) {
+      double* v = pilot.data() + m * plan.pilot_paths;
+      double* end = std::partition(v, v + plan.pilot_paths, [](double x) { return !std::isnan(x); });
+      std::sort(v, end);
+      defined[m] = static_cast<std::size_t>(end - v);
+    });
+  });
+  auto pilot_values = [&](std::size_t m) {
+    return std::span<const double>(pilot.data() + m * plan.pilot_paths, defined[m]);
+  };
+
+  // Phase 2: the remaining paths into bins calibrated on the pilot.
+  BinnedQuantiles::Counts merged;
+  if (!exact) {
+    std::vector<std::vector<double>> sorted(Mz);
+    for (std::size_t m = 0; m < Mz; ++m) sorted[m].assign(pilot_values(m).begin(), pilot_values(m).end());
+    bins = BinnedQuantiles(sorted);
+    sorted.clear();
+    merged = bins.make_counts();
+    for (std::size_t m = 0; m < Mz; ++m) {
+      for (double x : pilot_values(m)) bins.add(merged, static_cast<int>(m), x);
+    }
+    pilot.clear();
+    pilot.shrink_to_fit();
+    counts = std::make_unique<tbb::enumerable_thread_specific<BinnedQuantiles::Counts>>([&] { return bins.make_counts(); });
+    run_blocks(pilot_blocks, n_blocks, false);
+    for (const auto& c : *counts) merged.merge(c);
+  }
+
+  // Final statistics.
+  result.scenario = scenario.name();
+  result.engine_version = INFERSIM_VERSION;
+  result.paths = paths;
+  result.seed = seed;
+  result.sampler = kind;
+  result.antithetic = antithetic;
+  result.replicates = plan.replicates;
+  result.years = scenario.years();
+  result.quantile_method = exact ? "exact" : "binned";
+  result.metrics.resize(Mz);
+  const double nan = std::nan("");
+  for (std::size_t m = 0; m < Mz; ++m) {
+    const Moments& mo = totals.moments[m];
+    MetricStats& st = result.metrics[m];
+    const bool any = mo.count > 0;
+    st.mean = any ? mo.mean : nan;
+    st.sd = std::sqrt(mo.variance());
+    st.min = any ? mo.min : nan;
+    st.max = any ? mo.max : nan;
+    st.prob_positive = any ? static_cast<double>(mo.positive) / static_cast<double>(mo.count) : nan;
+    st.defined_fraction = static_cast<double>(mo.count) / static_cast<double>(paths);
+    if (plan.replicates > 1) {
+      // se from the spread of independent replicate means.
+      Moments reps;
+      for (std::size_t r = 0; r < plan.replicates; ++r) {
+        const std::uint64_t n = totals.rep_n[r * Mz + m];
+        if (n > 0) reps.add(totals.rep_sum[r * Mz + m] / static_cast<double>(n));
+      }
+      st.se = std::sqrt(reps.variance() / static_cast<double>(reps.count));
+    } else if (plan.pair_units) {
+      const Moments& u = totals.unit_moments[m];
+      st.se = std::sqrt(u.variance() / static_cast<double>(u.count));
+    } else {
+      st.se = st.sd / std::sqrt(static_cast<double>(mo.count));
+    }
+    for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
+      const double p = k_percentiles[i] / 100.0;
+      st.percentiles[i] = exact ? quantile_sorted(pilot_values(m), p) : bins.quantile(merged, static_cast<int>(m), p);
+    }
+    if (!exact) result.quantile_rank_error = std::max(result.quantile_rank_error, bins.rank_error_bound(merged, static_cast<int>(m)));
+  }
+  for (std::size_t c = 0; c < scenario.claims().size(); ++c) {
+    const Claim& claim = scenario.claims()[c];
+    ClaimResult cr;
+    cr.claim = claim;
+    cr.probability = static_cast<double>(totals.claim_holds[c]) / static_cast<double>(paths);
+    cr.median = result.metrics[static_cast<std::size_t>(claim.metric_index)].percentile(50);
+    cr.value_percentile = totals.claim_defined[c] == 0 ? nan
+                                                       : 100.0 * static_cast<double>(totals.claim_le[c]) /
+                                                             static_cast<double>(totals.claim_defined[c]);
+    result.claims.push_back(cr);
+  }
+  result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace infersim
