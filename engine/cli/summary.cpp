@@ -112,7 +112,7 @@ void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int
     }
   }
   if (r.quantile_method == "binned") {
-    os << "\n  (percentiles from " << BinnedQuantiles::k_bins << " bins a metric; rank error <= "
+    os << "\n  (percentiles from equal-mass bins; rank error <= "
        << fixed(100 * r.quantile_rank_error, 3) << "%)\n";
   }
 }

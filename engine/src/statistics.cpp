@@ -46,50 +46,42 @@ void BinnedQuantiles::Counts::merge(const Counts& o) {
 
 BinnedQuantiles::BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot)
     : metrics_(static_cast<int>(sorted_pilot.size())) {
-  // About 128 pilot values a segment keeps the equal-mass cut within ~10% of 1/segments.
+  // Eight pilot values a bin: the bins' true masses then scatter by ~35% around 1/bins.
   std::size_t pilot = 0;
   for (const auto& v : sorted_pilot) pilot = std::max(pilot, v.size());
-  segments_ = static_cast<int>(std::clamp<std::size_t>(pilot / 128, 1, 256));
-  while (k_bins % segments_ != 0) --segments_;
-  sub_bins_ = k_bins / segments_;
-  knots_.assign(static_cast<std::size_t>(metrics_) * (segments_ + 1), 0.0);
+  bins_ = static_cast<int>(std::clamp<std::size_t>(pilot / 8, 1, k_max_bins));
+  edges_.assign(static_cast<std::size_t>(metrics_) * (bins_ + 1), 0.0);
   for (int m = 0; m < metrics_; ++m) {
     const auto& v = sorted_pilot[static_cast<std::size_t>(m)];
-    double* k = &knots_[static_cast<std::size_t>(m) * (segments_ + 1)];
-    for (int j = 0; j <= segments_; ++j) {
-      k[j] = v.empty() ? 0.0 : quantile_sorted(v, static_cast<double>(j) / segments_);
-    }
+    double* e = &edges_[static_cast<std::size_t>(m) * (bins_ + 1)];
+    for (int j = 0; j <= bins_; ++j) e[j] = v.empty() ? 0.0 : quantile_sorted(v, static_cast<double>(j) / bins_);
   }
 }
 
 BinnedQuantiles::Counts BinnedQuantiles::make_counts() const {
-  const std::size_t n = static_cast<std::size_t>(metrics_) * k_bins;
+  const std::size_t n = static_cast<std::size_t>(metrics_) * bins_;
   return Counts{std::vector<std::uint64_t>(n, 0), std::vector<double>(n, std::numeric_limits<double>::infinity()),
                 std::vector<double>(n, -std::numeric_limits<double>::infinity())};
 }
 
 int BinnedQuantiles::bin_of(int metric, double x) const {
-  const double* k = &knots_[static_cast<std::size_t>(metric) * (segments_ + 1)];
-  // Segment j holds [k_j, k_{j+1}); below the pilot's range is bin 0, above it the last.
-  const double* it = std::upper_bound(k + 1, k + segments_, x);
-  const int j = static_cast<int>(it - k) - 1;
-  const double width = k[j + 1] - k[j];
-  double frac = width > 0 ? (x - k[j]) / width : 0.0;
-  frac = std::clamp(frac, 0.0, 1.0);
-  const int sub = std::min(sub_bins_ - 1, static_cast<int>(frac * sub_bins_));
-  return j * sub_bins_ + sub;
+  const double* e = &edges_[static_cast<std::size_t>(metric) * (bins_ + 1)];
+  // Bin j holds [e_j, e_{j+1}); below the pilot's range is bin 0, above it the last.
+  // Values equal to a repeated edge (a point mass) all land in the last bin starting there.
+  const double* it = std::upper_bound(e + 1, e + bins_, x);
+  return static_cast<int>(it - e) - 1;
 }
 
 double BinnedQuantiles::quantile(const Counts& c, int metric, double p) const {
-  const std::size_t base = static_cast<std::size_t>(metric) * k_bins;
+  const std::size_t base = static_cast<std::size_t>(metric) * bins_;
   std::uint64_t n = 0;
-  for (int b = 0; b < k_bins; ++b) n += c.count[base + b];
+  for (int b = 0; b < bins_; ++b) n += c.count[base + b];
   if (n == 0) return std::nan("");
   // Rank (0-based, fractional) of the type-7 quantile; find the bin holding it.
   const double rank = p * static_cast<double>(n - 1);
   std::uint64_t before = 0;
   int prev = -1;  // last non-empty bin
-  for (int b = 0; b < k_bins; ++b) {
+  for (int b = 0; b < bins_; ++b) {
     const std::uint64_t cnt = c.count[base + b];
     if (cnt == 0) continue;
     const double first = static_cast<double>(before), last = static_cast<double>(before + cnt - 1);
@@ -111,9 +103,9 @@ double BinnedQuantiles::quantile(const Counts& c, int metric, double p) const {
 }
 
 double BinnedQuantiles::rank_error_bound(const Counts& c, int metric) const {
-  const std::size_t base = static_cast<std::size_t>(metric) * k_bins;
+  const std::size_t base = static_cast<std::size_t>(metric) * bins_;
   std::uint64_t n = 0, worst = 0;
-  for (int b = 0; b < k_bins; ++b) {
+  for (int b = 0; b < bins_; ++b) {
     n += c.count[base + b];
     // A bin whose values agree to ~1e-9 is a point mass (e.g. utilization at its cap up to
     // rounding): its quantiles are exact to that precision, whatever its count.

@@ -1,1 +1,103 @@
+// Inverse CDFs against values known in closed form.
 #include <doctest/doctest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "infersim/distribution.hpp"
+#include "infersim/error.hpp"
+
+using infersim::Distribution;
+using infersim::DistKind;
+using infersim::InputError;
+using nlohmann::json;
+
+namespace {
+Distribution parse(const char* text) { return Distribution::from_json(json::parse(text), "x"); }
+}  // namespace
+
+TEST_CASE("distribution: quantiles in closed form") {
+  CHECK(Distribution::from_json(json(3.5), "x").quantile(0.9) == 3.5);
+  CHECK(parse(R"({"dist": "fixed", "value": 2})").quantile(0.1) == 2);
+  CHECK(parse(R"({"dist": "uniform", "min": 2, "max": 4})").quantile(0.25) == doctest::Approx(2.5));
+
+  // Triangular(0, 1, 2): F(x) = x^2/2 below the mode.
+  const auto tri = parse(R"({"dist": "triangular", "min": 0, "mode": 1, "max": 2})");
+  CHECK(tri.quantile(0.125) == doctest::Approx(0.5).epsilon(1e-14));
+  CHECK(tri.quantile(0.5) == doctest::Approx(1.0).epsilon(1e-14));
+  CHECK(tri.quantile(0.875) == doctest::Approx(1.5).epsilon(1e-14));
+
+  // PERT(0, 0.25, 1) is Beta(2, 4): F(x) = 1 - (1-x)^5 - 5x(1-x)^4.
+  const auto pert = parse(R"({"dist": "pert", "min": 0, "mode": 0.25, "max": 1})");
+  for (double u : {0.01, 0.1, 0.5, 0.9, 0.99}) {
+    const double x = pert.quantile(u);
+    CHECK(1 - std::pow(1 - x, 5) - 5 * x * std::pow(1 - x, 4) == doctest::Approx(u).epsilon(1e-10));
+  }
+  // Scaled PERT(10, 15, 20) is symmetric: median 15.
+  CHECK(parse(R"({"dist": "pert", "min": 10, "mode": 15, "max": 20})").median() == doctest::Approx(15).epsilon(1e-12));
+
+  CHECK(parse(R"({"dist": "normal", "mean": 10, "sd": 2})").quantile(0.975) ==
+        doctest::Approx(10 + 2 * 1.959963984540054).epsilon(1e-12));
+  // Normal truncated at its mean is the half-normal: median = Phi^-1(0.75).
+  CHECK(parse(R"({"dist": "normal", "mean": 0, "sd": 1, "min": 0})").median() ==
+        doctest::Approx(0.6744897501960817).epsilon(1e-10));
+
+  const auto ln = parse(R"({"dist": "lognormal", "median": 100, "p90": 200})");
+  CHECK(ln.quantile(0.5) == doctest::Approx(100).epsilon(1e-12));
+  CHECK(ln.quantile(0.9) == doctest::Approx(200).epsilon(1e-12));
+  // mean/sd form: median = mean / sqrt(1 + cv^2).
+  CHECK(parse(R"({"dist": "lognormal", "mean": 10, "sd": 5})").median() == doctest::Approx(10 / std::sqrt(1.25)).epsilon(1e-12));
+  CHECK(parse(R"({"dist": "lognormal", "mu": 1, "sigma": 0.5})").median() == doctest::Approx(std::exp(1.0)).epsilon(1e-12));
+
+  // Beta(2, 2) on [10, 20]: symmetric. Beta(1, 1) is uniform.
+  CHECK(parse(R"({"dist": "beta", "alpha": 2, "beta": 2, "min": 10, "max": 20})").median() == doctest::Approx(15).epsilon(1e-12));
+  CHECK(parse(R"({"dist": "beta", "alpha": 1, "beta": 1})").quantile(0.3) == doctest::Approx(0.3).epsilon(1e-12));
+
+  // Discrete: sorted values 1 (1/4), 2 (1/2), 3 (1/4).
+  const auto disc = parse(R"({"dist": "discrete", "values": [3, 1, 2], "weights": [1, 1, 2]})");
+  CHECK(disc.quantile(0.2) == 1);
+  CHECK(disc.quantile(0.5) == 2);
+  CHECK(disc.quantile(0.8) == 3);
+  CHECK(parse(R"({"dist": "discrete", "values": [5, 7]})").quantile(0.75) == 7);
+}
+
+TEST_CASE("distribution: supports, description and round trip") {
+  const auto ln = parse(R"({"dist": "lognormal", "median": 100, "p90": 200})");
+  CHECK(ln.support_min() == 0);
+  CHECK(ln.support().lo_open);
+  CHECK(std::isinf(ln.support_max()));
+  const auto pert = parse(R"({"dist": "pert", "min": 1, "mode": 2, "max": 4})");
+  CHECK(pert.support_min() == 1);
+  CHECK(pert.support_max() == 4);
+  CHECK(pert.describe() == "pert(min=1, mode=2, max=4)");
+  CHECK(Distribution::from_json(pert.to_json(), "x").describe() == pert.describe());
+  const auto disc = parse(R"({"dist": "discrete", "values": [3, 1], "weights": [1, 3]})");
+  CHECK(Distribution::from_json(disc.to_json(), "x").quantile(0.5) == disc.quantile(0.5));
+}
+
+TEST_CASE("distribution: parameters that make no distribution name the path and value") {
+  auto message = [](const char* text) {
+    try {
+      Distribution::from_json(json::parse(text), "market.x");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(message(R"({"dist": "gama"})") ==
+        "market.x.dist: unknown distribution \"gama\"; expected one of fixed, uniform, triangular, pert, normal, "
+        "lognormal, beta, discrete");
+  CHECK(message(R"({"dist": "lognorml", "median": 1, "p90": 2})") ==
+        "market.x.dist: unknown distribution \"lognorml\"; did you mean \"lognormal\"?");
+  CHECK(message(R"({"dist": "normal", "mean": 1, "sd": 0})") == "market.x.sd: must be > 0, got 0");
+  CHECK(message(R"({"dist": "pert", "min": 0.3, "mode": 0.28, "max": 0.5})") ==
+        "market.x.mode: must be >= min (0.3), got 0.28");
+  CHECK(message(R"({"dist": "uniform", "min": 2, "max": 2})") == "market.x.max: must be > min (2), got 2");
+  CHECK(message(R"({"dist": "lognormal", "median": 10, "p90": 5})") == "market.x.p90: must be > median (10), got 5");
+  CHECK(message(R"({"dist": "lognormal", "median": 10, "p90": 20, "mu": 1})").find("exactly one of") != std::string::npos);
+  CHECK(message(R"({"dist": "discrete", "values": [1, 2], "weights": [0, 0]})") ==
+        "market.x.weights: must sum to a positive number, got 0");
+  CHECK(message(R"({"dist": "uniform", "min": 0, "max": 1, "mode": 0.5})").find("market.x.mode: unknown parameter") == 0);
+  CHECK(message(R"({"dist": "uniform", "min": "0", "max": 1})") == "market.x.min: expected a number, got \"0\"");
+  CHECK(message(R"("12")").find("market.x: expected a number or a distribution object") == 0);
+}

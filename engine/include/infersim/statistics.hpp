@@ -41,16 +41,16 @@ struct Moments {
 /// (Hyndman & Fan type 7, NumPy's default). NaN when empty.
 double quantile_sorted(std::span<const double> sorted, double p);
 
-/// Quantiles of many metrics from fixed bins: each metric's range is cut into
-/// `segments` equal-mass pieces at the quantiles of a pilot sample, and each piece into
-/// equal-width sub-bins. Bins record count, smallest and largest value, so a quantile
-/// lies between two values of the bin that holds its rank: the rank error is at most
-/// the largest mass of a bin (about 1/k_bins when the pilot is representative), and
-/// values repeated exactly (point masses) come back exactly. Counts merge by addition,
-/// so the result does not depend on the order in which paths arrive.
+/// Quantiles of many metrics from fixed bins: each metric's range is cut into equal-mass
+/// bins at the quantiles of a pilot sample (8 pilot values a bin, at most k_max_bins).
+/// Bins record count, smallest and largest value, so a quantile lies between two values
+/// of the bin that holds its rank: the rank error is at most the largest mass of a bin
+/// (about 2/bins when the pilot is representative: 0.05% with 4096 bins), and values
+/// repeated exactly (point masses) come back exactly. Counts merge by addition, so the
+/// result does not depend on the order in which paths arrive.
 class BinnedQuantiles {
 public:
-  static constexpr int k_bins = 2048;
+  static constexpr int k_max_bins = 4096;
 
   /// One set of counts for all metrics (one per thread, merged at the end).
   struct Counts {
@@ -64,10 +64,11 @@ public:
   explicit BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot);
 
   Counts make_counts() const;
+  int bins() const { return bins_; }
   int bin_of(int metric, double x) const;
   void add(Counts& c, int metric, double x) const {
     if (x != x) return;
-    const std::size_t i = static_cast<std::size_t>(metric) * k_bins + static_cast<std::size_t>(bin_of(metric, x));
+    const std::size_t i = static_cast<std::size_t>(metric) * bins_ + static_cast<std::size_t>(bin_of(metric, x));
     ++c.count[i];
     if (x < c.lo[i]) c.lo[i] = x;
     if (x > c.hi[i]) c.hi[i] = x;
@@ -80,9 +81,8 @@ public:
 
 private:
   int metrics_ = 0;
-  int segments_ = 0;  // knots per metric = segments_ + 1
-  int sub_bins_ = 0;  // bins per segment
-  std::vector<double> knots_;
+  int bins_ = 0;
+  std::vector<double> edges_;  // per metric: bins_ + 1 pilot quantiles
 };
 
 }  // namespace infersim

@@ -1,0 +1,36 @@
+#pragma once
+// Scenarios shared by the engine tests.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace fixtures {
+
+/// A small scenario with every input fixed, built so that each formula of the model can
+/// be followed by hand (test_model.cpp does): a 6-year horizon, one 1 MW cluster that
+/// comes online a year after the start over a 2-year ramp, IT life 2.5 years (so
+/// vintages are replaced after 3 years and depreciation has a half year), a share ramp,
+/// a year with no capacity, demand-bound years and a capacity-bound year.
+inline nlohmann::json hand_scenario() {
+  return nlohmann::json::parse(R"({
+    "name": "hand", "start_year": 2026, "horizon_years": 6,
+    "simulation": {"paths": 16, "seed": 1},
+    "market": {"spend0_usd": 1e7, "spend_growth": 0.2, "growth_decay": 0.5,
+               "price0_usd_per_mtok": 2.0, "price_decline": 0.5},
+    "player": {"name": "P", "share_start": 0.02, "share_end": 0.08, "share_ramp_years": 3,
+               "price_ratio": 0.5, "max_utilization": 0.8, "sga_rate": 0.1, "tax_rate": 0.2,
+               "wacc": 0.1, "baseline_ebit_usd": 5e5},
+    "clusters": [{"name": "C", "power_gw": 0.001, "online_year": 2027, "ramp_years": 2,
+      "pue": 1.25, "watts_per_accelerator": 1000, "tokens_per_sec_per_accelerator": 1000,
+      "hardware_gain": 1.0, "software_gain": 0.1, "availability": 0.5, "inference_alloc": 0.5,
+      "facility_capex_usd_per_gw": 1e9, "facility_life_years": 4,
+      "it_cost_usd_per_accelerator": 1000, "it_cost_growth": 0.1, "it_life_years": 2.5,
+      "power_price_usd_per_mwh": 50, "idle_power_fraction": 0.25, "opex_rate": 0.02,
+      "capex_overrun": 0.2}]
+  })");
+}
+
+/// The default scenario shipped with the repository.
+inline std::string default_scenario_path() { return std::string(INFERSIM_SOURCE_DIR) + "/scenarios/default.json"; }
+
+}  // namespace fixtures
