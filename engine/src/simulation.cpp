@@ -11,6 +11,7 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -26,7 +27,7 @@ namespace {
 constexpr std::uint64_t k_wave_blocks = 64;          // blocks in flight between serial merges
 constexpr std::uint64_t k_pilot_max_paths = 32768;   // paths that calibrate the quantile bins
 constexpr std::uint64_t k_pilot_min_paths = 4096;
-constexpr std::uint64_t k_pilot_max_values = 1u << 22;  // 32 MB of pilot values at most
+constexpr std::uint64_t k_pilot_max_values = 1u << 23;  // 64 MB of pilot values at most
 
 /// Everything a block needs, fixed for the run.
 struct Plan {
@@ -234,6 +235,12 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
   totals.claim_le.assign(scenario.claims().size(), 0);
   totals.claim_defined.assign(scenario.claims().size(), 0);
 
+  // An explicit thread count is honoured even above the core count (oversubscription is
+  // the caller's choice; results are the same either way).
+  std::optional<tbb::global_control> allow;
+  if (options.threads > 0) {
+    allow.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
+  }
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   tbb::enumerable_thread_specific<Workspace> workspaces([&] { return make_workspace(plan); });
   std::vector<double> pilot(Mz * plan.pilot_paths);

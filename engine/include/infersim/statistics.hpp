@@ -52,9 +52,11 @@ class BinnedQuantiles {
 public:
   static constexpr int k_max_bins = 4096;
 
-  /// One set of counts for all metrics (one per thread, merged at the end).
+  /// One set of counts for all metrics (one per thread, merged at the end): per bin the
+  /// number of values, the smallest and largest, and how many equal each of those two
+  /// (so that point masses, such as a utilization cap or a payback year, stay exact).
   struct Counts {
-    std::vector<std::uint64_t> count;
+    std::vector<std::uint64_t> count, n_lo, n_hi;
     std::vector<double> lo, hi;
     void merge(const Counts& o);
   };
@@ -70,19 +72,30 @@ public:
     if (x != x) return;
     const std::size_t i = static_cast<std::size_t>(metric) * bins_ + static_cast<std::size_t>(bin_of(metric, x));
     ++c.count[i];
-    if (x < c.lo[i]) c.lo[i] = x;
-    if (x > c.hi[i]) c.hi[i] = x;
+    if (x < c.lo[i]) {
+      c.lo[i] = x;
+      c.n_lo[i] = 1;
+    } else if (x == c.lo[i]) {
+      ++c.n_lo[i];
+    }
+    if (x > c.hi[i]) {
+      c.hi[i] = x;
+      c.n_hi[i] = 1;
+    } else if (x == c.hi[i]) {
+      ++c.n_hi[i];
+    }
   }
   /// Type-7 quantile estimate of metric m over `n` defined values.
   double quantile(const Counts& c, int metric, double p) const;
-  /// Largest share of a metric's values in a bin that holds more than one distinct value:
-  /// the bound on the rank error of its quantiles.
+  /// Largest share of a metric's values that lie strictly between the extremes of their
+  /// bin: the bound on the rank error of its quantiles.
   double rank_error_bound(const Counts& c, int metric) const;
 
 private:
   int metrics_ = 0;
-  int bins_ = 0;
-  std::vector<double> edges_;  // per metric: bins_ + 1 pilot quantiles
+  int bins_ = 0;                // stride of the per-metric arrays
+  std::vector<int> used_;       // bins in use per metric (fewer for sparse metrics)
+  std::vector<double> edges_;   // per metric: used + 1 pilot quantiles, stride bins_ + 1
 };
 
 }  // namespace infersim

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian bookworm machine to a result:
+#   ./quickstart.sh          install what is missing, build, run the default scenario
+#   ./quickstart.sh test     install what is missing, build, run every test
+# Run as root (or with sudo available) the first time, so that apt-get can install.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(
+  cmake g++ make
+  libeigen3-dev libboost-math-dev libboost-random-dev libtbb-dev nlohmann-json3-dev
+  doctest-dev libcli11-dev pybind11-dev
+  python3 python3-dev python3-numpy python3-pandas python3-matplotlib python3-scipy
+  python3-pytest python3-nbclient python3-nbformat python3-ipykernel python3-tqdm
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "quickstart: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+
+# Debian's interpreter, which has the packages above (a pyenv `python3` may come first on PATH).
+cmake --preset release -DPython3_EXECUTABLE=/usr/bin/python3 > /dev/null
+cmake --build --preset release -j "$(nproc)"
+
+case "${1:-run}" in
+  run)
+    ./build/engine/infersim run scenarios/default.json --out build/default.result.json
+    ;;
+  test)
+    ctest --preset release
+    ;;
+  *)
+    echo "usage: $0 [run|test]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,105 @@
+"""Shared fixtures for the end-to-end tests of the `infersim` command line.
+
+Run with Debian's interpreter, as CTest does:
+
+    /usr/bin/python3 -m pytest -q tests/cli --infersim=build/engine/infersim
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_BINARY = REPO_ROOT / "build" / "engine" / "infersim"
+DEFAULT_SCENARIO = REPO_ROOT / "scenarios" / "default.json"
+
+# Every run in this suite uses few paths so that the whole suite stays fast.
+FAST_PATHS = "2000"
+TIMEOUT_S = 120
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--infersim",
+        action="store",
+        default=str(DEFAULT_BINARY),
+        help="path to the infersim executable (default: build/engine/infersim under the repository root)",
+    )
+
+
+@pytest.fixture(scope="session")
+def infersim_bin(pytestconfig) -> Path:
+    """The infersim executable under test."""
+    path = Path(pytestconfig.getoption("--infersim")).resolve()
+    if not path.is_file() or not os.access(path, os.X_OK):
+        pytest.fail(f"infersim executable not found at {path}; build it or pass --infersim=PATH", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def run_infersim(infersim_bin):
+    """run_infersim(*args, cwd=None) -> CompletedProcess with text stdout/stderr."""
+
+    def run(*args, cwd=None, timeout=TIMEOUT_S) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(infersim_bin), *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+        )
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def default_scenario_path() -> Path:
+    return DEFAULT_SCENARIO
+
+
+@pytest.fixture(scope="session")
+def _default_scenario_dict() -> dict:
+    with open(DEFAULT_SCENARIO, encoding="utf-8") as f:
+        return json.load(f)
+
+
+@pytest.fixture
+def default_scenario(_default_scenario_dict) -> dict:
+    """A fresh deep copy of scenarios/default.json, safe to modify."""
+    return copy.deepcopy(_default_scenario_dict)
+
+
+@pytest.fixture
+def make_scenario(tmp_path, _default_scenario_dict):
+    """make_scenario(mutate=None, name="scenario.json", raw=None, directory=None) -> Path.
+
+    Deep-copies scenarios/default.json, applies `mutate` (a function that changes the
+    dict in place, or returns a replacement document when it returns something other
+    than None) and writes the result to `directory` (default: tmp_path / "scenarios").
+    With `raw`, writes that text instead (for malformed JSON).
+    """
+    counter = iter(range(1_000_000))
+
+    def make(mutate=None, name=None, raw=None, directory=None) -> Path:
+        target_dir = Path(directory) if directory is not None else tmp_path / "scenarios"
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / (name or f"scenario{next(counter)}.json")
+        if raw is not None:
+            target.write_text(raw, encoding="utf-8")
+            return target
+        doc = copy.deepcopy(_default_scenario_dict)
+        if mutate is not None:
+            replaced = mutate(doc)
+            if replaced is not None:
+                doc = replaced
+        target.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        return target
+
+    return make
