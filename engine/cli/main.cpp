@@ -7,6 +7,10 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <set>
 
 #include <unistd.h>
 
@@ -58,9 +62,29 @@ private:
   std::chrono::steady_clock::time_point start_;
 };
 
+/// A whole number for --paths or --seed: digits, or a float form such as 1e6 when it is
+/// whole. Negative and out-of-range values are errors (CLI11 would wrap them).
+std::uint64_t parse_count(const std::string& text, const std::string& option, std::uint64_t lo, std::uint64_t hi) {
+  std::uint64_t value = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end) {
+    double x = 0;
+    auto [p2, ec2] = std::from_chars(text.data(), end, x);
+    if (ec2 != std::errc() || p2 != end || x != std::floor(x) || x < 0 || x > 1.8e19) {
+      throw InputError(option + ": expected a whole number, got \"" + text + "\"");
+    }
+    value = static_cast<std::uint64_t>(x);
+  }
+  if (value < lo || value > hi) {
+    throw InputError(option + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + text);
+  }
+  return value;
+}
+
 struct RunArgs {
   std::vector<std::string> scenarios;
-  std::optional<std::uint64_t> paths, seed;
+  std::optional<std::string> paths, seed;
   std::optional<std::string> sampler;
   bool antithetic = false;
   int threads = 0;
@@ -77,8 +101,8 @@ int cmd_run(const RunArgs& a) {
     throw InputError("--out-dir: directory " + a.out_dir + " does not exist");
   }
   RunOptions opt;
-  opt.paths = a.paths;
-  opt.seed = a.seed;
+  if (a.paths) opt.paths = parse_count(*a.paths, "--paths", 1, 1'000'000'000'000);
+  if (a.seed) opt.seed = parse_count(*a.seed, "--seed", 0, std::numeric_limits<std::uint64_t>::max());
   if (a.sampler) opt.sampler = parse_sampler(*a.sampler, "--sampler");
   if (a.antithetic) opt.antithetic = true;
   opt.threads = a.threads;
@@ -87,6 +111,7 @@ int cmd_run(const RunArgs& a) {
   // Load and check every scenario, and claim every output file, before running any.
   std::vector<Scenario> scenarios;
   std::vector<std::unique_ptr<AtomicFile>> outputs;
+  std::set<std::string> targets;
   for (const auto& path : a.scenarios) {
     Scenario sc = Scenario::from_file(path);
     if (!a.stress.empty()) sc = sc.with_stress(a.stress);
@@ -95,12 +120,22 @@ int cmd_run(const RunArgs& a) {
     if (!a.out_dir.empty()) {
       target = (std::filesystem::path(a.out_dir) / (std::filesystem::path(path).stem().string() + ".result.json")).string();
     }
+    if (!target.empty() && !targets.insert(std::filesystem::weakly_canonical(target).string()).second) {
+      throw InputError(path + ": its result would overwrite another scenario's (" + target +
+                       "); scenarios in one --out-dir run need distinct file names");
+    }
     outputs.push_back(target.empty() ? nullptr : std::make_unique<AtomicFile>(target));
   }
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     ProgressBar bar(!a.quiet && ::isatty(STDERR_FILENO));
     opt.progress = [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
-    const RunResult result = run(scenarios[i], opt);
+    RunResult result;
+    try {
+      result = run(scenarios[i], opt);
+    } catch (const InputError& e) {
+      // Options that conflict with the scenario (odd paths with antithetic pairs, ...).
+      throw InputError(a.scenarios[i] + ": " + e.what());
+    }
     bar.clear();
     if (!a.quiet) {
       if (i > 0) std::cout << "\n";
@@ -136,7 +171,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--seed,-s", ra.seed, "Random seed (default: the scenario's)");
   run_cmd->add_option("--sampler", ra.sampler, "random | lhs | sobol (default: the scenario's)");
   run_cmd->add_flag("--antithetic", ra.antithetic, "Pair each path with its mirror 1 - u");
-  run_cmd->add_option("--threads,-j", ra.threads, "Worker threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--threads,-j", ra.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
   run_cmd->add_option("--out,-o", ra.out, "Write the result JSON here (atomically)");
   run_cmd->add_option("--out-dir", ra.out_dir, "Write <scenario>.result.json for each scenario into this directory");
   run_cmd->add_option("--stress", ra.stress, "Apply one of the scenario's named stresses");
@@ -155,7 +190,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "infersim: " << e.what() << "\n";
+    std::string what = e.what();
+    if (what == "A subcommand is required" && argc > 1 && argv[1][0] != '-') {
+      what = std::string("unknown command \"") + argv[1] + "\"; expected run or validate";
+    }
+    std::cerr << "infersim: error: " << what << "\n";
     return 2;
   }
 

@@ -87,29 +87,62 @@ std::string suggest(const std::string& name, const std::vector<std::string>& can
 
 }  // namespace detail
 
+namespace {
+// "line:column" of a 1-based byte offset, which is what an editor shows.
+std::string line_col(const std::string& text, std::size_t byte) {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < std::min<std::size_t>(byte ? byte - 1 : 0, text.size()); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(col);
+}
+}  // namespace
+
 nlohmann::json read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open file (" + std::strerror(errno) + ")");
   std::stringstream buf;
   buf << in.rdbuf();
   const std::string text = buf.str();
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // Turn the byte offset into line:column, which is what an editor shows.
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < std::min<std::size_t>(e.byte ? e.byte - 1 : 0, text.size()); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
+  // Duplicate keys are errors: a typo'd second "pue" must not silently replace the first.
+  std::vector<std::vector<std::string>> keys;  // keys seen, per open object
+  std::string duplicate;
+  auto callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) keys.emplace_back();
+    if (event == E::object_end && !keys.empty()) keys.pop_back();
+    if (event == E::key && !keys.empty() && duplicate.empty()) {
+      const auto name = parsed.get<std::string>();
+      auto& seen = keys.back();
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) duplicate = name;
+      seen.push_back(name);
     }
+    return true;
+  };
+  try {
+    nlohmann::json j = nlohmann::json::parse(text, callback);
+    if (!duplicate.empty()) {
+      throw InputError(path + ": duplicate key \"" + duplicate + "\" in one object (the second would silently win)");
+    }
+    return j;
+  } catch (const nlohmann::json::out_of_range& e) {
+    // e.g. 1e400, a number no double can hold; the message quotes it, so find it.
+    std::string what = e.what();
+    const auto pos = what.find("number overflow");
+    what = pos == std::string::npos ? what : what.substr(pos);
+    const auto q1 = what.find('\''), q2 = what.rfind('\'');
+    const auto at = q1 < q2 ? text.find(what.substr(q1 + 1, q2 - q1 - 1)) : std::string::npos;
+    throw InputError(path + (at == std::string::npos ? "" : ":" + line_col(text, at + 1)) + ": invalid JSON: " + what);
+  } catch (const nlohmann::json::parse_error& e) {
     std::string what = e.what();
     const auto pos = what.find("syntax error");
     if (pos != std::string::npos) what = what.substr(pos);
-    throw InputError(path + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " + what);
+    throw InputError(path + ":" + line_col(text, e.byte) + ": invalid JSON: " + what);
   }
 }
 

@@ -125,7 +125,11 @@ std::int64_t whole_value(const json& j, const std::string& path, std::int64_t lo
   if (j.is_number_float() && x != std::floor(x)) {
     throw InputError(path + ": expected a whole number, got " + detail::render(j));
   }
-  if (j.is_number_unsigned() ? j.get<std::uint64_t>() > static_cast<std::uint64_t>(hi) : (x < lo || x > hi)) {
+  const bool out_of_range = j.is_number_unsigned()
+                                ? (j.get<std::uint64_t>() > static_cast<std::uint64_t>(hi) ||
+                                   j.get<std::uint64_t>() < static_cast<std::uint64_t>(std::max<std::int64_t>(lo, 0)))
+                                : (x < static_cast<double>(lo) || x > static_cast<double>(hi));
+  if (out_of_range) {
     throw InputError(path + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
                      detail::render(j));
   }

@@ -76,21 +76,7 @@ INVALID_JSON = '{\n  "name": "broken",\n  "start_year": 2026,\n  "horizon_years"
 
 # Known engine bugs (see the report that came with this suite). The rows stay in the table
 # as strict xfails, so that they start failing, and the marker must go, once fixed.
-BUG_UNSIGNED_LOWER_BOUND = (
-    "engine bug: whole_value() in scenario.cpp skips the lower bound for non-negative JSON "
-    "integers (nlohmann number_unsigned), so horizon_years 0, simulation.paths 0 and "
-    "start_year 1800 are accepted"
-)
-BUG_NUMBER_OVERFLOW = (
-    "engine bug: read_json_file() catches only json::parse_error; a number outside the double "
-    "range (1e400) escapes as out_of_range and exits 1 with 'internal error'"
-)
-KNOWN_BUGS = {
-    "horizon-0": BUG_UNSIGNED_LOWER_BOUND,
-    "start-year-1800": BUG_UNSIGNED_LOWER_BOUND,
-    "simulation-paths-0": BUG_UNSIGNED_LOWER_BOUND,
-    "number-overflow": BUG_NUMBER_OVERFLOW,
-}
+KNOWN_BUGS: dict[str, str] = {}  # case id -> reason, for bugs not yet fixed
 
 # (id, mutation or raw JSON text, expected stderr substring(s); "{file}" is the scenario path)
 CASES = [
@@ -99,6 +85,8 @@ CASES = [
     ("invalid-json", INVALID_JSON, ["{file}:5:10: invalid JSON: syntax error", "unexpected string literal"]),
     ("trailing-comma", '{"name": "x",}\n', "{file}:1:14: invalid JSON: syntax error"),
     ("empty-file", "", "{file}:1:1: invalid JSON: syntax error"),
+    ("duplicate-key", '{"name": "x", "start_year": 2026, "name": "y"}\n',
+     '{file}: duplicate key "name" in one object'),
     ("number-overflow", '{\n  "name": "x",\n  "horizon_years": 1e400\n}\n', "{file}:3:"),
     ("top-level-array", replacing([1, 2, 3]), "scenario: expected an object, got [1,2,3]"),
     ("top-level-string", replacing("default"), 'scenario: expected an object, got "default"'),
