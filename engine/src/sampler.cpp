@@ -3,7 +3,9 @@
 #include "infersim/sampler.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <cstdint>
 
 #include <boost/random/sobol.hpp>
 
@@ -95,9 +97,19 @@ void Sampler::uniforms(std::uint64_t path, std::span<const std::size_t> inputs, 
   const std::uint64_t b = base_index(path);
   const bool flip = antithetic_ && (path & 1);
   switch (kind_) {
-    case SamplerKind::random:
-      for (std::size_t i : inputs) u[i] = bits_to_open_unit(counter_bits(seed_, b, static_cast<std::uint32_t>(i), k_stream_random));
+    case SamplerKind::random: {
+      // One Philox block gives the uniforms of inputs 2k and 2k + 1.
+      std::size_t pair = SIZE_MAX;
+      std::array<std::uint64_t, 2> bits{};
+      for (std::size_t i : inputs) {
+        if (i / 2 != pair) {
+          pair = i / 2;
+          bits = counter_bits2(seed_, b, static_cast<std::uint32_t>(pair), k_stream_random);
+        }
+        u[i] = bits_to_open_unit(bits[i & 1]);
+      }
       break;
+    }
     case SamplerKind::lhs: {
       const std::uint64_t r = b / per_replicate_, k = b % per_replicate_;
       const std::uint64_t n = std::min(per_replicate_, base_points_ - r * per_replicate_);

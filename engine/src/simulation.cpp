@@ -35,6 +35,10 @@ struct Plan {
   Sampler sampler;
   GaussianCopula copula;
   std::vector<std::size_t> uncertain;
+  // Inputs whose uniforms are drawn: the uncertain ones and every input of the copula,
+  // fixed or not, so that a stress that fixes one correlated input leaves its partners'
+  // draws exactly as in the base run (common random numbers).
+  std::vector<std::size_t> sampled;
   std::vector<Distribution> dists;  // by input index
   int horizon = 0;
   int metrics = 0;
@@ -93,7 +97,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   for (std::size_t j = 0; j < n; ++j) {
     const std::uint64_t path = start + j;
     // model.md §8: uniforms -> copula -> inverse CDFs -> the model.
-    plan.sampler.uniforms(path, plan.uncertain, ws.u.data());
+    plan.sampler.uniforms(path, plan.sampled, ws.u.data());
     if (!plan.copula.empty()) plan.copula.apply(ws.u.data(), ws.scratch.data());
     for (std::size_t i : plan.uncertain) plan.scenario.assign(ws.inputs, i, plan.dists[i].quantile(ws.u[i]));
     plan.scenario.finish(ws.inputs);
@@ -122,8 +126,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   }
   for (std::size_t m = 0; m < M; ++m) {
     const double* v = &ws.values[m * k_block_paths];
-    Moments& mo = br.moments[m];
-    for (std::size_t j = 0; j < n; ++j) mo.add(v[j]);
+    br.moments[m] = Moments::of(v, n);
     if (plan.pair_units) {
       for (std::size_t j = 0; j + 1 < n; j += 2) {
         const bool a = !std::isnan(v[j]), c = !std::isnan(v[j + 1]);
@@ -199,6 +202,7 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
             GaussianCopula(scenario.correlations(), [&](std::size_t i) { return scenario.inputs()[i].path; }),
             scenario.uncertain_inputs(),
             {},
+            {},
             T,
             M,
             paths,
@@ -207,6 +211,10 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
             pilot_size(paths, M),
             {}};
   plan.replicates = plan.sampler.replicates();
+  plan.sampled = plan.uncertain;
+  plan.sampled.insert(plan.sampled.end(), plan.copula.members().begin(), plan.copula.members().end());
+  std::sort(plan.sampled.begin(), plan.sampled.end());
+  plan.sampled.erase(std::unique(plan.sampled.begin(), plan.sampled.end()), plan.sampled.end());
   for (const auto& in : scenario.inputs()) plan.dists.push_back(in.dist);
 
   RunResult result;

@@ -42,6 +42,15 @@ constexpr std::uint64_t counter_bits(std::uint64_t seed, std::uint64_t a, std::u
   return (std::uint64_t{out[0]} << 32) | out[1];
 }
 
+/// 128 random bits for (seed, a, b, stream), as two 64-bit words.
+constexpr std::array<std::uint64_t, 2> counter_bits2(std::uint64_t seed, std::uint64_t a, std::uint32_t b,
+                                                     std::uint32_t stream) {
+  const PhiloxCounter out = philox4x32(
+      {static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a >> 32), b, stream},
+      {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)});
+  return {(std::uint64_t{out[0]} << 32) | out[1], (std::uint64_t{out[2]} << 32) | out[3]};
+}
+
 /// A double in the open interval (0, 1) from the top 53 of 64 bits.
 constexpr double bits_to_open_unit(std::uint64_t bits) {
   return (static_cast<double>(bits >> 11) + 0.5) * 0x1p-53;

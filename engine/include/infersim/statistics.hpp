@@ -33,6 +33,8 @@ struct Moments {
     if (x > 0) ++positive;
   }
   void merge(const Moments& o);
+  /// The moments of n values at once (two passes: exact mean, then squared deviations).
+  static Moments of(const double* x, std::size_t n);
   /// Sample variance (n - 1); NaN with fewer than two values.
   double variance() const;
 };
@@ -52,12 +54,17 @@ class BinnedQuantiles {
 public:
   static constexpr int k_max_bins = 4096;
 
-  /// One set of counts for all metrics (one per thread, merged at the end): per bin the
-  /// number of values, the smallest and largest, and how many equal each of those two
-  /// (so that point masses, such as a utilization cap or a payback year, stay exact).
+  /// One bin: how many values, the smallest and largest, and how many equal each of
+  /// those two (so that point masses, such as a utilization cap or a payback year, stay
+  /// exact). One cache line, so that an update touches one line.
+  struct Bin {
+    std::uint64_t count = 0, n_lo = 0, n_hi = 0;
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -std::numeric_limits<double>::infinity();
+  };
+  /// The bins of all metrics (one set per thread, merged at the end).
   struct Counts {
-    std::vector<std::uint64_t> count, n_lo, n_hi;
-    std::vector<double> lo, hi;
+    std::vector<Bin> bins;
     void merge(const Counts& o);
   };
 
@@ -70,19 +77,19 @@ public:
   int bin_of(int metric, double x) const;
   void add(Counts& c, int metric, double x) const {
     if (x != x) return;
-    const std::size_t i = static_cast<std::size_t>(metric) * bins_ + static_cast<std::size_t>(bin_of(metric, x));
-    ++c.count[i];
-    if (x < c.lo[i]) {
-      c.lo[i] = x;
-      c.n_lo[i] = 1;
-    } else if (x == c.lo[i]) {
-      ++c.n_lo[i];
+    Bin& b = c.bins[static_cast<std::size_t>(metric) * bins_ + static_cast<std::size_t>(bin_of(metric, x))];
+    ++b.count;
+    if (x < b.lo) {
+      b.lo = x;
+      b.n_lo = 1;
+    } else if (x == b.lo) {
+      ++b.n_lo;
     }
-    if (x > c.hi[i]) {
-      c.hi[i] = x;
-      c.n_hi[i] = 1;
-    } else if (x == c.hi[i]) {
-      ++c.n_hi[i];
+    if (x > b.hi) {
+      b.hi = x;
+      b.n_hi = 1;
+    } else if (x == b.hi) {
+      ++b.n_hi;
     }
   }
   /// Type-7 quantile estimate of metric m over `n` defined values.
@@ -96,6 +103,12 @@ private:
   int bins_ = 0;                // stride of the per-metric arrays
   std::vector<int> used_;       // bins in use per metric (fewer for sparse metrics)
   std::vector<double> edges_;   // per metric: used + 1 pilot quantiles, stride bins_ + 1
+  // Guide table: the range [e_0, e_used] cut into k_guide_cells equal cells; guide_[g] is
+  // the bin holding the cell's left end, so a lookup searches only the bins of one cell
+  // (usually one or two).
+  static constexpr int k_guide_cells = 4 * k_max_bins;
+  std::vector<double> guide_scale_;     // per metric: cells per unit of x (0 when e_0 == e_used)
+  std::vector<std::uint16_t> guide_;    // per metric: k_guide_cells + 1 entries
 };
 
 }  // namespace infersim
