@@ -24,7 +24,7 @@
 namespace infersim {
 namespace {
 
-constexpr std::uint64_t k_wave_blocks = 64;          // blocks in flight between serial merges
+constexpr std::uint64_t k_wave_blocks = 16;          // blocks in flight between serial merges
 constexpr std::uint64_t k_pilot_max_paths = 32768;   // paths that calibrate the quantile bins
 constexpr std::uint64_t k_pilot_min_paths = 4096;
 constexpr std::uint64_t k_pilot_max_values = 1u << 23;  // 64 MB of pilot values at most
@@ -193,6 +193,9 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
   const SamplerKind kind = options.sampler.value_or(sim.sampler);
   const bool antithetic = options.antithetic.value_or(sim.antithetic);
   if (paths == 0) throw InputError("paths: must be >= 1, got 0");
+  if (paths > BinnedQuantiles::k_max_paths) {
+    throw InputError("paths: at most " + std::to_string(BinnedQuantiles::k_max_paths) + " a run, got " + std::to_string(paths));
+  }
   if (options.threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(options.threads));
 
   const int T = scenario.horizon_years();
@@ -354,7 +357,7 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
     }
     for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
       const double p = k_percentiles[i] / 100.0;
-      st.percentiles[i] = exact ? quantile_sorted(pilot_values(m), p) : bins.quantile(merged, static_cast<int>(m), p);
+      st.percentiles[i] = exact ? quantile_sorted(pilot_values(m), p) : bins.quantile(merged, static_cast<int>(m), p, mo.min, mo.max);
     }
     if (!exact) result.quantile_rank_error = std::max(result.quantile_rank_error, bins.rank_error_bound(merged, static_cast<int>(m)));
   }

@@ -66,21 +66,8 @@ double quantile_sorted(std::span<const double> sorted, double p) {
 
 void BinnedQuantiles::Counts::merge(const Counts& o) {
   for (std::size_t i = 0; i < bins.size(); ++i) {
-    Bin& b = bins[i];
-    const Bin& x = o.bins[i];
-    b.count += x.count;
-    if (x.lo == b.lo) {
-      b.n_lo += x.n_lo;
-    } else if (x.lo < b.lo) {
-      b.lo = x.lo;
-      b.n_lo = x.n_lo;
-    }
-    if (x.hi == b.hi) {
-      b.n_hi += x.n_hi;
-    } else if (x.hi > b.hi) {
-      b.hi = x.hi;
-      b.n_hi = x.n_hi;
-    }
+    bins[i].count += o.bins[i].count;
+    bins[i].at_edge += o.bins[i].at_edge;
   }
 }
 
@@ -89,26 +76,24 @@ BinnedQuantiles::BinnedQuantiles(const std::vector<std::vector<double>>& sorted_
   // Eight pilot values a bin: the bins' true masses then scatter by ~35% around 1/bins.
   std::size_t pilot = 0;
   for (const auto& v : sorted_pilot) pilot = std::max(pilot, v.size());
-  bins_ = static_cast<int>(std::clamp<std::size_t>(pilot / 8, 1, k_max_bins));
-  edges_.assign(static_cast<std::size_t>(metrics_) * (bins_ + 1), 0.0);
+  const int max_used = static_cast<int>(std::clamp<std::size_t>(pilot / 8, 1, k_max_bins));
+  stride_ = max_used + 2;
+  edges_.assign(static_cast<std::size_t>(metrics_) * stride_, 0.0);
   used_.assign(static_cast<std::size_t>(metrics_), 1);
-  for (int m = 0; m < metrics_; ++m) {
-    const auto& v = sorted_pilot[static_cast<std::size_t>(m)];
-    // A metric defined on few paths (IRR) gets fewer bins: still ~8 pilot values each.
-    const int used = static_cast<int>(std::clamp<std::size_t>(v.size() / 8, 1, static_cast<std::size_t>(bins_)));
-    used_[static_cast<std::size_t>(m)] = used;
-    double* e = &edges_[static_cast<std::size_t>(m) * (bins_ + 1)];
-    for (int j = 0; j <= used; ++j) e[j] = v.empty() ? 0.0 : quantile_sorted(v, static_cast<double>(j) / used);
-  }
   guide_scale_.assign(static_cast<std::size_t>(metrics_), 0.0);
   guide_.assign(static_cast<std::size_t>(metrics_) * (k_guide_cells + 1), 0);
   for (int m = 0; m < metrics_; ++m) {
-    const int used = used_[static_cast<std::size_t>(m)];
-    const double* e = &edges_[static_cast<std::size_t>(m) * (bins_ + 1)];
-    std::uint16_t* g = &guide_[static_cast<std::size_t>(m) * (k_guide_cells + 1)];
+    const auto mz = static_cast<std::size_t>(m);
+    const auto& v = sorted_pilot[mz];
+    // A metric defined on few paths (IRR) gets fewer bins: still ~8 pilot values each.
+    const int used = static_cast<int>(std::clamp<std::size_t>(v.size() / 8, 1, static_cast<std::size_t>(max_used)));
+    used_[mz] = used;
+    double* e = &edges_[mz * stride_];
+    for (int j = 0; j <= used; ++j) e[j] = v.empty() ? 0.0 : quantile_sorted(v, static_cast<double>(j) / used);
     const double width = e[used] - e[0];
     if (!(width > 0) || !std::isfinite(width)) continue;  // constant metric: plain search
-    guide_scale_[static_cast<std::size_t>(m)] = k_guide_cells / width;
+    guide_scale_[mz] = k_guide_cells / width;
+    std::uint16_t* g = &guide_[mz * (k_guide_cells + 1)];
     int j = 0;
     for (int c = 0; c <= k_guide_cells; ++c) {
       const double left = e[0] + c * (width / k_guide_cells);
@@ -119,72 +104,68 @@ BinnedQuantiles::BinnedQuantiles(const std::vector<std::vector<double>>& sorted_
 }
 
 BinnedQuantiles::Counts BinnedQuantiles::make_counts() const {
-  return Counts{std::vector<Bin>(static_cast<std::size_t>(metrics_) * bins_)};
+  return Counts{std::vector<Bin>(static_cast<std::size_t>(metrics_) * stride_)};
 }
 
 int BinnedQuantiles::bin_of(int metric, double x) const {
-  const double* e = &edges_[static_cast<std::size_t>(metric) * (bins_ + 1)];
-  // Bin j holds [e_j, e_{j+1}); below the pilot's range is bin 0, above it the last.
-  // Values equal to a repeated edge (a point mass) all land in the last bin starting there.
   const auto mz = static_cast<std::size_t>(metric);
+  const double* e = &edges_[mz * stride_];
   const int used = used_[mz];
+  if (x < e[0]) return 0;
+  if (x > e[used]) return used + 1;
+  // Bin 1 + j holds [e_j, e_{j+1}) (the last one also e_used). Values equal to a repeated
+  // edge (a point mass) land in the last bin that starts there.
   const double scale = guide_scale_[mz];
-  if (scale == 0) return static_cast<int>(std::upper_bound(e + 1, e + used, x) - e) - 1;
-  if (x < e[1]) return 0;
-  if (x >= e[used - 1]) return used - 1;
-  // The answer lies between the bins of x's guide cell's two ends.
+  if (scale == 0) return static_cast<int>(std::upper_bound(e + 1, e + used, x) - e);
   const std::uint16_t* g = &guide_[mz * (k_guide_cells + 1)];
   const auto cell = static_cast<int>(std::min<double>(k_guide_cells - 1, (x - e[0]) * scale));
-  const int lo = g[cell], hi = g[cell + 1];
-  return static_cast<int>(std::upper_bound(e + lo + 1, e + hi + 1, x) - e) - 1;
+  int j = g[cell];
+  const int hi = std::min<int>(g[cell + 1], used - 1);
+  if (hi - j > 4) return static_cast<int>(std::upper_bound(e + j + 1, e + hi + 1, x) - e);
+  while (j < hi && e[j + 1] <= x) ++j;  // usually no step or one
+  return j + 1;
 }
 
-double BinnedQuantiles::quantile(const Counts& c, int metric, double p) const {
-  const std::size_t base = static_cast<std::size_t>(metric) * bins_;
+double BinnedQuantiles::quantile(const Counts& c, int metric, double p, double min, double max) const {
+  const auto mz = static_cast<std::size_t>(metric);
+  const Bin* bins = &c.bins[mz * stride_];
+  const int used = used_[mz];
+  const double* e = &edges_[mz * stride_];
   std::uint64_t n = 0;
-  for (int b = 0; b < bins_; ++b) n += c.bins[base + b].count;
+  for (int b = 0; b <= used + 1; ++b) n += bins[b].count;
   if (n == 0) return std::nan("");
+  if (p <= 0) return min;  // the extremes are tracked exactly
+  if (p >= 1) return max;
+  // Value range of bin b: below the pilot [min, e_0), [e_j, e_{j+1}), above (e_used, max].
+  auto left = [&](int b) { return b == 0 ? min : e[b - 1]; };
+  auto right = [&](int b) { return b == used + 1 ? max : b == 0 ? e[0] : e[b]; };
   // Rank (0-based, fractional) of the type-7 quantile; find the bin holding it.
   const double rank = p * static_cast<double>(n - 1);
   std::uint64_t before = 0;
-  int prev = -1;  // last non-empty bin
-  for (int b = 0; b < bins_; ++b) {
-    const std::uint64_t cnt = c.bins[base + b].count;
-    if (cnt == 0) continue;
-    const double first = static_cast<double>(before), last = static_cast<double>(before + cnt - 1);
-    if (rank < first && prev >= 0) {
-      // Between the largest value of the previous bin and the smallest of this one.
-      const double lo = c.bins[base + prev].hi, hi = c.bins[base + b].lo;
-      return lo + (rank - (first - 1)) * (hi - lo);
-    }
+  for (int b = 0; b <= used + 1; ++b) {
+    const Bin& bin = bins[b];
+    if (bin.count == 0) continue;
+    const double first = static_cast<double>(before), last = static_cast<double>(before + bin.count - 1);
     if (rank <= last) {
-      const Bin& bin = c.bins[base + b];
-      const double lo = bin.lo, hi = bin.hi;
-      const double n_lo = static_cast<double>(bin.n_lo), n_hi = static_cast<double>(bin.n_hi);
-      if (lo == hi || rank <= first + n_lo - 1) return lo;
-      if (rank >= last - n_hi + 1) return hi;
-      // Between the copies of the extremes, assume the values spread evenly.
-      const double a = first + n_lo - 1, z = last - n_hi + 1;
-      return lo + (rank - a) / (z - a) * (hi - lo);
+      // Copies of the left edge come first, exactly; the others spread evenly over the bin.
+      const double atoms = static_cast<double>(bin.at_edge);
+      if (rank < first + atoms) return left(b);
+      const double spread = static_cast<double>(bin.count) - atoms;
+      const double frac = (rank - first - atoms + 0.5) / spread;
+      return std::clamp(left(b) + frac * (right(b) - left(b)), min, max);
     }
-    before += cnt;
-    prev = b;
+    before += bin.count;
   }
-  return c.bins[base + prev].hi;
+  return max;
 }
 
 double BinnedQuantiles::rank_error_bound(const Counts& c, int metric) const {
-  const std::size_t base = static_cast<std::size_t>(metric) * bins_;
+  const auto mz = static_cast<std::size_t>(metric);
+  const Bin* bins = &c.bins[mz * stride_];
   std::uint64_t n = 0, worst = 0;
-  for (int b = 0; b < bins_; ++b) {
-    const Bin& bin = c.bins[base + b];
-    n += bin.count;
-    // Copies of a bin's extremes come back exactly; only the values between them are
-    // placed by interpolation. A bin whose extremes agree to ~1e-9 (a cap reached up to
-    // rounding) counts as exact.
-    if (bin.hi - bin.lo > 1e-9 * std::max(std::abs(bin.lo), std::abs(bin.hi))) {
-      worst = std::max(worst, bin.count - bin.n_lo - bin.n_hi);
-    }
+  for (int b = 0; b <= used_[mz] + 1; ++b) {
+    n += bins[b].count;
+    worst = std::max<std::uint64_t>(worst, bins[b].count - bins[b].at_edge);
   }
   return n == 0 ? 0.0 : static_cast<double>(worst) / static_cast<double>(n);
 }

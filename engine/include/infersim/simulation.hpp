@@ -15,7 +15,7 @@ namespace infersim {
 
 /// Paths per block: the unit of parallel work and of merging. Fixed, whatever the
 /// thread count, because the merge order of floating-point moments depends on it.
-inline constexpr std::uint64_t k_block_paths = 1024;
+inline constexpr std::uint64_t k_block_paths = 4096;
 
 /// Settings of one run; unset fields take the scenario's `simulation` values.
 struct RunOptions {

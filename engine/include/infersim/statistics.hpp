@@ -43,66 +43,58 @@ struct Moments {
 /// (Hyndman & Fan type 7, NumPy's default). NaN when empty.
 double quantile_sorted(std::span<const double> sorted, double p);
 
-/// Quantiles of many metrics from fixed bins: each metric's range is cut into equal-mass
-/// bins at the quantiles of a pilot sample (8 pilot values a bin, at most k_max_bins).
-/// Bins record count, smallest and largest value, so a quantile lies between two values
-/// of the bin that holds its rank: the rank error is at most the largest mass of a bin
-/// (about 2/bins when the pilot is representative: 0.05% with 4096 bins), and values
-/// repeated exactly (point masses) come back exactly. Counts merge by addition, so the
-/// result does not depend on the order in which paths arrive.
+/// Quantiles of many metrics from fixed bins. Each metric's range is cut into equal-mass
+/// bins at the quantiles of a pilot sample (8 pilot values a bin, at most k_max_bins),
+/// plus one bin below and one above the pilot's range. A bin counts its values, and
+/// separately those exactly equal to its left edge, so point masses (a utilization cap,
+/// zero unserved demand, a payback year) come back exactly; other values are placed by
+/// linear interpolation between the bin's edges. The estimate therefore lies in the bin
+/// that holds its rank, and the rank error is at most the share of values interpolated in
+/// one bin: about 2/bins when the pilot is representative (0.05% with 4096 bins).
+/// Counts merge by addition, so the result does not depend on the order of the paths.
 class BinnedQuantiles {
 public:
   static constexpr int k_max_bins = 4096;
 
-  /// One bin: how many values, the smallest and largest, and how many equal each of
-  /// those two (so that point masses, such as a utilization cap or a payback year, stay
-  /// exact). One cache line, so that an update touches one line.
   struct Bin {
-    std::uint64_t count = 0, n_lo = 0, n_hi = 0;
-    double lo = std::numeric_limits<double>::infinity();
-    double hi = -std::numeric_limits<double>::infinity();
+    std::uint32_t count = 0;    ///< values in the bin
+    std::uint32_t at_edge = 0;  ///< of which exactly equal to its left edge
   };
-  /// The bins of all metrics (one set per thread, merged at the end).
+  /// The bins of all metrics (one set per thread, merged at the end). 32-bit counts: a
+  /// run is limited to k_max_paths paths.
   struct Counts {
     std::vector<Bin> bins;
     void merge(const Counts& o);
   };
+  static constexpr std::uint64_t k_max_paths = 4'000'000'000;
 
   BinnedQuantiles() = default;
   /// `sorted_pilot[m]`: the defined pilot values of metric m, ascending (may be empty).
   explicit BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot);
 
   Counts make_counts() const;
-  int bins() const { return bins_; }
+  /// 0 below the pilot's range, 1 + j for [e_j, e_{j+1}), used + 1 above the range.
   int bin_of(int metric, double x) const;
   void add(Counts& c, int metric, double x) const {
     if (x != x) return;
-    Bin& b = c.bins[static_cast<std::size_t>(metric) * bins_ + static_cast<std::size_t>(bin_of(metric, x))];
-    ++b.count;
-    if (x < b.lo) {
-      b.lo = x;
-      b.n_lo = 1;
-    } else if (x == b.lo) {
-      ++b.n_lo;
-    }
-    if (x > b.hi) {
-      b.hi = x;
-      b.n_hi = 1;
-    } else if (x == b.hi) {
-      ++b.n_hi;
-    }
+    const int b = bin_of(metric, x);
+    Bin& bin = c.bins[static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(b)];
+    ++bin.count;
+    bin.at_edge += b > 0 && x == edge(metric, b - 1);
   }
-  /// Type-7 quantile estimate of metric m over `n` defined values.
-  double quantile(const Counts& c, int metric, double p) const;
-  /// Largest share of a metric's values that lie strictly between the extremes of their
-  /// bin: the bound on the rank error of its quantiles.
+  /// Type-7 quantile estimate of metric m, whose smallest and largest values are given.
+  double quantile(const Counts& c, int metric, double p, double min, double max) const;
+  /// Largest share of a metric's values placed by interpolation in one bin: the bound on
+  /// the rank error of its quantiles.
   double rank_error_bound(const Counts& c, int metric) const;
 
 private:
+  double edge(int metric, int j) const { return edges_[static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(j)]; }
+
   int metrics_ = 0;
-  int bins_ = 0;                // stride of the per-metric arrays
-  std::vector<int> used_;       // bins in use per metric (fewer for sparse metrics)
-  std::vector<double> edges_;   // per metric: used + 1 pilot quantiles, stride bins_ + 1
+  int stride_ = 0;              // per-metric stride of edges_ and bins: max bins + 2
+  std::vector<int> used_;       // bins between pilot edges, per metric (fewer for sparse metrics)
+  std::vector<double> edges_;   // per metric: used + 1 pilot quantiles
   // Guide table: the range [e_0, e_used] cut into k_guide_cells equal cells; guide_[g] is
   // the bin holding the cell's left end, so a lookup searches only the bins of one cell
   // (usually one or two).
