@@ -88,8 +88,9 @@ struct RunArgs {
   std::optional<std::string> sampler;
   bool antithetic = false;
   int threads = 0;
-  std::string out, out_dir, stress;
+  std::string out, out_dir, stress, data;
   bool quiet = false;
+  bool chain = false;  // `claims`: print the claim chain instead of the summary
 };
 
 int cmd_run(const RunArgs& a) {
@@ -100,6 +101,7 @@ int cmd_run(const RunArgs& a) {
   if (!a.out_dir.empty() && !std::filesystem::is_directory(a.out_dir)) {
     throw InputError("--out-dir: directory " + a.out_dir + " does not exist");
   }
+  if (!a.data.empty()) ::setenv("INFERSIM_DATA", a.data.c_str(), 1);
   RunOptions opt;
   if (a.paths) opt.paths = parse_count(*a.paths, "--paths", 1, 1'000'000'000'000);
   if (a.seed) opt.seed = parse_count(*a.seed, "--seed", 0, std::numeric_limits<std::uint64_t>::max());
@@ -115,6 +117,9 @@ int cmd_run(const RunArgs& a) {
   for (const auto& path : a.scenarios) {
     Scenario sc = Scenario::from_file(path);
     if (!a.stress.empty()) sc = sc.with_stress(a.stress);
+    if (a.chain && !sc.claim_chain()) {
+      throw InputError(path + ": has no \"claim_chain\" to check (see docs/scenario-format.md)");
+    }
     scenarios.push_back(std::move(sc));
     std::string target = a.out;
     if (!a.out_dir.empty()) {
@@ -139,7 +144,11 @@ int cmd_run(const RunArgs& a) {
     bar.clear();
     if (!a.quiet) {
       if (i > 0) std::cout << "\n";
-      cli::print_summary(std::cout, scenarios[i], result, a.threads);
+      if (a.chain) {
+        cli::print_chain(std::cout, scenarios[i], result);
+      } else {
+        cli::print_summary(std::cout, scenarios[i], result, a.threads);
+      }
     }
     if (outputs[i]) {
       outputs[i]->commit(to_json(result).dump(2) + "\n");
@@ -166,20 +175,30 @@ int main(int argc, char** argv) {
 
   RunArgs ra;
   auto* run_cmd = app.add_subcommand("run", "Run scenarios and print a summary; --out writes the result JSON");
-  run_cmd->add_option("scenario", ra.scenarios, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
-  run_cmd->add_option("--paths,-n", ra.paths, "Number of Monte Carlo paths (default: the scenario's)");
-  run_cmd->add_option("--seed,-s", ra.seed, "Random seed (default: the scenario's)");
-  run_cmd->add_option("--sampler", ra.sampler, "random | lhs | sobol (default: the scenario's)");
-  run_cmd->add_flag("--antithetic", ra.antithetic, "Pair each path with its mirror 1 - u");
-  run_cmd->add_option("--threads,-j", ra.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
-  run_cmd->add_option("--out,-o", ra.out, "Write the result JSON here (atomically)");
-  run_cmd->add_option("--out-dir", ra.out_dir, "Write <scenario>.result.json for each scenario into this directory");
-  run_cmd->add_option("--stress", ra.stress, "Apply one of the scenario's named stresses");
-  run_cmd->add_flag("--quiet,-q", ra.quiet, "No summary and no progress bar");
+  auto add_run_options = [](CLI::App* cmd, RunArgs& a) {
+    cmd->add_option("scenario", a.scenarios, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--paths,-n", a.paths, "Number of Monte Carlo paths, e.g. 200000 or 2e5 (default: the scenario's)");
+    cmd->add_option("--seed,-s", a.seed, "Random seed (default: the scenario's)");
+    cmd->add_option("--sampler", a.sampler, "random | lhs | sobol (default: the scenario's)");
+    cmd->add_flag("--antithetic", a.antithetic, "Pair each path with its mirror 1 - u");
+    cmd->add_option("--threads,-j", a.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
+    cmd->add_option("--out,-o", a.out, "Write the result JSON here (atomically)");
+    cmd->add_option("--out-dir", a.out_dir, "Write <scenario>.result.json for each scenario into this directory");
+    cmd->add_option("--stress", a.stress, "Apply one of the scenario's named stresses");
+    cmd->add_option("--data", a.data, "Reference catalog directory (default: $INFERSIM_DATA, else the repository's data/)");
+    cmd->add_flag("--quiet,-q", a.quiet, "No summary and no progress bar");
+  };
+  add_run_options(run_cmd, ra);
+  RunArgs ca;
+  ca.chain = true;
+  auto* claims_cmd = app.add_subcommand("claims", "Check a scenario's claim chain step by step: claimed vs computed");
+  add_run_options(claims_cmd, ca);
 
   std::vector<std::string> vfiles;
+  std::string vdata;
   auto* val_cmd = app.add_subcommand("validate", "Check scenario files and explain their inputs; runs nothing");
   val_cmd->add_option("scenario", vfiles, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
+  val_cmd->add_option("--data", vdata, "Reference catalog directory");
 
   try {
     app.parse(argc, argv);
@@ -192,7 +211,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     if (what == "A subcommand is required" && argc > 1 && argv[1][0] != '-') {
-      what = std::string("unknown command \"") + argv[1] + "\"; expected run or validate";
+      what = std::string("unknown command \"") + argv[1] + "\"; expected run, claims or validate";
     }
     std::cerr << "infersim: error: " << what << "\n";
     return 2;
@@ -202,7 +221,11 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_interrupt);
   try {
     if (*run_cmd) return cmd_run(ra);
-    if (*val_cmd) return cmd_validate(vfiles);
+    if (*claims_cmd) return cmd_run(ca);
+    if (*val_cmd) {
+      if (!vdata.empty()) ::setenv("INFERSIM_DATA", vdata.c_str(), 1);
+      return cmd_validate(vfiles);
+    }
   } catch (const Cancelled&) {
     std::cerr << "\ninfersim: interrupted; no output written\n";
     return 130;

@@ -1,5 +1,6 @@
 #include "summary.hpp"
 
+#include "infersim/claim_chain.hpp"
 #include "infersim/error.hpp"
 
 #include <cmath>
@@ -114,6 +115,24 @@ void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int
   if (r.quantile_method == "binned") {
     os << "\n  (percentiles from equal-mass bins; rank error <= "
        << fixed(100 * r.quantile_rank_error, 3) << "%)\n";
+  }
+}
+
+void print_chain(std::ostream& os, const Scenario& sc, const RunResult& r) {
+  os << sc.name() << ": the claim chain, " << thousands(r.paths) << " paths (seed " << r.seed << ")\n";
+  int n = 0;
+  for (const ChainStep& s : chain_steps(r)) {
+    os << "\n  " << ++n << ". " << s.title << "\n";
+    for (const auto& line : s.arithmetic) os << "       " << line << "\n";
+    os << "     → " << s.verdict << "\n";
+  }
+  if (!r.catalog.empty()) {
+    os << "\n  figures from the catalog:\n";
+    for (const auto& u : r.catalog) {
+      os << "    " << u.json_path << " = " << format_number(u.value) << " " << u.figure.unit << "  ← " << u.ref << " ("
+         << u.figure.as_of << ", " << u.figure.confidence << " confidence"
+         << (u.figure.unsourced ? ", unsourced estimate" : "") << ")\n";
+    }
   }
 }
 

@@ -14,6 +14,9 @@ std::string money(double usd);
 /// The run summary: series by year at p5/p50/p95, value metrics, claims.
 void print_summary(std::ostream& os, const Scenario& scenario, const RunResult& r, int threads);
 
+/// What `claims` prints: the claim chain, step by step.
+void print_chain(std::ostream& os, const Scenario& scenario, const RunResult& r);
+
 /// What `validate` prints: the scenario's shape and its uncertain inputs.
 void print_validation(std::ostream& os, const Scenario& scenario);
 

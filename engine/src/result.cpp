@@ -1,6 +1,8 @@
 // The result JSON (docs/scenario-format.md, "Result").
 #include "infersim/result.hpp"
 
+#include "infersim/claim_chain.hpp"
+
 #include <cmath>
 
 namespace infersim {
@@ -74,6 +76,8 @@ nlohmann::ordered_json to_json(const RunResult& r) {
     o["value_percentile"] = number(c.value_percentile);
     claims.push_back(o);
   }
+  if (r.claim_chain) j["claim_chain"] = chain_to_json(r);
+  if (!r.catalog.empty()) j["catalog"] = json::parse(to_json(r.catalog).dump());
   j["elapsed_s"] = r.elapsed_s;
   return j;
 }

@@ -231,13 +231,17 @@ void Scenario::check_cross_fields(const std::string& where) const {
 
 // --- parsing --------------------------------------------------------------------------
 
-Scenario Scenario::from_file(const std::string& path) { return from_json(read_json_file(path)); }
+Scenario Scenario::from_file(const std::string& path) { return from_json(read_json_file(path), nullptr); }
 
-Scenario Scenario::from_json(const json& root) {
+Scenario Scenario::from_json(const json& j) { return from_json(j, nullptr); }
+
+Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
   Scenario sc;
-  require_object(root, "scenario");
+  require_object(original, "scenario");
+  json root = original;
+  sc.catalog_uses_ = resolve_catalog_references(root, catalog);
   check_keys(root, "", {"name", "description", "start_year", "horizon_years", "simulation", "market", "player",
-                        "clusters", "correlations", "claims", "stresses"});
+                        "clusters", "correlations", "claims", "stresses", "claim_chain"});
   sc.name_ = string_value(require_key(root, "", "name"), "name");
   if (root.contains("description")) sc.description_ = string_value(root.at("description"), "description");
   sc.start_year_ = static_cast<int>(whole_value(require_key(root, "", "start_year"), "start_year", 1900, 2200));
@@ -483,6 +487,8 @@ Scenario Scenario::from_json(const json& root) {
     }
   }
 
+  if (root.contains("claim_chain")) sc.parse_claim_chain(root.at("claim_chain"));
+
   // stresses: parsed and checked like overrides of the base scenario.
   if (root.contains("stresses")) {
     const json& ss = require_object(root.at("stresses"), "stresses");
@@ -502,6 +508,78 @@ Scenario Scenario::from_json(const json& root) {
     }
   }
   return sc;
+}
+
+void Scenario::parse_claim_chain(const json& j) {
+  const std::string at = "claim_chain";
+  require_object(j, at);
+  check_keys(j, at, {"share", "arr_usd", "profit_usd", "ebit_fraction", "baseline_ebit_usd", "baseline_label",
+                     "alternatives", "npv_statement"});
+  ClaimChain c;
+  auto positive = [&](const char* key) {
+    const double v = number_value(require_key(j, at, key), at + "." + key);
+    if (!(v > 0)) throw InputError(at + "." + key + ": must be > 0, got " + format_number(v));
+    return v;
+  };
+  c.share = positive("share");
+  c.arr_usd = positive("arr_usd");
+  c.profit_usd = number_value(require_key(j, at, "profit_usd"), at + ".profit_usd");
+  c.ebit_fraction = positive("ebit_fraction");
+  c.baseline_ebit_usd = positive("baseline_ebit_usd");
+  c.baseline_label = j.contains("baseline_label") ? string_value(j.at("baseline_label"), at + ".baseline_label")
+                                                  : std::string("the baseline EBIT");
+  c.npv_statement = j.contains("npv_statement") ? string_value(j.at("npv_statement"), at + ".npv_statement") : "";
+  if (j.contains("alternatives")) {
+    const json& alts = j.at("alternatives");
+    if (!alts.is_array()) throw InputError(at + ".alternatives: expected an array, got " + detail::render(alts));
+    for (std::size_t i = 0; i < alts.size(); ++i) {
+      const std::string ap = at + ".alternatives[" + std::to_string(i) + "]";
+      require_object(alts[i], ap);
+      check_keys(alts[i], ap, {"label", "ebit_usd"});
+      c.alternatives.push_back({string_value(require_key(alts[i], ap, "label"), ap + ".label"),
+                                number_value(require_key(alts[i], ap, "ebit_usd"), ap + ".ebit_usd")});
+    }
+  }
+  // The chain's year: the first year the implied market (arr / share) is reached with
+  // every input at its median, else the year that comes closest.
+  const ModelInputs m = base_inputs();
+  ModelWorkspace ws;
+  std::vector<double> out(static_cast<std::size_t>(metric_count(horizon_years_)));
+  evaluate(m, ws, out);
+  const double implied = c.arr_usd / c.share;
+  int best = 0;
+  double best_gap = std::numeric_limits<double>::infinity();
+  for (int t = 0; t < horizon_years_; ++t) {
+    const double spend = out[static_cast<std::size_t>(metric_index(Series::market_spend_usd, t, horizon_years_))];
+    if (spend >= implied) {
+      best = t;
+      break;
+    }
+    if (std::abs(spend - implied) < best_gap) best_gap = std::abs(spend - implied), best = t;
+  }
+  c.year = start_year_ + best;
+  auto series_claim = [&](const char* id, Series s, double value, double tol) {
+    Claim cl;
+    cl.id = id;
+    cl.metric = std::string(k_series_names[static_cast<std::size_t>(s)]);
+    cl.year = c.year;
+    cl.op = ClaimOp::approx;
+    cl.value = value;
+    cl.rel_tol = tol;
+    cl.metric_index = metric_index(s, best, horizon_years_);
+    return cl;
+  };
+  chain_claims_.push_back(series_claim("chain-arr", Series::revenue_usd, c.arr_usd, 0.15));
+  chain_claims_.push_back(series_claim("chain-profit", Series::ebit_usd, c.profit_usd, 0.25));
+  chain_claims_.push_back(series_claim("chain-ebit-fraction", Series::ebit_ratio, c.ebit_fraction, 0.15));
+  Claim npv;
+  npv.id = "chain-npv";
+  npv.metric = "npv_usd";
+  npv.op = ClaimOp::at_least;
+  npv.value = 0;
+  npv.metric_index = metric_index(Scalar::npv_usd, horizon_years_);
+  chain_claims_.push_back(npv);
+  chain_ = c;
 }
 
 std::vector<int> Scenario::years() const {
@@ -639,6 +717,14 @@ json Scenario::to_json() const {
     if (c.year) cj["year"] = *c.year;
     if (c.op == ClaimOp::approx) cj["rel_tol"] = c.rel_tol;
     j["claims"].push_back(cj);
+  }
+  if (chain_) {
+    json c{{"share", chain_->share}, {"arr_usd", chain_->arr_usd}, {"profit_usd", chain_->profit_usd},
+           {"ebit_fraction", chain_->ebit_fraction}, {"baseline_ebit_usd", chain_->baseline_ebit_usd},
+           {"baseline_label", chain_->baseline_label}, {"npv_statement", chain_->npv_statement}};
+    c["alternatives"] = json::array();
+    for (const auto& a : chain_->alternatives) c["alternatives"].push_back({{"label", a.label}, {"ebit_usd", a.ebit_usd}});
+    j["claim_chain"] = c;
   }
   j["stresses"] = json::object();
   for (const auto& s : stresses_) {

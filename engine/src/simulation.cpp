@@ -40,6 +40,7 @@ struct Plan {
   // draws exactly as in the base run (common random numbers).
   std::vector<std::size_t> sampled;
   std::vector<Distribution> dists;  // by input index
+  std::vector<Claim> claims;        // the scenario's, then its claim chain's
   int horizon = 0;
   int metrics = 0;
   std::uint64_t paths = 0;
@@ -89,7 +90,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   const std::uint64_t start = b * k_block_paths;
   const std::size_t n = static_cast<std::size_t>(std::min(k_block_paths, plan.paths - start));
   const auto M = static_cast<std::size_t>(plan.metrics);
-  const auto& claims = plan.scenario.claims();
+  const auto& claims = plan.claims;
   br.claim_holds.assign(claims.size(), 0);
   br.claim_le.assign(claims.size(), 0);
   br.claim_defined.assign(claims.size(), 0);
@@ -206,6 +207,7 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
             scenario.uncertain_inputs(),
             {},
             {},
+            {},
             T,
             M,
             paths,
@@ -219,6 +221,8 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
   std::sort(plan.sampled.begin(), plan.sampled.end());
   plan.sampled.erase(std::unique(plan.sampled.begin(), plan.sampled.end()), plan.sampled.end());
   for (const auto& in : scenario.inputs()) plan.dists.push_back(in.dist);
+  plan.claims = scenario.claims();
+  plan.claims.insert(plan.claims.end(), scenario.chain_claims().begin(), scenario.chain_claims().end());
 
   RunResult result;
   for (const auto& name : options.keep_samples) {
@@ -242,9 +246,9 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
   if (plan.pair_units) totals.unit_moments.assign(Mz, Moments{});
   totals.rep_sum.assign(plan.replicates * Mz, 0.0);
   totals.rep_n.assign(plan.replicates * Mz, 0);
-  totals.claim_holds.assign(scenario.claims().size(), 0);
-  totals.claim_le.assign(scenario.claims().size(), 0);
-  totals.claim_defined.assign(scenario.claims().size(), 0);
+  totals.claim_holds.assign(plan.claims.size(), 0);
+  totals.claim_le.assign(plan.claims.size(), 0);
+  totals.claim_defined.assign(plan.claims.size(), 0);
 
   // An explicit thread count is honoured even above the core count (oversubscription is
   // the caller's choice; results are the same either way).
@@ -361,8 +365,8 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
     }
     if (!exact) result.quantile_rank_error = std::max(result.quantile_rank_error, bins.rank_error_bound(merged, static_cast<int>(m)));
   }
-  for (std::size_t c = 0; c < scenario.claims().size(); ++c) {
-    const Claim& claim = scenario.claims()[c];
+  for (std::size_t c = 0; c < plan.claims.size(); ++c) {
+    const Claim& claim = plan.claims[c];
     ClaimResult cr;
     cr.claim = claim;
     cr.probability = static_cast<double>(totals.claim_holds[c]) / static_cast<double>(paths);
@@ -370,8 +374,10 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
     cr.value_percentile = totals.claim_defined[c] == 0 ? nan
                                                        : 100.0 * static_cast<double>(totals.claim_le[c]) /
                                                              static_cast<double>(totals.claim_defined[c]);
-    result.claims.push_back(cr);
+    (c < scenario.claims().size() ? result.claims : result.chain_claims).push_back(cr);
   }
+  result.claim_chain = scenario.claim_chain();
+  result.catalog = scenario.catalog_uses();
   result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }

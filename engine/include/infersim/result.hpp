@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct RunResult {
   std::vector<int> years;
   std::vector<MetricStats> metrics;  ///< metric_count(T), in metric_index order
   std::vector<ClaimResult> claims;
+  std::optional<ClaimChain> claim_chain;  ///< the scenario's chain, if any
+  std::vector<ClaimResult> chain_claims;  ///< its derived claims (see Scenario::chain_claims)
+  std::vector<CatalogUse> catalog;        ///< values taken from data/, with their sources
   std::string quantile_method;     ///< "exact" or "binned"
   double quantile_rank_error = 0;  ///< bound on |rank of estimate / n - p| over all metrics
   double elapsed_s = 0;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "infersim/catalog.hpp"
 #include "infersim/copula.hpp"
 #include "infersim/distribution.hpp"
 #include "infersim/model.hpp"
@@ -60,6 +61,24 @@ struct Claim {
   bool holds(double x) const;
 };
 
+/// `claim_chain`: a published chain of reasoning, e.g. "8% of the market -> $13B ARR ->
+/// $5B profit -> 11% of 2024 EBIT", reproduced step by step by `infersim claims`.
+struct ClaimChain {
+  struct Alternative {
+    std::string label;
+    double ebit_usd = 0;
+  };
+  double share = 0;              ///< claimed share of market spend
+  double arr_usd = 0;            ///< claimed ARR
+  double profit_usd = 0;         ///< claimed profit (compared with EBIT)
+  double ebit_fraction = 0;      ///< claimed profit as a fraction of the baseline EBIT
+  double baseline_ebit_usd = 0;  ///< the EBIT the claim names
+  std::string baseline_label;
+  std::vector<Alternative> alternatives;  ///< other baselines the fraction might have used
+  std::string npv_statement;     ///< the claim about value vs the cost of capital
+  int year = 0;  ///< first year the implied market (arr / share) is reached at median inputs
+};
+
 /// `stresses`: a named set of overrides applied to the base scenario.
 struct Stress {
   std::string name;
@@ -70,6 +89,8 @@ class Scenario {
 public:
   /// Parse and validate. `source` prefixes nothing; errors name JSON paths.
   static Scenario from_json(const nlohmann::json& j);
+  /// The same, resolving catalog references against a given catalog.
+  static Scenario from_json(const nlohmann::json& j, const Catalog* catalog);
   /// Read a file, then from_json; syntax errors carry `file:line:col`.
   static Scenario from_file(const std::string& path);
 
@@ -94,6 +115,12 @@ public:
 
   const std::vector<Correlation>& correlations() const { return correlations_; }
   const std::vector<Claim>& claims() const { return claims_; }
+  /// The claim chain, if the scenario has one, and the claims derived from it (ARR, profit
+  /// and EBIT fraction in the chain's year, NPV >= 0), evaluated alongside claims().
+  const std::optional<ClaimChain>& claim_chain() const { return chain_; }
+  const std::vector<Claim>& chain_claims() const { return chain_claims_; }
+  /// Values taken from the reference catalog (data/), with their sources.
+  const std::vector<CatalogUse>& catalog_uses() const { return catalog_uses_; }
   const std::vector<Stress>& stresses() const { return stresses_; }
   const Stress& stress(const std::string& name) const;
 
@@ -114,6 +141,7 @@ public:
 private:
   void check_input(const Input& in, const std::string& json_path) const;
   void check_cross_fields(const std::string& where) const;
+  void parse_claim_chain(const nlohmann::json& j);
 
   std::string name_, description_;
   int start_year_ = 0, horizon_years_ = 0;
@@ -125,7 +153,9 @@ private:
   std::vector<Correlation> correlations_;
   std::vector<Claim> claims_;
   std::vector<Stress> stresses_;
-  nlohmann::json stresses_json_;
+  std::optional<ClaimChain> chain_;
+  std::vector<Claim> chain_claims_;
+  std::vector<CatalogUse> catalog_uses_;
 };
 
 }  // namespace infersim

@@ -1,0 +1,193 @@
+// The reference catalog and the scenario references into it.
+#include "infersim/catalog.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+#include "infersim/error.hpp"
+#include "infersim/io.hpp"
+#include "json_util.hpp"
+
+namespace infersim {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+void collect(const json& node, const std::string& path, const std::string& file, std::map<std::string, Figure>& out) {
+  if (!node.is_object()) return;
+  if (node.contains("value")) {
+    Figure f;
+    f.path = path;
+    if (!node.at("value").is_number()) throw InputError(file + ": " + path + ".value: expected a number");
+    f.value = node.at("value").get<double>();
+    f.unit = node.value("unit", "");
+    f.as_of = node.value("as_of", "");
+    f.confidence = node.value("confidence", "");
+    f.note = node.value("note", "");
+    if (node.contains("sources")) f.sources = node.at("sources");
+    f.unsourced = node.value("unsourced", false);
+    out.emplace(path, std::move(f));
+    return;
+  }
+  for (const auto& [key, child] : node.items()) collect(child, path + "." + key, file, out);
+}
+
+}  // namespace
+
+Catalog Catalog::load(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw InputError("catalog: directory " + dir + " does not exist (set INFERSIM_DATA)");
+  Catalog c;
+  c.dir_ = dir;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    const json j = read_json_file(file.string());
+    const std::string ns = file.stem().string();
+    if (!j.is_object() || !j.contains(ns)) {
+      throw InputError(file.string() + ": expected one top-level key \"" + ns + "\"");
+    }
+    collect(j.at(ns), ns, file.string(), c.figures_);
+  }
+  return c;
+}
+
+std::string Catalog::default_dir() {
+  if (const char* env = std::getenv("INFERSIM_DATA"); env && *env) return env;
+#ifdef INFERSIM_DATA_DIR
+  return INFERSIM_DATA_DIR;
+#else
+  return "data";
+#endif
+}
+
+const Catalog& Catalog::shared() {
+  static std::once_flag once;
+  static Catalog catalog;
+  std::call_once(once, [] { catalog = load(default_dir()); });
+  return catalog;
+}
+
+const Figure& Catalog::at(const std::string& path, const std::string& where) const {
+  const auto it = figures_.find(path);
+  if (it != figures_.end()) return it->second;
+  throw InputError(where + ": unknown catalog entry \"" + path + "\"; nearest: " +
+                   detail::join(detail::nearest(path, paths(), 3)));
+}
+
+std::vector<std::string> Catalog::paths() const {
+  std::vector<std::string> out;
+  for (const auto& [p, _] : figures_) out.push_back(p);
+  return out;
+}
+
+namespace {
+
+struct Resolver {
+  const Catalog* catalog;
+  std::vector<CatalogUse> uses;
+
+  const Catalog& get() {
+    if (!catalog) catalog = &Catalog::shared();
+    return *catalog;
+  }
+
+  void walk(json& node, const std::string& path) {
+    if (node.is_object()) {
+      if (node.contains("ref")) {
+        node = resolve(node, path);
+        return;
+      }
+      for (auto& [key, child] : node.items()) walk(child, path.empty() ? key : path + "." + key);
+    } else if (node.is_array()) {
+      for (std::size_t i = 0; i < node.size(); ++i) walk(node[i], path + "[" + std::to_string(i) + "]");
+    }
+  }
+
+  double resolve(const json& node, const std::string& path) {
+    for (const auto& [key, _] : node.items()) {
+      if (key != "ref" && key != "scale") {
+        throw InputError(path + "." + key + ": unknown key in a catalog reference (allowed: ref, scale)");
+      }
+    }
+    if (!node.at("ref").is_string()) {
+      throw InputError(path + ".ref: expected a dotted catalog path, got " + detail::render(node.at("ref")));
+    }
+    CatalogUse use;
+    use.json_path = path;
+    use.ref = node.at("ref").get<std::string>();
+    if (node.contains("scale")) {
+      if (!node.at("scale").is_number()) throw InputError(path + ".scale: expected a number, got " + detail::render(node.at("scale")));
+      use.scale = node.at("scale").get<double>();
+    }
+    use.figure = get().at(use.ref, path + ".ref");
+    use.value = use.figure.value * use.scale;
+    uses.push_back(use);
+    return use.value;
+  }
+
+  // `"accelerator": "gb200"` fills the three per-accelerator inputs the cluster leaves out.
+  void accelerator(json& cluster, const std::string& path) {
+    if (!cluster.is_object() || !cluster.contains("accelerator")) return;
+    const json& name = cluster.at("accelerator");
+    if (!name.is_string()) throw InputError(path + ".accelerator: expected a name such as \"gb200\", got " + detail::render(name));
+    const std::string prefix = "accelerators." + name.get<std::string>() + ".scenario_defaults.";
+    const Catalog& cat = get();
+    if (!cat.contains(prefix + "watts_per_accelerator")) {
+      std::vector<std::string> names;
+      for (const auto& p : cat.paths()) {
+        const auto pos = p.find(".scenario_defaults.watts_per_accelerator");
+        if (p.rfind("accelerators.", 0) == 0 && pos != std::string::npos) names.push_back(p.substr(13, pos - 13));
+      }
+      throw InputError(path + ".accelerator: unknown accelerator \"" + name.get<std::string>() + "\"; known: " +
+                       detail::join(detail::nearest(name.get<std::string>(), names, names.size())));
+    }
+    for (const char* key : {"watts_per_accelerator", "tokens_per_sec_per_accelerator", "it_cost_usd_per_accelerator"}) {
+      if (cluster.contains(key)) continue;  // the scenario's own value wins
+      cluster[key] = resolve(json{{"ref", prefix + key}}, path + "." + key);
+    }
+    cluster.erase("accelerator");
+  }
+};
+
+}  // namespace
+
+std::vector<CatalogUse> resolve_catalog_references(json& scenario, const Catalog* catalog) {
+  Resolver r{catalog, {}};
+  if (scenario.is_object() && scenario.contains("clusters") && scenario.at("clusters").is_array()) {
+    auto& clusters = scenario.at("clusters");
+    for (std::size_t i = 0; i < clusters.size(); ++i) {
+      // References inside the cluster first, so that an accelerator default never hides one.
+      r.walk(clusters[i], "clusters[" + std::to_string(i) + "]");
+      r.accelerator(clusters[i], "clusters[" + std::to_string(i) + "]");
+    }
+  }
+  for (auto& [key, child] : scenario.items()) {
+    if (key != "clusters") r.walk(child, key);
+  }
+  return r.uses;
+}
+
+json to_json(const std::vector<CatalogUse>& uses) {
+  json out = json::array();
+  for (const auto& u : uses) {
+    json o{{"path", u.json_path}, {"ref", u.ref}, {"value", u.value}, {"unit", u.figure.unit},
+           {"as_of", u.figure.as_of}, {"confidence", u.figure.confidence}};
+    if (u.scale != 1) o["scale"] = u.scale;
+    if (u.figure.unsourced) {
+      o["unsourced"] = true;
+      o["note"] = u.figure.note;
+    } else {
+      o["sources"] = u.figure.sources;
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+}  // namespace infersim
