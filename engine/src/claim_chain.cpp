@@ -31,8 +31,17 @@ const ClaimResult* find(const RunResult& r, const std::string& id) {
   return nullptr;
 }
 
+// "has median $X (p5 $A, p95 $B)", or "is $X" when every path agrees.
+template <class F>
+std::string spread(double median, double p5, double p95, F&& fmt) {
+  if (p5 == p95) return "is " + fmt(median) + " on every path";
+  return "has median " + fmt(median) + " (p5 " + fmt(p5) + ", p95 " + fmt(p95) + ")";
+}
+
 // A claim's probability in words.
 std::string likelihood(double p) {
+  if (p == 1) return "holds";
+  if (p == 0) return "does not hold";
   if (p >= 0.5) return "likely";
   if (p >= 0.2) return "plausible";
   if (p >= 0.05) return "unlikely";
@@ -69,9 +78,8 @@ std::vector<ChainStep> chain_steps(const RunResult& r) {
     s.arithmetic.push_back(pct(c.share, 0) + " of that year's median market is " + usd(c.share * market) +
                            "; capacity, not demand, caps ARR on " +
                            pct(r.series(Series::unserved_tokens, t).prob_positive, 0) + " of paths");
-    s.verdict = likelihood(s.probability) + ": ARR in " + year + " has median " + usd(s.median) + " (p5 " + usd(s.p5) +
-                ", p95 " + usd(s.p95) + "); within 15% of " + usd(c.arr_usd) + " on " + pct(s.probability) +
-                " of paths";
+    s.verdict = likelihood(s.probability) + ": ARR in " + year + " " + spread(s.median, s.p5, s.p95, usd) +
+                "; within 15% of " + usd(c.arr_usd) + " on " + pct(s.probability) + " of paths";
     steps.push_back(s);
   }
   // 2. ARR -> profit: the margin the claim implies against the model's EBIT margin.
@@ -85,9 +93,8 @@ std::vector<ChainStep> chain_steps(const RunResult& r) {
     s.arithmetic.push_back(usd(c.profit_usd) + " on " + usd(c.arr_usd) + " is a " + pct(c.profit_usd / c.arr_usd) +
                            " margin; the model's median EBIT margin in " + year + " is " +
                            pct(revenue != 0 ? s.median / revenue : std::nan("")));
-    s.verdict = likelihood(s.probability) + ": EBIT in " + year + " has median " + usd(s.median) + " (p5 " + usd(s.p5) +
-                ", p95 " + usd(s.p95) + "); within 25% of " + usd(c.profit_usd) + " on " + pct(s.probability) +
-                " of paths";
+    s.verdict = likelihood(s.probability) + ": EBIT in " + year + " " + spread(s.median, s.p5, s.p95, usd) +
+                "; within 25% of " + usd(c.profit_usd) + " on " + pct(s.probability) + " of paths";
     steps.push_back(s);
   }
   // 3. profit -> share of the baseline EBIT: check the claim's own division first.
@@ -114,8 +121,9 @@ std::vector<ChainStep> chain_steps(const RunResult& r) {
                                    : "; " + pct(c.ebit_fraction, 0) + " matches " + matches + " instead";
       s.verdict += ". ";
     }
-    s.verdict += "The model's EBIT is " + pct(s.median) + " of " + c.baseline_label + " at the median (" +
-                 pct(s.probability) + " of paths within 15% of " + pct(c.ebit_fraction, 0) + ")";
+    s.verdict += "The model's EBIT in " + year + " as a share of " + c.baseline_label + " " +
+                 spread(s.median, s.p5, s.p95, [](double x) { return pct(x); }) + "; within 15% of " +
+                 pct(c.ebit_fraction, 0) + " on " + pct(s.probability) + " of paths";
     steps.push_back(s);
   }
   // 4. value against the cost of capital.
@@ -125,7 +133,7 @@ std::vector<ChainStep> chain_steps(const RunResult& r) {
     s.metric = "npv_usd";
     s.claimed = 0;
     fill(s, r.scalar(Scalar::npv_usd), "chain-npv");
-    s.arithmetic.push_back("NPV at WACC: p5 " + usd(s.p5) + ", median " + usd(s.median) + ", p95 " + usd(s.p95));
+    s.arithmetic.push_back("NPV at WACC " + spread(s.median, s.p5, s.p95, usd));
     const double p = s.probability;
     s.verdict = p < 0.1    ? "consistent: NPV is positive on only " + pct(p) + " of paths, the optimistic tail"
                 : p < 0.5  ? "partly: NPV is positive on " + pct(p) + " of paths, more than an optimistic corner"
