@@ -69,7 +69,9 @@ struct BlockResult {
 struct Workspace {
   ModelInputs inputs;
   ModelWorkspace model;
-  std::vector<double> u, scratch, values, out;
+  std::vector<double> u, scratch;
+  std::vector<double> values;  // path-major: the outputs of path j at [j * metrics]
+  std::vector<double> column;  // one metric over the block, gathered from `values`
 };
 
 Workspace make_workspace(const Plan& plan) {
@@ -79,7 +81,7 @@ Workspace make_workspace(const Plan& plan) {
   ws.u.assign(plan.scenario.inputs().size(), 0.5);
   ws.scratch.assign(2 * plan.copula.members().size() + 1, 0.0);
   ws.values.assign(static_cast<std::size_t>(plan.metrics) * k_block_paths, 0.0);
-  ws.out.assign(static_cast<std::size_t>(plan.metrics), 0.0);
+  ws.column.assign(k_block_paths, 0.0);
   return ws;
 }
 
@@ -102,10 +104,10 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
     if (!plan.copula.empty()) plan.copula.apply(ws.u.data(), ws.scratch.data());
     for (std::size_t i : plan.uncertain) plan.scenario.assign(ws.inputs, i, plan.dists[i].quantile(ws.u[i]));
     plan.scenario.finish(ws.inputs);
-    evaluate(ws.inputs, ws.model, ws.out);
-    for (std::size_t m = 0; m < M; ++m) ws.values[m * k_block_paths + j] = ws.out[m];
+    const std::span<double> out(ws.values.data() + j * M, M);
+    evaluate(ws.inputs, ws.model, out);
     for (std::size_t c = 0; c < claims.size(); ++c) {
-      const double x = ws.out[static_cast<std::size_t>(claims[c].metric_index)];
+      const double x = out[static_cast<std::size_t>(claims[c].metric_index)];
       br.claim_holds[c] += claims[c].holds(x);
       if (!std::isnan(x)) {
         ++br.claim_defined[c];
@@ -113,7 +115,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
       }
     }
     for (const auto& k : plan.kept) {
-      std::copy_n(ws.out.begin() + k.first_metric, k.width, k.store->begin() + static_cast<std::ptrdiff_t>(path * k.width));
+      std::copy_n(out.begin() + k.first_metric, k.width, k.store->begin() + static_cast<std::ptrdiff_t>(path * k.width));
     }
   }
 
@@ -126,7 +128,8 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
     br.rep_n.assign(br.rep_count_touched * M, 0);
   }
   for (std::size_t m = 0; m < M; ++m) {
-    const double* v = &ws.values[m * k_block_paths];
+    for (std::size_t j = 0; j < n; ++j) ws.column[j] = ws.values[j * M + m];
+    const double* v = ws.column.data();
     br.moments[m] = Moments::of(v, n);
     if (plan.pair_units) {
       for (std::size_t j = 0; j + 1 < n; j += 2) {
