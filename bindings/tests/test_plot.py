@@ -1,0 +1,63 @@
+"""infersim.plot: every function draws on the axes it is given and returns them."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import infersim
+import infersim.plot
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_fan_chart(result, ax):
+    assert infersim.plot.fan_chart(result, "revenue_usd", ax=ax) is ax
+    (median,) = ax.get_lines()
+    np.testing.assert_array_equal(median.get_xdata(), result.years)
+    np.testing.assert_array_equal(median.get_ydata(), result.series("revenue_usd")["p50"])
+    assert len(ax.collections) == 2  # the p5-p95 and p25-p75 bands
+
+
+def test_fan_chart_makes_its_own_axes(result):
+    ax = infersim.plot.fan_chart(result, "fcf_usd")
+    assert ax.get_ylabel() == "fcf_usd"
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("kind", ["hist", "cdf"])
+def test_distribution_from_samples_marks_claims(result, ax, kind):
+    assert infersim.plot.distribution(result, "npv_usd", kind=kind, ax=ax) is ax
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["npv-positive: >= 0"]
+
+
+@pytest.mark.parametrize("kind", ["hist", "cdf"])
+def test_distribution_from_percentiles(result, ax, kind):
+    # revenue_usd was not kept: the plot uses the p1 ... p99 of 2028, and the approx
+    # claim about that year is drawn as its tolerance band.
+    assert "revenue_usd" not in result.kept_samples
+    assert infersim.plot.distribution(result, "revenue_usd", kind=kind, year=2028, ax=ax) is ax
+    assert ax.get_legend_handles_labels()[1] == ["arr-13b: ≈ 1.3e+10"]
+    if kind == "cdf":
+        (line,) = ax.get_lines()
+        assert line.get_xdata()[4] == result.series("revenue_usd").loc[2028, "p50"]
+
+
+def test_distribution_rejects_bad_arguments(result, ax):
+    with pytest.raises(ValueError, match="kind"):
+        infersim.plot.distribution(result, "npv_usd", kind="violin", ax=ax)
+    with pytest.raises(ValueError, match="year"):
+        infersim.plot.distribution(result, "revenue_usd", ax=ax)
+
+
+def test_claim_chain(result, ax):
+    assert infersim.plot.claim_chain(result, ax=ax) is ax
+    widths = [bar.get_width() for bar in ax.patches]
+    assert widths == list(result.claims()["probability"])
