@@ -270,6 +270,10 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
       }
       sc.simulation_.antithetic = sim.at("antithetic").get<bool>();
     }
+    if (sc.simulation_.antithetic && sc.simulation_.paths % 2 != 0) {
+      throw InputError("simulation.paths: must be even with antithetic pairs, got " +
+                       std::to_string(sc.simulation_.paths));
+    }
   }
 
   // market (model.md §2)
