@@ -72,6 +72,7 @@ struct Workspace {
   std::vector<double> u, scratch;
   std::vector<double> values;  // path-major: the outputs of path j at [j * metrics]
   std::vector<double> column;  // one metric over the block, gathered from `values`
+  std::vector<std::uint32_t> cells;  // scratch of BinnedQuantiles::add_many
 };
 
 Workspace make_workspace(const Plan& plan) {
@@ -152,7 +153,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
     if (pilot) {
       std::copy_n(v, n, pilot + m * plan.pilot_paths + start);
     } else {
-      for (std::size_t j = 0; j < n; ++j) bins->add(*counts, static_cast<int>(m), v[j]);
+      bins->add_many(*counts, static_cast<int>(m), v, n, ws.cells);
     }
   }
 }

@@ -126,6 +126,49 @@ int BinnedQuantiles::bin_of(int metric, double x) const {
   return j + 1;
 }
 
+void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size_t n,
+                               std::vector<std::uint32_t>& scratch) const {
+  const auto mz = static_cast<std::size_t>(metric);
+  const double scale = guide_scale_[mz];
+  if (scale == 0) {
+    for (std::size_t i = 0; i < n; ++i) add(c, metric, x[i]);
+    return;
+  }
+  const double* e = &edges_[mz * stride_];
+  const int used = used_[mz];
+  const std::uint16_t* g = &guide_[mz * (k_guide_cells + 1)];
+  Bin* bins = &c.bins[mz * stride_];
+  scratch.resize(n);
+  // Pass 1: each value's guide cell (arithmetic only). Out-of-range and NaN values get a
+  // marker and are handled by add() in pass 2.
+  constexpr std::uint32_t k_slow = 0xFFFFFFFFu;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    const bool inside = v >= e[1] && v < e[used - 1];  // false for NaN
+    const double pos = (v - e[0]) * scale;
+    scratch[i] = inside ? static_cast<std::uint32_t>(std::min<double>(k_guide_cells - 1, pos)) : k_slow;
+  }
+  // Pass 2: resolve the bin from the cell's guide entries, then count.
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t cell = scratch[i];
+    if (cell == k_slow) {
+      add(c, metric, x[i]);
+      continue;
+    }
+    const double v = x[i];
+    int j = g[cell];
+    const int hi = std::min<int>(g[cell + 1], used - 1);
+    if (hi - j > 4) {
+      j = static_cast<int>(std::upper_bound(e + j + 1, e + hi + 1, v) - e) - 1;
+    } else {
+      while (j < hi && e[j + 1] <= v) ++j;
+    }
+    Bin& bin = bins[j + 1];
+    ++bin.count;
+    bin.at_edge += v == e[j];
+  }
+}
+
 double BinnedQuantiles::quantile(const Counts& c, int metric, double p, double min, double max) const {
   const auto mz = static_cast<std::size_t>(metric);
   const Bin* bins = &c.bins[mz * stride_];

@@ -80,6 +80,19 @@ TEST_CASE("binned quantiles: rank error within 0.1% on heavy tails and point mas
       CHECK(err <= bound + 1.0 / n);
     }
   }
+  // The batched path counts exactly as one add() a value.
+  auto batched = bins.make_counts();
+  std::vector<std::uint32_t> scratch;
+  for (std::size_t start = 0; start < n; start += 4096) {
+    const std::size_t len = std::min<std::size_t>(4096, n - start);
+    bins.add_many(batched, 0, v0.data() + start, len, scratch);
+    bins.add_many(batched, 1, v1.data() + start, len, scratch);
+  }
+  bool same = true;
+  for (std::size_t i = 0; i < counts.bins.size(); ++i) {
+    same &= counts.bins[i].count == batched.bins[i].count && counts.bins[i].at_edge == batched.bins[i].at_edge;
+  }
+  CHECK(same);
   // Inside the point mass the estimate is the mass itself, exactly.
   CHECK(bins.quantile(counts, 1, 0.9, lo[1], hi[1]) == 0.85);
   CHECK(bins.quantile(counts, 0, 0.0, lo[0], hi[0]) == lo[0]);

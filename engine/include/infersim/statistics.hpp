@@ -82,6 +82,10 @@ public:
     ++bin.count;
     bin.at_edge += b > 0 && x == edge(metric, b - 1);
   }
+  /// add() for n values of one metric, in passes that keep many independent memory
+  /// loads in flight (the guide and edge lookups dominate otherwise). `scratch` is
+  /// resized as needed; results equal n calls of add().
+  void add_many(Counts& c, int metric, const double* x, std::size_t n, std::vector<std::uint32_t>& scratch) const;
   /// Type-7 quantile estimate of metric m, whose smallest and largest values are given.
   double quantile(const Counts& c, int metric, double p, double min, double max) const;
   /// Largest share of a metric's values placed by interpolation in one bin: the bound on
