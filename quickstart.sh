@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian bookworm machine to a result:
 #   ./quickstart.sh          install what is missing, build, run the default scenario
-#   ./quickstart.sh test     install what is missing, build, run every test
+#   ./quickstart.sh test     install what is missing, build, run every test (then again
+#                            under AddressSanitizer + UndefinedBehaviorSanitizer)
 # Run as root (or with sudo available) the first time, so that apt-get can install.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -36,6 +37,10 @@ case "${1:-run}" in
     ;;
   test)
     ctest --preset release
+    # The same suite on a sanitized build: memory errors and undefined behaviour fail it.
+    cmake --preset asan > /dev/null
+    cmake --build --preset asan -j "$(nproc)"
+    ctest --preset asan
     ;;
   *)
     echo "usage: $0 [run|test]" >&2
