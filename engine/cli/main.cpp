@@ -4,7 +4,9 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <charconv>
@@ -16,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "infersim/analysis.hpp"
 #include "infersim/error.hpp"
 #include "infersim/io.hpp"
 #include "infersim/scenario.hpp"
@@ -158,6 +161,110 @@ int cmd_run(const RunArgs& a) {
   return 0;
 }
 
+/// Options shared by `solve` and `sweep`: one scenario, run settings, an output file.
+struct AnalysisArgs {
+  std::string scenario, out, data, stress;
+  std::optional<std::string> paths, seed, sampler;
+  int threads = 0;
+  std::string input;                  // solve: the input to vary
+  std::vector<double> range;          // solve: lo hi
+  std::string target;                 // solve: METRIC[@YEAR]:STAT=VALUE
+  std::vector<std::string> inputs;    // sweep: PATH=lo:hi:n or PATH=v1,v2,...
+  std::vector<std::string> metrics;   // sweep: METRIC[@YEAR]:STAT
+};
+
+RunOptions analysis_options(const AnalysisArgs& a) {
+  RunOptions opt;
+  if (a.paths) opt.paths = parse_count(*a.paths, "--paths", 1, BinnedQuantiles::k_max_paths);
+  if (a.seed) opt.seed = parse_count(*a.seed, "--seed", 0, std::numeric_limits<std::uint64_t>::max());
+  if (a.sampler) opt.sampler = parse_sampler(*a.sampler, "--sampler");
+  opt.threads = a.threads;
+  opt.cancel = &g_cancel;
+  return opt;
+}
+
+Scenario analysis_scenario(const AnalysisArgs& a) {
+  if (!a.data.empty()) ::setenv("INFERSIM_DATA", a.data.c_str(), 1);
+  Scenario sc = Scenario::from_file(a.scenario);
+  return a.stress.empty() ? sc : sc.with_stress(a.stress);
+}
+
+double parse_double(const std::string& text, const std::string& where) {
+  double x = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(x)) {
+    throw InputError(where + ": expected a number, got \"" + text + "\"");
+  }
+  return x;
+}
+
+int cmd_solve(const AnalysisArgs& a) {
+  const Scenario sc = analysis_scenario(a);
+  const auto eq = a.target.rfind('=');
+  if (eq == std::string::npos) {
+    throw InputError("--target: expected METRIC[@YEAR]:STATISTIC=VALUE such as npv_usd:p50=0, got \"" + a.target + "\"");
+  }
+  const StatisticRef stat = StatisticRef::parse(a.target.substr(0, eq), sc, "--target");
+  const double target = parse_double(a.target.substr(eq + 1), "--target");
+  std::unique_ptr<AtomicFile> out = a.out.empty() ? nullptr : std::make_unique<AtomicFile>(a.out);
+  const SolveResult r = solve(sc, a.input, a.range.at(0), a.range.at(1), stat, target, analysis_options(a));
+  std::cout << sc.name() << ": " << stat.to_string() << " = " << format_number(target) << " when " << a.input
+            << " = " << format_number(r.root) << "  (" << stat.to_string() << " there: " << format_number(r.achieved)
+            << "; " << r.trace.size() << " runs with common random numbers)\n";
+  for (const auto& e : r.trace) {
+    std::cout << "    " << a.input << " = " << format_number(e.inputs[0]) << "  ->  " << format_number(e.values[0]) << "\n";
+  }
+  if (out) out->commit(to_json(r).dump(2) + "\n");
+  return 0;
+}
+
+std::vector<double> parse_values(const std::string& spec, const std::string& where) {
+  // lo:hi:n (n evenly spaced points) or v1,v2,...
+  std::vector<double> values;
+  if (std::count(spec.begin(), spec.end(), ':') == 2) {
+    const auto c1 = spec.find(':'), c2 = spec.rfind(':');
+    const double lo = parse_double(spec.substr(0, c1), where), hi = parse_double(spec.substr(c1 + 1, c2 - c1 - 1), where);
+    const auto n = parse_count(spec.substr(c2 + 1), where + " (number of points)", 2, 1000);
+    for (std::uint64_t i = 0; i < n; ++i) values.push_back(lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(n - 1));
+    return values;
+  }
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    const auto comma = spec.find(',', start);
+    values.push_back(parse_double(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start), where));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return values;
+}
+
+int cmd_sweep(const AnalysisArgs& a) {
+  const Scenario sc = analysis_scenario(a);
+  std::vector<std::pair<std::string, std::vector<double>>> grid;
+  for (const auto& spec : a.inputs) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos) {
+      throw InputError("--input: expected PATH=lo:hi:n or PATH=v1,v2,..., got \"" + spec + "\"");
+    }
+    grid.emplace_back(spec.substr(0, eq), parse_values(spec.substr(eq + 1), "--input " + spec.substr(0, eq)));
+  }
+  std::vector<StatisticRef> stats;
+  for (const auto& m : a.metrics) stats.push_back(StatisticRef::parse(m, sc, "--metric"));
+  std::unique_ptr<AtomicFile> out = a.out.empty() ? nullptr : std::make_unique<AtomicFile>(a.out);
+  const SweepResult r = sweep(sc, grid, stats, analysis_options(a));
+  // A table: one row a point.
+  for (const auto& in : r.inputs) std::cout << std::setw(24) << in;
+  for (const auto& st : r.statistics) std::cout << std::setw(28) << st.to_string();
+  std::cout << "\n";
+  for (const auto& e : r.points) {
+    for (double x : e.inputs) std::cout << std::setw(24) << format_number(x);
+    for (double v : e.values) std::cout << std::setw(28) << format_number(v);
+    std::cout << "\n";
+  }
+  if (out) out->commit(to_json(r).dump(2) + "\n");
+  return 0;
+}
+
 int cmd_validate(const std::vector<std::string>& files) {
   for (const auto& f : files) {
     const Scenario sc = Scenario::from_file(f);
@@ -194,6 +301,29 @@ int main(int argc, char** argv) {
   auto* claims_cmd = app.add_subcommand("claims", "Check a scenario's claim chain step by step: claimed vs computed");
   add_run_options(claims_cmd, ca);
 
+  auto add_analysis_options = [](CLI::App* cmd, AnalysisArgs& a) {
+    cmd->add_option("scenario", a.scenario, "Scenario JSON file")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--paths,-n", a.paths, "Paths per run (default: the scenario's)");
+    cmd->add_option("--seed,-s", a.seed, "Seed shared by every run (default: the scenario's)");
+    cmd->add_option("--sampler", a.sampler, "random | lhs | sobol");
+    cmd->add_option("--threads,-j", a.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
+    cmd->add_option("--stress", a.stress, "Apply one of the scenario's named stresses first");
+    cmd->add_option("--data", a.data, "Reference catalog directory");
+    cmd->add_option("--out,-o", a.out, "Write the result JSON here (atomically)");
+  };
+  AnalysisArgs sa;
+  auto* solve_cmd = app.add_subcommand(
+      "solve", "Goal seek: the value of one input at which a statistic reaches a target (TOMS 748, common random numbers)");
+  add_analysis_options(solve_cmd, sa);
+  solve_cmd->add_option("--input", sa.input, "Input to vary, e.g. player.share_end")->required();
+  solve_cmd->add_option("--range", sa.range, "Bracket to search: LO HI")->required()->expected(2);
+  solve_cmd->add_option("--target", sa.target, "METRIC[@YEAR]:STATISTIC=VALUE, e.g. npv_usd:p50=0")->required();
+  AnalysisArgs wa;
+  auto* sweep_cmd = app.add_subcommand("sweep", "Full runs over a grid of one or two inputs (common random numbers)");
+  add_analysis_options(sweep_cmd, wa);
+  sweep_cmd->add_option("--input", wa.inputs, "PATH=lo:hi:n or PATH=v1,v2,... (once or twice)")->required();
+  sweep_cmd->add_option("--metric", wa.metrics, "METRIC[@YEAR]:STATISTIC to report, e.g. npv_usd:p50 (repeatable)")->required();
+
   std::vector<std::string> vfiles;
   std::string vdata;
   auto* val_cmd = app.add_subcommand("validate", "Check scenario files and explain their inputs; runs nothing");
@@ -211,7 +341,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     if (what == "A subcommand is required" && argc > 1 && argv[1][0] != '-') {
-      what = std::string("unknown command \"") + argv[1] + "\"; expected run, claims or validate";
+      what = std::string("unknown command \"") + argv[1] + "\"; expected run, claims, solve, sweep or validate";
     }
     std::cerr << "infersim: error: " << what << "\n";
     return 2;
@@ -222,6 +352,8 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return cmd_run(ra);
     if (*claims_cmd) return cmd_run(ca);
+    if (*solve_cmd) return cmd_solve(sa);
+    if (*sweep_cmd) return cmd_sweep(wa);
     if (*val_cmd) {
       if (!vdata.empty()) ::setenv("INFERSIM_DATA", vdata.c_str(), 1);
       return cmd_validate(vfiles);
