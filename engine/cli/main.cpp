@@ -23,15 +23,15 @@
 #include "infersim/io.hpp"
 #include "infersim/scenario.hpp"
 #include "infersim/simulation.hpp"
+#include "common.hpp"
 #include "summary.hpp"
 
 namespace {
 
 using namespace infersim;
+using namespace infersim::cli;
 
-std::atomic<bool> g_cancel{false};
-
-extern "C" void on_interrupt(int) { g_cancel.store(true); }
+extern "C" void on_interrupt(int) { cli::g_cancel.store(true); }
 
 /// A one-line progress bar on stderr, shown only on a terminal and only once a run has
 /// taken more than a second.
@@ -65,26 +65,6 @@ private:
   std::chrono::steady_clock::time_point start_;
 };
 
-/// A whole number for --paths or --seed: digits, or a float form such as 1e6 when it is
-/// whole. Negative and out-of-range values are errors (CLI11 would wrap them).
-std::uint64_t parse_count(const std::string& text, const std::string& option, std::uint64_t lo, std::uint64_t hi) {
-  std::uint64_t value = 0;
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end) {
-    double x = 0;
-    auto [p2, ec2] = std::from_chars(text.data(), end, x);
-    if (ec2 != std::errc() || p2 != end || x != std::floor(x) || x < 0 || x > 1.8e19) {
-      throw InputError(option + ": expected a whole number, got \"" + text + "\"");
-    }
-    value = static_cast<std::uint64_t>(x);
-  }
-  if (value < lo || value > hi) {
-    throw InputError(option + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + text);
-  }
-  return value;
-}
-
 struct RunArgs {
   std::vector<std::string> scenarios;
   std::optional<std::string> paths, seed;
@@ -111,7 +91,7 @@ int cmd_run(const RunArgs& a) {
   if (a.sampler) opt.sampler = parse_sampler(*a.sampler, "--sampler");
   if (a.antithetic) opt.antithetic = true;
   opt.threads = a.threads;
-  opt.cancel = &g_cancel;
+  opt.cancel = &cli::g_cancel;
 
   // Load and check every scenario, and claim every output file, before running any.
   std::vector<Scenario> scenarios;
@@ -161,43 +141,6 @@ int cmd_run(const RunArgs& a) {
   return 0;
 }
 
-/// Options shared by `solve` and `sweep`: one scenario, run settings, an output file.
-struct AnalysisArgs {
-  std::string scenario, out, data, stress;
-  std::optional<std::string> paths, seed, sampler;
-  int threads = 0;
-  std::string input;                  // solve: the input to vary
-  std::vector<double> range;          // solve: lo hi
-  std::string target;                 // solve: METRIC[@YEAR]:STAT=VALUE
-  std::vector<std::string> inputs;    // sweep: PATH=lo:hi:n or PATH=v1,v2,...
-  std::vector<std::string> metrics;   // sweep: METRIC[@YEAR]:STAT
-};
-
-RunOptions analysis_options(const AnalysisArgs& a) {
-  RunOptions opt;
-  if (a.paths) opt.paths = parse_count(*a.paths, "--paths", 1, BinnedQuantiles::k_max_paths);
-  if (a.seed) opt.seed = parse_count(*a.seed, "--seed", 0, std::numeric_limits<std::uint64_t>::max());
-  if (a.sampler) opt.sampler = parse_sampler(*a.sampler, "--sampler");
-  opt.threads = a.threads;
-  opt.cancel = &g_cancel;
-  return opt;
-}
-
-Scenario analysis_scenario(const AnalysisArgs& a) {
-  if (!a.data.empty()) ::setenv("INFERSIM_DATA", a.data.c_str(), 1);
-  Scenario sc = Scenario::from_file(a.scenario);
-  return a.stress.empty() ? sc : sc.with_stress(a.stress);
-}
-
-double parse_double(const std::string& text, const std::string& where) {
-  double x = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
-  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(x)) {
-    throw InputError(where + ": expected a number, got \"" + text + "\"");
-  }
-  return x;
-}
-
 int cmd_solve(const AnalysisArgs& a) {
   const Scenario sc = analysis_scenario(a);
   const auto eq = a.target.rfind('=');
@@ -216,26 +159,6 @@ int cmd_solve(const AnalysisArgs& a) {
   }
   if (out) out->commit(to_json(r).dump(2) + "\n");
   return 0;
-}
-
-std::vector<double> parse_values(const std::string& spec, const std::string& where) {
-  // lo:hi:n (n evenly spaced points) or v1,v2,...
-  std::vector<double> values;
-  if (std::count(spec.begin(), spec.end(), ':') == 2) {
-    const auto c1 = spec.find(':'), c2 = spec.rfind(':');
-    const double lo = parse_double(spec.substr(0, c1), where), hi = parse_double(spec.substr(c1 + 1, c2 - c1 - 1), where);
-    const auto n = parse_count(spec.substr(c2 + 1), where + " (number of points)", 2, 1000);
-    for (std::uint64_t i = 0; i < n; ++i) values.push_back(lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(n - 1));
-    return values;
-  }
-  std::size_t start = 0;
-  while (start <= spec.size()) {
-    const auto comma = spec.find(',', start);
-    values.push_back(parse_double(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start), where));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return values;
 }
 
 int cmd_sweep(const AnalysisArgs& a) {
@@ -301,16 +224,7 @@ int main(int argc, char** argv) {
   auto* claims_cmd = app.add_subcommand("claims", "Check a scenario's claim chain step by step: claimed vs computed");
   add_run_options(claims_cmd, ca);
 
-  auto add_analysis_options = [](CLI::App* cmd, AnalysisArgs& a) {
-    cmd->add_option("scenario", a.scenario, "Scenario JSON file")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--paths,-n", a.paths, "Paths per run (default: the scenario's)");
-    cmd->add_option("--seed,-s", a.seed, "Seed shared by every run (default: the scenario's)");
-    cmd->add_option("--sampler", a.sampler, "random | lhs | sobol");
-    cmd->add_option("--threads,-j", a.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
-    cmd->add_option("--stress", a.stress, "Apply one of the scenario's named stresses first");
-    cmd->add_option("--data", a.data, "Reference catalog directory");
-    cmd->add_option("--out,-o", a.out, "Write the result JSON here (atomically)");
-  };
+
   AnalysisArgs sa;
   auto* solve_cmd = app.add_subcommand(
       "solve", "Goal seek: the value of one input at which a statistic reaches a target (TOMS 748, common random numbers)");
@@ -323,6 +237,10 @@ int main(int argc, char** argv) {
   add_analysis_options(sweep_cmd, wa);
   sweep_cmd->add_option("--input", wa.inputs, "PATH=lo:hi:n or PATH=v1,v2,... (once or twice)")->required();
   sweep_cmd->add_option("--metric", wa.metrics, "METRIC[@YEAR]:STATISTIC to report, e.g. npv_usd:p50 (repeatable)")->required();
+
+  // Subcommands defined in their own files (sensitivity, ...).
+  Commands commands;
+  register_sensitivity_commands(app, commands);
 
   std::vector<std::string> vfiles;
   std::string vdata;
@@ -354,6 +272,9 @@ int main(int argc, char** argv) {
     if (*claims_cmd) return cmd_run(ca);
     if (*solve_cmd) return cmd_solve(sa);
     if (*sweep_cmd) return cmd_sweep(wa);
+    for (const auto& [cmd, handler] : commands.list) {
+      if (*cmd) return handler();
+    }
     if (*val_cmd) {
       if (!vdata.empty()) ::setenv("INFERSIM_DATA", vdata.c_str(), 1);
       return cmd_validate(vfiles);
