@@ -188,6 +188,32 @@ int cmd_sweep(const AnalysisArgs& a) {
   return 0;
 }
 
+/// `stress` (the scenario's stresses) and `compare` (other scenarios), common random numbers.
+struct CompareArgs {
+  AnalysisArgs common;
+  std::vector<std::string> only;    // stress: names to run (default all)
+  std::vector<std::string> others;  // compare: the other scenario files
+};
+
+int cmd_compare(const CompareArgs& a, bool stresses) {
+  const Scenario sc = analysis_scenario(a.common);
+  std::unique_ptr<AtomicFile> out = a.common.out.empty() ? nullptr : std::make_unique<AtomicFile>(a.common.out);
+  ComparisonResult r;
+  if (stresses) {
+    r = run_stresses(sc, a.only, analysis_options(a.common));
+  } else {
+    std::vector<std::pair<std::string, Scenario>> variants;
+    for (const auto& f : a.others) {
+      Scenario other = Scenario::from_file(f);
+      variants.emplace_back(other.name(), std::move(other));
+    }
+    r = run_compared(sc, variants, analysis_options(a.common));
+  }
+  cli::print_comparison(std::cout, r);
+  if (out) out->commit(to_json(r).dump(2) + "\n");
+  return 0;
+}
+
 int cmd_validate(const std::vector<std::string>& files) {
   for (const auto& f : files) {
     const Scenario sc = Scenario::from_file(f);
@@ -238,6 +264,19 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--input", wa.inputs, "PATH=lo:hi:n or PATH=v1,v2,... (once or twice)")->required();
   sweep_cmd->add_option("--metric", wa.metrics, "METRIC[@YEAR]:STATISTIC to report, e.g. npv_usd:p50 (repeatable)")->required();
 
+  CompareArgs sta;
+  auto* stress_cmd = app.add_subcommand(
+      "stress", "Run a scenario's stresses beside it on the same paths; report each and its difference from the base");
+  add_analysis_options(stress_cmd, sta.common);
+  stress_cmd->add_option("--only", sta.only, "Stresses to run (default: all)");
+  CompareArgs cma;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Run other scenarios beside a base on the same paths (the same inputs are needed)");
+  add_analysis_options(compare_cmd, cma.common);
+  compare_cmd->add_option("--with", cma.others, "Scenario file(s) to compare with the base")
+      ->required()
+      ->check(CLI::ExistingFile);
+
   // Subcommands defined in their own files (sensitivity, ...).
   Commands commands;
   register_sensitivity_commands(app, commands);
@@ -259,7 +298,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     if (what == "A subcommand is required" && argc > 1 && argv[1][0] != '-') {
-      what = std::string("unknown command \"") + argv[1] + "\"; expected run, claims, solve, sweep or validate";
+      what = std::string("unknown command \"") + argv[1] + "\"; expected run, claims, stress, compare, solve, sweep or validate";
     }
     std::cerr << "infersim: error: " << what << "\n";
     return 2;
@@ -271,6 +310,8 @@ int main(int argc, char** argv) {
     if (*run_cmd) return cmd_run(ra);
     if (*claims_cmd) return cmd_run(ca);
     if (*solve_cmd) return cmd_solve(sa);
+    if (*stress_cmd) return cmd_compare(sta, true);
+    if (*compare_cmd) return cmd_compare(cma, false);
     if (*sweep_cmd) return cmd_sweep(wa);
     for (const auto& [cmd, handler] : commands.list) {
       if (*cmd) return handler();

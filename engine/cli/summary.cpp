@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <iomanip>
+#include <iomanip>
 #include <ostream>
 #include <sstream>
 
@@ -116,6 +117,33 @@ void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int
     os << "\n  (percentiles from equal-mass bins; rank error <= "
        << fixed(100 * r.quantile_rank_error, 3) << "%)\n";
   }
+}
+
+void print_comparison(std::ostream& os, const ComparisonResult& r) {
+  const RunResult& b = r.base;
+  os << b.scenario << ": " << r.variants.size() << " variant" << (r.variants.size() == 1 ? "" : "s") << " on the same "
+     << thousands(b.paths) << " paths (seed " << b.seed << ", common random numbers)\n\n";
+  constexpr std::size_t w = 9;
+  auto row = [&](const std::string& name, const RunResult& x, const std::vector<MetricStats>* diff) {
+    const MetricStats& npv = x.scalar(Scalar::npv_usd);
+    os << "  " << std::left << std::setw(24) << name << std::right << pad(money(npv.percentile(5)), w) << " "
+       << pad(money(npv.percentile(50)), w) << " " << pad(money(npv.percentile(95)), w) << " "
+       << pad(pct(npv.prob_positive), w);
+    if (diff) {
+      const MetricStats& d = (*diff)[static_cast<std::size_t>(metric_index(Scalar::npv_usd, x.horizon_years()))];
+      os << "   " << pad(money(d.mean), w) << " ± " << std::left << std::setw(8) << money(d.se) << std::right
+         << pad(money(d.percentile(5)), w) << " " << pad(money(d.percentile(50)), w) << " "
+         << pad(money(d.percentile(95)), w) << " " << pad(pct(d.prob_negative), w);
+    }
+    os << "\n";
+  };
+  os << "  " << std::left << std::setw(24) << "" << std::right << pad("NPV p5", w) << " " << pad("p50", w) << " "
+     << pad("p95", w) << " " << pad("P(>0)", w) << "   " << pad("ΔNPV mean", w) << "   " << std::left << std::setw(8)
+     << "se" << std::right << pad("Δ p5", w) << " " << pad("Δ p50", w) << " " << pad("Δ p95", w) << " "
+     << pad("P(Δ<0)", w) << "\n";
+  row("base", b, nullptr);
+  for (const auto& v : r.variants) row(v.name, v.result, &v.difference);
+  os << "\n  Δ = variant minus base on the same path; its se is that of the paired difference.\n";
 }
 
 void print_chain(std::ostream& os, const Scenario& sc, const RunResult& r) {

@@ -5,6 +5,7 @@
 
 #include "infersim/result.hpp"
 #include "infersim/scenario.hpp"
+#include "infersim/simulation.hpp"
 
 namespace infersim::cli {
 
@@ -13,6 +14,10 @@ std::string money(double usd);
 
 /// The run summary: series by year at p5/p50/p95, value metrics, claims.
 void print_summary(std::ostream& os, const Scenario& scenario, const RunResult& r, int threads);
+
+/// What `stress` and `compare` print: each variant beside the base, and the path-by-path
+/// differences (common random numbers).
+void print_comparison(std::ostream& os, const ComparisonResult& r);
 
 /// What `claims` prints: the claim chain, step by step.
 void print_chain(std::ostream& os, const Scenario& scenario, const RunResult& r);

@@ -201,6 +201,31 @@ nlohmann::ordered_json to_json(const SolveResult& r) {
   return j;
 }
 
+ComparisonResult run_stresses(const Scenario& sc, const std::vector<std::string>& names, const RunOptions& options) {
+  std::vector<std::pair<std::string, Scenario>> variants;
+  if (names.empty()) {
+    if (sc.stresses().empty()) throw InputError(sc.name() + ": the scenario defines no stresses");
+    for (const auto& s : sc.stresses()) variants.emplace_back(s.name, sc.with_stress(s.name));
+  } else {
+    for (const auto& n : names) variants.emplace_back(n, sc.with_stress(n));
+  }
+  return run_compared(sc, variants, options);
+}
+
+nlohmann::ordered_json to_json(const ComparisonResult& r) {
+  nlohmann::ordered_json j;
+  j["base"] = infersim::to_json(r.base);
+  j["variants"] = nlohmann::ordered_json::array();
+  for (const auto& v : r.variants) {
+    nlohmann::ordered_json o;
+    o["name"] = v.name;
+    o["result"] = infersim::to_json(v.result);
+    o["difference"] = metrics_to_json(v.difference, v.result.horizon_years(), true);
+    j["variants"].push_back(o);
+  }
+  return j;
+}
+
 nlohmann::ordered_json to_json(const SweepResult& r) {
   nlohmann::ordered_json j;
   j["inputs"] = r.inputs;

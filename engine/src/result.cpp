@@ -25,6 +25,27 @@ std::vector<std::pair<std::string, double>> fields(const MetricStats& s) {
 
 }  // namespace
 
+json metrics_to_json(const std::vector<MetricStats>& metrics, int T, bool with_negative) {
+  json j;
+  auto& scalars = j["scalars"] = json::object();
+  for (int s = 0; s < k_scalar_count; ++s) {
+    const MetricStats& st = metrics[static_cast<std::size_t>(metric_index(static_cast<Scalar>(s), T))];
+    auto& o = scalars[std::string(k_scalar_names[s])] = json::object();
+    for (const auto& [k, v] : fields(st)) o[k] = number(v);
+    if (with_negative) o["prob_negative"] = number(st.prob_negative);
+  }
+  auto& series = j["series"] = json::object();
+  for (int s = 0; s < k_series_count; ++s) {
+    auto& o = series[std::string(k_series_names[s])] = json::object();
+    for (int t = 0; t < T; ++t) {
+      const MetricStats& st = metrics[static_cast<std::size_t>(metric_index(static_cast<Series>(s), t, T))];
+      for (const auto& [k, v] : fields(st)) o[k].push_back(number(v));
+      if (with_negative) o["prob_negative"].push_back(number(st.prob_negative));
+    }
+  }
+  return j;
+}
+
 double MetricStats::percentile(int p) const {
   for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
     if (k_percentiles[i] == p) return percentiles[i];
@@ -45,23 +66,9 @@ nlohmann::ordered_json to_json(const RunResult& r) {
   j["quantile_method"] = r.quantile_method;
   j["quantile_rank_error"] = r.quantile_rank_error;
   j["years"] = r.years;
-  const int T = r.horizon_years();
-  auto& scalars = j["scalars"] = json::object();
-  for (int s = 0; s < k_scalar_count; ++s) {
-    auto& o = scalars[std::string(k_scalar_names[s])] = json::object();
-    for (const auto& [k, v] : fields(r.metrics[static_cast<std::size_t>(metric_index(static_cast<Scalar>(s), T))])) {
-      o[k] = number(v);
-    }
-  }
-  auto& series = j["series"] = json::object();
-  for (int s = 0; s < k_series_count; ++s) {
-    auto& o = series[std::string(k_series_names[s])] = json::object();
-    for (int t = 0; t < T; ++t) {
-      for (const auto& [k, v] : fields(r.metrics[static_cast<std::size_t>(metric_index(static_cast<Series>(s), t, T))])) {
-        o[k].push_back(number(v));
-      }
-    }
-  }
+  const auto stats = metrics_to_json(r.metrics, r.horizon_years());
+  j["scalars"] = stats["scalars"];
+  j["series"] = stats["series"];
   auto& claims = j["claims"] = json::array();
   for (const auto& c : r.claims) {
     json o;

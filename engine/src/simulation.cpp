@@ -29,10 +29,10 @@ constexpr std::uint64_t k_pilot_max_paths = 32768;   // paths that calibrate the
 constexpr std::uint64_t k_pilot_min_paths = 4096;
 constexpr std::uint64_t k_pilot_max_values = 1u << 23;  // 64 MB of pilot values at most
 
-/// Everything a block needs, fixed for the run.
-struct Plan {
-  const Scenario& scenario;
-  Sampler sampler;
+/// One scenario evaluated on every path. Variant 0 is the base; the others (stresses,
+/// comparisons) see the same uniforms on the same path: common random numbers.
+struct Variant {
+  const Scenario* scenario = nullptr;
   GaussianCopula copula;
   std::vector<std::size_t> uncertain;
   // Inputs whose uniforms are drawn: the uncertain ones and every input of the copula,
@@ -40,9 +40,24 @@ struct Plan {
   // draws exactly as in the base run (common random numbers).
   std::vector<std::size_t> sampled;
   std::vector<Distribution> dists;  // by input index
-  std::vector<Claim> claims;        // the scenario's, then its claim chain's
+};
+
+/// A claim, and where its metric sits among the run's metrics.
+struct PlannedClaim {
+  Claim claim;          ///< metric_index relative to its variant
+  std::size_t variant;  ///< whose outputs it reads
+  bool chain;           ///< from the variant's claim chain
+  std::size_t index;    ///< into all metrics of a path
+};
+
+/// Everything a block needs, fixed for the run.
+struct Plan {
+  std::vector<Variant> variants;
+  Sampler sampler;
+  std::vector<PlannedClaim> claims;
   int horizon = 0;
-  int metrics = 0;
+  int model_metrics = 0;  // one variant's outputs: metric_count(horizon)
+  int metrics = 0;        // all metrics of a path: every variant's, then each difference from the base
   std::uint64_t paths = 0;
   bool pair_units = false;  // antithetic plain Monte Carlo: se from pair means
   std::size_t replicates = 1;
@@ -67,7 +82,7 @@ struct BlockResult {
 
 /// Scratch memory of one thread.
 struct Workspace {
-  ModelInputs inputs;
+  std::vector<ModelInputs> inputs;  // one per variant
   ModelWorkspace model;
   std::vector<double> u, scratch;
   std::vector<double> values;  // path-major: the outputs of path j at [j * metrics]
@@ -77,10 +92,14 @@ struct Workspace {
 
 Workspace make_workspace(const Plan& plan) {
   Workspace ws;
-  ws.inputs = plan.scenario.base_inputs();
-  ws.model.reserve(plan.horizon, ws.inputs.clusters.size());
-  ws.u.assign(plan.scenario.inputs().size(), 0.5);
-  ws.scratch.assign(2 * plan.copula.members().size() + 1, 0.0);
+  std::size_t copula_size = 0;
+  for (const auto& v : plan.variants) {
+    ws.inputs.push_back(v.scenario->base_inputs());
+    copula_size = std::max(copula_size, v.copula.members().size());
+  }
+  ws.model.reserve(plan.horizon, ws.inputs.front().clusters.size());
+  ws.u.assign(plan.variants.front().scenario->inputs().size(), 0.5);
+  ws.scratch.assign(2 * copula_size + 1, 0.0);
   ws.values.assign(static_cast<std::size_t>(plan.metrics) * k_block_paths, 0.0);
   ws.column.assign(k_block_paths, 0.0);
   return ws;
@@ -98,25 +117,35 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   br.claim_le.assign(claims.size(), 0);
   br.claim_defined.assign(claims.size(), 0);
 
+  const auto Mv = static_cast<std::size_t>(plan.model_metrics);
+  const std::size_t K = plan.variants.size();
   for (std::size_t j = 0; j < n; ++j) {
     const std::uint64_t path = start + j;
-    // model.md §8: uniforms -> copula -> inverse CDFs -> the model.
-    plan.sampler.uniforms(path, plan.sampled, ws.u.data());
-    if (!plan.copula.empty()) plan.copula.apply(ws.u.data(), ws.scratch.data());
-    for (std::size_t i : plan.uncertain) plan.scenario.assign(ws.inputs, i, plan.dists[i].quantile(ws.u[i]));
-    plan.scenario.finish(ws.inputs);
-    const std::span<double> out(ws.values.data() + j * M, M);
-    evaluate(ws.inputs, ws.model, out);
+    const std::span<double> all(ws.values.data() + j * M, M);
+    for (std::size_t vi = 0; vi < K; ++vi) {
+      const Variant& v = plan.variants[vi];
+      // model.md §8: uniforms -> copula -> inverse CDFs -> the model. The uniforms are a
+      // function of (seed, path, input) alone, so every variant sees the same ones.
+      plan.sampler.uniforms(path, v.sampled, ws.u.data());
+      if (!v.copula.empty()) v.copula.apply(ws.u.data(), ws.scratch.data());
+      ModelInputs& in = ws.inputs[vi];
+      for (std::size_t i : v.uncertain) v.scenario->assign(in, i, v.dists[i].quantile(ws.u[i]));
+      v.scenario->finish(in);
+      evaluate(in, ws.model, all.subspan(vi * Mv, Mv));
+    }
+    for (std::size_t vi = 1; vi < K; ++vi) {  // each variant minus the base, path by path
+      for (std::size_t m = 0; m < Mv; ++m) all[(K - 1 + vi) * Mv + m] = all[vi * Mv + m] - all[m];
+    }
     for (std::size_t c = 0; c < claims.size(); ++c) {
-      const double x = out[static_cast<std::size_t>(claims[c].metric_index)];
-      br.claim_holds[c] += claims[c].holds(x);
+      const double x = all[claims[c].index];
+      br.claim_holds[c] += claims[c].claim.holds(x);
       if (!std::isnan(x)) {
         ++br.claim_defined[c];
-        br.claim_le[c] += x <= claims[c].value;
+        br.claim_le[c] += x <= claims[c].claim.value;
       }
     }
     for (const auto& k : plan.kept) {
-      std::copy_n(out.begin() + k.first_metric, k.width, k.store->begin() + static_cast<std::ptrdiff_t>(path * k.width));
+      std::copy_n(all.begin() + k.first_metric, k.width, k.store->begin() + static_cast<std::ptrdiff_t>(path * k.width));
     }
   }
 
@@ -190,7 +219,8 @@ std::uint64_t pilot_size(std::uint64_t paths, int metrics) {
 
 }  // namespace
 
-RunResult run(const Scenario& scenario, const RunOptions& options) {
+ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::pair<std::string, Scenario>>& others,
+                              const RunOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   const SimulationSettings& sim = scenario.simulation();
   const std::uint64_t paths = options.paths.value_or(sim.paths);
@@ -202,31 +232,41 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
     throw InputError("paths: at most " + std::to_string(BinnedQuantiles::k_max_paths) + " a run, got " + std::to_string(paths));
   }
   if (options.threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(options.threads));
+  for (const auto& [name, other] : others) {
+    // Common random numbers need the same input slots: the same inputs in the same places.
+    if (other.horizon_years() != scenario.horizon_years() || other.start_year() != scenario.start_year() ||
+        other.input_paths() != scenario.input_paths()) {
+      throw InputError(name + ": cannot be compared path by path with " + scenario.name() +
+                       ": the years or the inputs differ (same clusters, in the same order, are needed)");
+    }
+  }
 
   const int T = scenario.horizon_years();
-  const int M = metric_count(T);
-  Plan plan{scenario,
-            Sampler(kind, seed, paths, antithetic, scenario.inputs().size()),
-            GaussianCopula(scenario.correlations(), [&](std::size_t i) { return scenario.inputs()[i].path; }),
-            scenario.uncertain_inputs(),
-            {},
-            {},
-            {},
-            T,
-            M,
-            paths,
-            antithetic && kind == SamplerKind::random,
-            1,
-            pilot_size(paths, M),
-            {}};
+  const int Mv = metric_count(T);
+  const std::size_t K = 1 + others.size();
+  const int M = Mv * static_cast<int>(2 * K - 1);
+  Plan plan{{}, Sampler(kind, seed, paths, antithetic, scenario.inputs().size()), {}, T, Mv, M, paths,
+            antithetic && kind == SamplerKind::random, 1, pilot_size(paths, M), {}};
   plan.replicates = plan.sampler.replicates();
-  plan.sampled = plan.uncertain;
-  plan.sampled.insert(plan.sampled.end(), plan.copula.members().begin(), plan.copula.members().end());
-  std::sort(plan.sampled.begin(), plan.sampled.end());
-  plan.sampled.erase(std::unique(plan.sampled.begin(), plan.sampled.end()), plan.sampled.end());
-  for (const auto& in : scenario.inputs()) plan.dists.push_back(in.dist);
-  plan.claims = scenario.claims();
-  plan.claims.insert(plan.claims.end(), scenario.chain_claims().begin(), scenario.chain_claims().end());
+  for (std::size_t vi = 0; vi < K; ++vi) {
+    const Scenario& sc = vi == 0 ? scenario : others[vi - 1].second;
+    Variant v;
+    v.scenario = &sc;
+    v.copula = GaussianCopula(sc.correlations(), [&](std::size_t i) { return sc.inputs()[i].path; });
+    v.uncertain = sc.uncertain_inputs();
+    v.sampled = v.uncertain;
+    v.sampled.insert(v.sampled.end(), v.copula.members().begin(), v.copula.members().end());
+    std::sort(v.sampled.begin(), v.sampled.end());
+    v.sampled.erase(std::unique(v.sampled.begin(), v.sampled.end()), v.sampled.end());
+    for (const auto& in : sc.inputs()) v.dists.push_back(in.dist);
+    for (const auto* list : {&sc.claims(), &sc.chain_claims()}) {
+      for (const Claim& c : *list) {
+        plan.claims.push_back({c, vi, list == &sc.chain_claims(),
+                               vi * static_cast<std::size_t>(Mv) + static_cast<std::size_t>(c.metric_index)});
+      }
+    }
+    plan.variants.push_back(std::move(v));
+  }
 
   RunResult result;
   for (const auto& name : options.keep_samples) {
@@ -327,27 +367,20 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
     for (const auto& c : *counts) merged.merge(c);
   }
 
-  // Final statistics.
-  result.scenario = scenario.name();
-  result.engine_version = INFERSIM_VERSION;
-  result.paths = paths;
-  result.seed = seed;
-  result.sampler = kind;
-  result.antithetic = antithetic;
-  result.replicates = plan.replicates;
-  result.years = scenario.years();
-  result.quantile_method = exact ? "exact" : "binned";
-  result.metrics.resize(Mz);
+  // Final statistics of every metric of a path, then split by variant.
+  std::vector<MetricStats> stats(Mz);
+  double rank_error = 0;
   const double nan = std::nan("");
   for (std::size_t m = 0; m < Mz; ++m) {
     const Moments& mo = totals.moments[m];
-    MetricStats& st = result.metrics[m];
+    MetricStats& st = stats[m];
     const bool any = mo.count > 0;
     st.mean = any ? mo.mean : nan;
     st.sd = std::sqrt(mo.variance());
     st.min = any ? mo.min : nan;
     st.max = any ? mo.max : nan;
     st.prob_positive = any ? static_cast<double>(mo.positive) / static_cast<double>(mo.count) : nan;
+    st.prob_negative = any ? static_cast<double>(mo.negative) / static_cast<double>(mo.count) : nan;
     st.defined_fraction = static_cast<double>(mo.count) / static_cast<double>(paths);
     if (plan.replicates > 1) {
       // se from the spread of independent replicate means.
@@ -367,23 +400,57 @@ RunResult run(const Scenario& scenario, const RunOptions& options) {
       const double p = k_percentiles[i] / 100.0;
       st.percentiles[i] = exact ? quantile_sorted(pilot_values(m), p) : bins.quantile(merged, static_cast<int>(m), p, mo.min, mo.max);
     }
-    if (!exact) result.quantile_rank_error = std::max(result.quantile_rank_error, bins.rank_error_bound(merged, static_cast<int>(m)));
+    if (!exact) rank_error = std::max(rank_error, bins.rank_error_bound(merged, static_cast<int>(m)));
   }
-  for (std::size_t c = 0; c < plan.claims.size(); ++c) {
-    const Claim& claim = plan.claims[c];
-    ClaimResult cr;
-    cr.claim = claim;
-    cr.probability = static_cast<double>(totals.claim_holds[c]) / static_cast<double>(paths);
-    cr.median = result.metrics[static_cast<std::size_t>(claim.metric_index)].percentile(50);
-    cr.value_percentile = totals.claim_defined[c] == 0 ? nan
-                                                       : 100.0 * static_cast<double>(totals.claim_le[c]) /
-                                                             static_cast<double>(totals.claim_defined[c]);
-    (c < scenario.claims().size() ? result.claims : result.chain_claims).push_back(cr);
+
+  ComparisonResult out;
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (std::size_t vi = 0; vi < K; ++vi) {
+    const Scenario& sc = *plan.variants[vi].scenario;
+    RunResult r = vi == 0 ? std::move(result) : RunResult{};
+    r.scenario = sc.name();
+    r.engine_version = INFERSIM_VERSION;
+    r.paths = paths;
+    r.seed = seed;
+    r.sampler = kind;
+    r.antithetic = antithetic;
+    r.replicates = plan.replicates;
+    r.years = sc.years();
+    r.quantile_method = exact ? "exact" : "binned";
+    r.quantile_rank_error = rank_error;
+    r.metrics.assign(stats.begin() + static_cast<std::ptrdiff_t>(vi * Mv),
+                     stats.begin() + static_cast<std::ptrdiff_t>((vi + 1) * Mv));
+    for (std::size_t c = 0; c < plan.claims.size(); ++c) {
+      const PlannedClaim& pc = plan.claims[c];
+      if (pc.variant != vi) continue;
+      ClaimResult cr;
+      cr.claim = pc.claim;
+      cr.probability = static_cast<double>(totals.claim_holds[c]) / static_cast<double>(paths);
+      cr.median = stats[pc.index].percentile(50);
+      cr.value_percentile = totals.claim_defined[c] == 0 ? nan
+                                                         : 100.0 * static_cast<double>(totals.claim_le[c]) /
+                                                               static_cast<double>(totals.claim_defined[c]);
+      (pc.chain ? r.chain_claims : r.claims).push_back(cr);
+    }
+    r.claim_chain = sc.claim_chain();
+    r.catalog = sc.catalog_uses();
+    r.elapsed_s = elapsed;
+    if (vi == 0) {
+      out.base = std::move(r);
+    } else {
+      VariantResult v;
+      v.name = others[vi - 1].first;
+      v.result = std::move(r);
+      v.difference.assign(stats.begin() + static_cast<std::ptrdiff_t>((K - 1 + vi) * Mv),
+                          stats.begin() + static_cast<std::ptrdiff_t>((K + vi) * Mv));
+      out.variants.push_back(std::move(v));
+    }
   }
-  result.claim_chain = scenario.claim_chain();
-  result.catalog = scenario.catalog_uses();
-  result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return result;
+  return out;
+}
+
+RunResult run(const Scenario& scenario, const RunOptions& options) {
+  return std::move(run_compared(scenario, {}, options).base);
 }
 
 }  // namespace infersim

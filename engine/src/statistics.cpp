@@ -21,12 +21,13 @@ void Moments::merge(const Moments& o) {
   min = std::min(min, o.min);
   max = std::max(max, o.max);
   positive += o.positive;
+  negative += o.negative;
 }
 
 Moments Moments::of(const double* x, std::size_t n) {
   Moments m;
   double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  std::uint64_t positive = 0, count = 0;
+  std::uint64_t positive = 0, negative = 0, count = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (std::isnan(x[i])) continue;
     ++count;
@@ -34,6 +35,7 @@ Moments Moments::of(const double* x, std::size_t n) {
     lo = std::min(lo, x[i]);
     hi = std::max(hi, x[i]);
     positive += x[i] > 0;
+    negative += x[i] < 0;
   }
   if (count == 0) return m;
   m.count = count;
@@ -48,6 +50,7 @@ Moments Moments::of(const double* x, std::size_t n) {
   m.min = lo;
   m.max = hi;
   m.positive = positive;
+  m.negative = negative;
   return m;
 }
 

@@ -84,3 +84,50 @@ TEST_CASE("sweep: each point equals a direct run with the same seed") {
   CHECK(r.points[0].values[1] < r.points[1].values[1]);
   CHECK(r.points[1].values[1] < r.points[2].values[1]);
 }
+
+TEST_CASE("stress: common random numbers make the difference at least 10x more precise") {
+  // capex-overrun raises every cluster's capex by 30%: its effect on NPV is nearly the same
+  // on every path, so the paired difference has a tiny spread while two independent runs
+  // each carry the full market noise.
+  const Scenario sc = Scenario::from_file(fixtures::default_scenario_path());
+  RunOptions opt;
+  opt.paths = 20000;
+  opt.seed = 21;
+  const ComparisonResult paired = run_stresses(sc, {"capex-overrun"}, opt);
+  REQUIRE(paired.variants.size() == 1);
+  const int T = sc.horizon_years();
+  const auto npv = static_cast<std::size_t>(metric_index(Scalar::npv_usd, T));
+  const double se_paired = paired.variants[0].difference[npv].se;
+  RunOptions other = opt;
+  other.seed = 22;  // an independent run of the stressed scenario
+  const RunResult independent = run(sc.with_stress("capex-overrun"), other);
+  const double se_independent = std::hypot(paired.base.metrics[npv].se, independent.metrics[npv].se);
+  INFO("se paired " << se_paired << ", independent " << se_independent);
+  CHECK(se_paired * 10 < se_independent);
+  // The paired mean difference is the difference of the two means on the same paths.
+  CHECK(paired.variants[0].difference[npv].mean ==
+        doctest::Approx(paired.variants[0].result.metrics[npv].mean - paired.base.metrics[npv].mean).epsilon(1e-9));
+  CHECK(paired.variants[0].difference[npv].prob_negative == 1.0);  // more capex never raises NPV
+}
+
+TEST_CASE("compare: an identical variant differs by exactly zero; the base is a plain run") {
+  const Scenario sc = Scenario::from_file(fixtures::default_scenario_path());
+  RunOptions opt;
+  opt.paths = 3000;  // exact percentiles: the base equals a lone run bit for bit
+  opt.seed = 5;
+  const ComparisonResult r = run_compared(sc, {{"same", sc}}, opt);
+  for (const auto& d : r.variants[0].difference) {
+    if (std::isnan(d.mean)) continue;  // undefined on every path (e.g. IRR in a year it never has)
+    CHECK(d.min == 0);
+    CHECK(d.max == 0);
+  }
+  auto lone = to_json(run(sc, opt));
+  auto base = to_json(r.base);
+  lone.erase("elapsed_s");
+  base.erase("elapsed_s");
+  CHECK(lone.dump() == base.dump());
+  // Scenarios with different inputs cannot be paired.
+  auto j = fixtures::hand_scenario();
+  CHECK_THROWS_WITH_AS(run_compared(sc, {{"hand", Scenario::from_json(j)}}, opt),
+                       doctest::Contains("hand: cannot be compared path by path with default"), InputError);
+}

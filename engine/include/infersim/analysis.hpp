@@ -60,6 +60,11 @@ SweepResult sweep(const Scenario& scenario, const std::vector<std::pair<std::str
                   const std::vector<StatisticRef>& statistics, const RunOptions& options);
 
 nlohmann::ordered_json to_json(const SolveResult& r);
+/// `{"base": result, "variants": [{"name", "result", "difference": {"scalars", "series"}}]}`.
+nlohmann::ordered_json to_json(const ComparisonResult& r);
+
+/// The scenario's stresses (all, or those named) run beside it with common random numbers.
+ComparisonResult run_stresses(const Scenario& scenario, const std::vector<std::string>& names, const RunOptions& options);
 nlohmann::ordered_json to_json(const SweepResult& r);
 
 }  // namespace infersim

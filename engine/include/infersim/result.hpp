@@ -20,6 +20,7 @@ struct MetricStats {
   double mean = 0, sd = 0, se = 0, min = 0, max = 0;
   std::array<double, k_percentiles.size()> percentiles{};  ///< p1 ... p99
   double prob_positive = 0;     ///< share of defined values > 0
+  double prob_negative = 0;     ///< share of defined values < 0 (reported for differences)
   double defined_fraction = 0;  ///< share of paths where the metric is defined
   double percentile(int p) const;
 };
@@ -57,6 +58,11 @@ struct RunResult {
     return metrics[static_cast<std::size_t>(metric_index(s, t, horizon_years()))];
   }
 };
+
+/// `{"scalars": {...}, "series": {...}}` for metrics in metric_index order (the statistic
+/// keys of the result JSON; `prob_negative` too when asked, as for differences).
+nlohmann::ordered_json metrics_to_json(const std::vector<MetricStats>& metrics, int horizon_years,
+                                       bool with_negative = false);
 
 /// The result JSON. Numbers that are undefined (no defined path) are written as null.
 nlohmann::ordered_json to_json(const RunResult& r);

@@ -35,4 +35,24 @@ struct RunOptions {
 /// Run a scenario. Throws InputError for bad options, Cancelled when stopped.
 RunResult run(const Scenario& scenario, const RunOptions& options = {});
 
+/// A variant run alongside a base with common random numbers.
+struct VariantResult {
+  std::string name;
+  RunResult result;
+  /// Statistics of the path-by-path difference (variant minus base), per metric in
+  /// metric_index order: far less noisy than the difference of two independent runs.
+  std::vector<MetricStats> difference;
+};
+
+struct ComparisonResult {
+  RunResult base;
+  std::vector<VariantResult> variants;
+};
+
+/// Run a base scenario and variants of it (stresses, what-ifs, another scenario with the
+/// same inputs) on the same paths: path i of every variant uses the same uniforms.
+/// keep_samples applies to the base. Throws InputError if a variant's inputs differ.
+ComparisonResult run_compared(const Scenario& base, const std::vector<std::pair<std::string, Scenario>>& variants,
+                              const RunOptions& options = {});
+
 }  // namespace infersim

@@ -21,6 +21,7 @@ struct Moments {
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
   std::uint64_t positive = 0;
+  std::uint64_t negative = 0;
 
   void add(double x) {
     if (x != x) return;  // NaN: undefined for this path
@@ -31,6 +32,7 @@ struct Moments {
     if (x < min) min = x;
     if (x > max) max = x;
     if (x > 0) ++positive;
+    if (x < 0) ++negative;
   }
   void merge(const Moments& o);
   /// The moments of n values at once (two passes: exact mean, then squared deviations).
