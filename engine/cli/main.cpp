@@ -298,7 +298,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     if (what == "A subcommand is required" && argc > 1 && argv[1][0] != '-') {
-      what = std::string("unknown command \"") + argv[1] + "\"; expected run, claims, stress, compare, solve, sweep or validate";
+      what = std::string("unknown command \"") + argv[1] + "\"; expected run, claims, stress, compare, solve, sweep, tornado, spearman, sobol or validate";
     }
     std::cerr << "infersim: error: " << what << "\n";
     return 2;

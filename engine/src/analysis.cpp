@@ -40,41 +40,65 @@ Scenario with_value(const Scenario& sc, const std::string& input, double x, cons
 
 }  // namespace
 
-StatisticRef StatisticRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
-  StatisticRef s;
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) {
-    throw InputError(where + ": expected METRIC[@YEAR]:STATISTIC such as npv_usd:p50, got \"" + text + "\"");
+MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
+  if (const auto colon = text.find(':'); colon != std::string::npos) {
+    throw InputError(where + ": expected a metric of one path, METRIC or METRIC@YEAR such as npv_usd, not a "
+                     "statistic; remove \"" + text.substr(colon) + "\"");
   }
-  std::string metric = text.substr(0, colon);
-  s.statistic = text.substr(colon + 1);
-  if (const auto at = metric.find('@'); at != std::string::npos) {
-    const std::string year = metric.substr(at + 1);
-    metric = metric.substr(0, at);
+  MetricRef m;
+  m.metric = text;
+  if (const auto at = text.find('@'); at != std::string::npos) {
+    m.metric = text.substr(0, at);
+    const std::string year = text.substr(at + 1);
     try {
       std::size_t used = 0;
-      s.year = std::stoi(year, &used);
+      m.year = std::stoi(year, &used);
       if (used != year.size()) throw std::invalid_argument(year);
     } catch (const std::exception&) {
       throw InputError(where + ": expected a year after '@', got \"" + year + "\"");
     }
   }
-  s.metric = metric;
-  std::vector<std::string> metrics;
-  for (auto n : k_series_names) metrics.emplace_back(n);
-  for (auto n : k_scalar_names) metrics.emplace_back(n);
-  const bool series = std::find(k_series_names.begin(), k_series_names.end(), metric) != k_series_names.end();
-  const bool scalar = std::find(k_scalar_names.begin(), k_scalar_names.end(), metric) != k_scalar_names.end();
-  if (!series && !scalar) {
-    throw InputError(where + ": unknown metric \"" + metric + "\"" +
-                     detail::suggest(metric, metrics, "; expected one of " + detail::join(metrics)));
+  const int T = sc.horizon_years();
+  const auto s = std::find(k_series_names.begin(), k_series_names.end(), m.metric);
+  const auto c = std::find(k_scalar_names.begin(), k_scalar_names.end(), m.metric);
+  if (s == k_series_names.end() && c == k_scalar_names.end()) {
+    std::vector<std::string> names(k_scalar_names.begin(), k_scalar_names.end());
+    names.insert(names.end(), k_series_names.begin(), k_series_names.end());
+    // A near miss ("npv_ud"), else a name it begins ("npv"), else the list.
+    std::string hint = detail::suggest(m.metric, names);
+    for (const auto& n : names) {
+      if (hint.empty() && !m.metric.empty() && n.starts_with(m.metric)) hint = "; did you mean \"" + n + "\"?";
+    }
+    throw InputError(where + ": unknown metric \"" + m.metric + "\"" +
+                     (hint.empty() ? "; expected one of " + detail::join(names) : hint));
   }
-  if (series && !s.year) throw InputError(where + ": \"" + metric + "\" is a series; name a year, e.g. " + metric + "@" + std::to_string(sc.start_year()) + ":" + s.statistic);
-  if (scalar && s.year) throw InputError(where + ": \"" + metric + "\" is a scalar; remove \"@" + std::to_string(*s.year) + "\"");
-  if (s.year && (*s.year < sc.start_year() || *s.year >= sc.start_year() + sc.horizon_years())) {
-    throw InputError(where + ": year " + std::to_string(*s.year) + " is outside the horizon " +
-                     std::to_string(sc.start_year()) + ".." + std::to_string(sc.start_year() + sc.horizon_years() - 1));
+  if (c != k_scalar_names.end()) {
+    if (m.year) throw InputError(where + ": \"" + m.metric + "\" is a scalar; remove \"@" + std::to_string(*m.year) + "\"");
+    m.index = metric_index(static_cast<Scalar>(c - k_scalar_names.begin()), T);
+    return m;
   }
+  if (!m.year) {
+    throw InputError(where + ": \"" + m.metric + "\" is a series; name a year, e.g. " + m.metric + "@" +
+                     std::to_string(sc.start_year()));
+  }
+  if (*m.year < sc.start_year() || *m.year >= sc.start_year() + T) {
+    throw InputError(where + ": year " + std::to_string(*m.year) + " is outside the horizon " +
+                     std::to_string(sc.start_year()) + ".." + std::to_string(sc.start_year() + T - 1));
+  }
+  m.index = metric_index(static_cast<Series>(s - k_series_names.begin()), *m.year - sc.start_year(), T);
+  return m;
+}
+
+std::string MetricRef::to_string() const { return metric + (year ? "@" + std::to_string(*year) : ""); }
+
+StatisticRef StatisticRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    throw InputError(where + ": expected METRIC[@YEAR]:STATISTIC such as npv_usd:p50, got \"" + text + "\"");
+  }
+  StatisticRef s;
+  s.metric = MetricRef::parse(text.substr(0, colon), sc, where);
+  s.statistic = text.substr(colon + 1);
   const auto& stats = statistic_names();
   if (std::find(stats.begin(), stats.end(), s.statistic) == stats.end()) {
     throw InputError(where + ": unknown statistic \"" + s.statistic + "\"" +
@@ -83,20 +107,9 @@ StatisticRef StatisticRef::parse(const std::string& text, const Scenario& sc, co
   return s;
 }
 
-std::string StatisticRef::to_string() const {
-  return metric + (year ? "@" + std::to_string(*year) : "") + ":" + statistic;
-}
+std::string StatisticRef::to_string() const { return metric.to_string() + ":" + statistic; }
 
-double StatisticRef::of(const RunResult& r) const {
-  const int T = r.horizon_years();
-  const auto s = std::find(k_series_names.begin(), k_series_names.end(), metric);
-  if (s != k_series_names.end()) {
-    return pick(r.series(static_cast<Series>(s - k_series_names.begin()), *year - r.years.front()), statistic);
-  }
-  const auto c = std::find(k_scalar_names.begin(), k_scalar_names.end(), metric);
-  return pick(r.metrics[static_cast<std::size_t>(metric_index(static_cast<Scalar>(c - k_scalar_names.begin()), T))],
-              statistic);
-}
+double StatisticRef::of(const RunResult& r) const { return pick(r.metrics[static_cast<std::size_t>(metric.index)], statistic); }
 
 SolveResult solve(const Scenario& sc, const std::string& input, double lo, double hi, const StatisticRef& stat,
                   double target, const RunOptions& options, double x_tolerance, int max_runs) {

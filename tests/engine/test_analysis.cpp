@@ -55,7 +55,7 @@ TEST_CASE("solve: a target that is not bracketed names the range and the values 
                        "in [0, 0.5]: price_usd_per_mtok@2027:mean is 2 at 0 and 1 at 0.5",
                        InputError);
   CHECK_THROWS_WITH_AS(StatisticRef::parse("revenue_usd:p50", sc, "--target"),
-                       "--target: \"revenue_usd\" is a series; name a year, e.g. revenue_usd@2026:p50", InputError);
+                       "--target: \"revenue_usd\" is a series; name a year, e.g. revenue_usd@2026", InputError);
   CHECK_THROWS_WITH_AS(StatisticRef::parse("npv_usd:p51", sc, "--target"),
                        doctest::Contains("--target: unknown statistic \"p51\""), InputError);
   CHECK_THROWS_WITH_AS(solve(sc, "market.price_declin", 0.0, 0.5, stat, 0.5, opt),

@@ -15,10 +15,19 @@
 
 namespace infersim {
 
+/// A metric of one path: a scalar (`npv_usd`) or a series in one year (`revenue_usd@2028`).
+struct MetricRef {
+  std::string metric;
+  std::optional<int> year;  ///< required for series, absent for scalars
+  int index = 0;            ///< into a path's outputs (model.hpp metric_index)
+  /// Parse `METRIC[@YEAR]`; `where` names the option or key in errors.
+  static MetricRef parse(const std::string& text, const Scenario& scenario, const std::string& where);
+  std::string to_string() const;
+};
+
 /// A statistic of a metric: `npv_usd:p50`, `revenue_usd@2028:mean`, `npv_usd:prob_positive`.
 struct StatisticRef {
-  std::string metric;
-  std::optional<int> year;  ///< required for series
+  MetricRef metric;
   std::string statistic;    ///< mean, sd, se, min, max, p1..p99, prob_positive, defined_fraction
   /// Parse `METRIC[@YEAR]:STAT`; `where` names the option or key in errors.
   static StatisticRef parse(const std::string& text, const Scenario& scenario, const std::string& where);

@@ -1,0 +1,590 @@
+// Sensitivity analysis: tornado diagrams, Spearman rank correlations and Sobol indices.
+// Every parallel loop writes each path's (or row's, or resample's) values to its own slot
+// and all sums run serially in index order afterwards, so results never depend on the
+// number of threads or on the block size.
+#include "infersim/sensitivity.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <span>
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "infersim/copula.hpp"
+#include "infersim/counter_rng.hpp"
+#include "infersim/error.hpp"
+#include "infersim/model.hpp"
+#include "infersim/sampler.hpp"
+#include "infersim/statistics.hpp"
+#include "json_util.hpp"
+
+namespace infersim {
+namespace {
+
+constexpr std::uint64_t k_sample_block = 1024;  // paths a task; any size gives the same bits
+constexpr std::uint64_t k_sobol_block = 64;     // rows of A and B a task (each d + 2 evaluations)
+// Streams of the Sobol design's uniforms, away from the sampler's 0, 1 and 2 (model.md §11).
+constexpr std::uint32_t k_stream_a = 0x5A170000u, k_stream_b = 0x5A170001u, k_stream_bootstrap = 0x5A170002u;
+// Values kept in memory by a sample or a Sobol design (8 bytes each): 2 GB.
+constexpr std::uint64_t k_max_kept_values = std::uint64_t{1} << 28;
+
+/// Run `body(first, last)` over [0, n) in blocks of `block`, on `threads` threads (0: all).
+template <class Body>
+void parallel_blocks(std::uint64_t n, std::uint64_t block, int threads, const std::atomic<bool>* cancel, Body&& body) {
+  // An explicit thread count is honoured even above the core count, as in run().
+  std::optional<tbb::global_control> allow;
+  if (threads > 0) allow.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
+  std::atomic<bool> stopped{false};
+  const std::uint64_t blocks = (n + block - 1) / block;
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, blocks, 1), [&](const auto& range) {
+      for (std::uint64_t b = range.begin(); b != range.end(); ++b) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+          stopped = true;
+          return;
+        }
+        body(b * block, std::min(n, (b + 1) * block));
+      }
+    });
+  });
+  if (stopped) throw Cancelled();
+}
+
+/// One thread's memory for evaluating the model at chosen input values.
+struct Scratch {
+  explicit Scratch(const Scenario& sc)
+      : inputs(sc.base_inputs()), out(static_cast<std::size_t>(metric_count(sc.horizon_years()))) {
+    model.reserve(sc.horizon_years(), inputs.clusters.size());
+  }
+  /// The metric for `inputs` as assigned so far (model.md §8 step 4, then §2-§7).
+  double metric(const Scenario& sc, const MetricRef& m) {
+    sc.finish(inputs);
+    evaluate(inputs, model, out);
+    return out[static_cast<std::size_t>(m.index)];
+  }
+  ModelInputs inputs;
+  ModelWorkspace model;
+  std::vector<double> out;
+};
+
+/// The value the model uses for a draw `x` of `in` (whole-number inputs are rounded).
+double used_value(const Input& in, double x) { return in.whole ? std::nearbyint(x) : x; }
+
+void require_uncertain(const Scenario& sc, const std::string& what) {
+  if (sc.uncertain_inputs().empty()) {
+    throw InputError(what + ": scenario \"" + sc.name() +
+                     "\" has no uncertain inputs (every input is a plain number), so nothing can move the metric");
+  }
+}
+
+/// The scenario's correlations between two uncertain inputs, described for a warning:
+/// "3 pairs of uncertain inputs (e.g. market.spend_growth and market.price_decline, rho 0.5)".
+std::string correlated_pairs(const Scenario& sc) {
+  const auto uncertain = sc.uncertain_inputs();
+  auto is_uncertain = [&](std::size_t i) { return std::binary_search(uncertain.begin(), uncertain.end(), i); };
+  std::size_t n = 0;
+  std::string example;
+  for (const auto& c : sc.correlations()) {
+    if (c.rho == 0 || !is_uncertain(c.a) || !is_uncertain(c.b)) continue;
+    if (n++ == 0) {
+      example = sc.inputs()[c.a].path + " and " + sc.inputs()[c.b].path + ", rho " + format_number(c.rho);
+    }
+  }
+  if (n == 0) return "";
+  return std::to_string(n) + (n == 1 ? " pair" : " pairs") + " of uncertain inputs (e.g. " + example + ")";
+}
+
+/// Largest of a field first; NaN last; ties keep their order (input order).
+template <class T, class Key>
+void sort_descending(std::vector<T>& v, Key key) {
+  std::stable_sort(v.begin(), v.end(), [&](const T& a, const T& b) {
+    const double x = key(a), y = key(b);
+    if (std::isnan(y)) return !std::isnan(x);
+    return x > y;
+  });
+}
+
+/// Mid-ranks, 1-based: tied values share the mean of the ranks they occupy.
+std::vector<double> mid_ranks(std::span<const double> v) {
+  std::vector<std::size_t> order(v.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<double> rank(v.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    const double r = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (std::size_t k = i; k <= j; ++k) rank[order[k]] = r;
+    i = j + 1;
+  }
+  return rank;
+}
+
+/// Pearson correlation; NaN when either side is constant.
+double pearson(std::span<const double> a, std::span<const double> b) {
+  const double n = static_cast<double>(a.size());
+  const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n, mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  if (saa == 0 || sbb == 0) return std::nan("");
+  return std::clamp(sab / std::sqrt(saa * sbb), -1.0, 1.0);
+}
+
+/// Paths of a sample on which the metric is defined, in path order.
+std::vector<std::uint64_t> defined_paths(const PathSample& s) {
+  std::vector<std::uint64_t> keep;
+  keep.reserve(s.y.size());
+  for (std::uint64_t p = 0; p < s.paths; ++p) {
+    if (!std::isnan(s.y[p])) keep.push_back(p);
+  }
+  return keep;
+}
+
+SampleInfo info_of(const PathSample& s, std::uint64_t defined) {
+  return {s.paths, defined, s.seed, s.sampler, s.antithetic};
+}
+
+nlohmann::ordered_json number(double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); }
+
+nlohmann::ordered_json to_json(const SampleInfo& s) {
+  return {{"paths", s.paths},
+          {"defined_paths", s.defined_paths},
+          {"seed", s.seed},
+          {"sampler", to_string(s.sampler)},
+          {"antithetic", s.antithetic}};
+}
+
+// ---- Sobol ----
+
+/// f(A), f(B) and f(AB_i) for every row.
+struct Design {
+  std::uint64_t n = 0;
+  std::size_t d = 0;
+  std::vector<double> fa, fb, fab;  // fab[i * n + row]
+};
+
+struct Estimates {
+  double mean = 0, variance = 0;
+  std::vector<double> first, total;
+};
+
+/// The estimators over the rows `rows[0 .. n - 1]` of the design (all rows when null).
+/// f is centred on the mean of f(A) and f(B) first: the first-order estimator's
+/// expectation does not change (E f(AB_i) = E f(A)) and its variance falls when |mean| is
+/// large compared with the spread, as for an NPV in dollars.
+Estimates estimate(const Design& e, const std::uint64_t* rows) {
+  const std::uint64_t n = e.n;
+  auto row = [&](std::uint64_t j) { return rows ? rows[j] : j; };
+  Estimates out;
+  double sum = 0;
+  for (std::uint64_t j = 0; j < n; ++j) sum += e.fa[row(j)] + e.fb[row(j)];
+  out.mean = sum / static_cast<double>(2 * n);
+  double ss = 0;
+  for (std::uint64_t j = 0; j < n; ++j) {
+    const double a = e.fa[row(j)] - out.mean, b = e.fb[row(j)] - out.mean;
+    ss += a * a + b * b;
+  }
+  out.variance = ss / static_cast<double>(2 * n - 1);
+  out.first.assign(e.d, std::nan(""));
+  out.total.assign(e.d, std::nan(""));
+  if (!(out.variance > 0)) return out;
+  for (std::size_t i = 0; i < e.d; ++i) {
+    const double* fab = e.fab.data() + i * n;
+    double s = 0, t = 0;
+    for (std::uint64_t j = 0; j < n; ++j) {
+      const std::uint64_t r = row(j);
+      const double delta = fab[r] - e.fa[r];
+      s += (e.fb[r] - out.mean) * delta;  // Saltelli et al. (2010), table 2 (b)
+      t += delta * delta;                 // Jansen (1999), table 2 (f)
+    }
+    out.first[i] = s / static_cast<double>(n) / out.variance;
+    out.total[i] = t / static_cast<double>(2 * n) / out.variance;
+  }
+  return out;
+}
+
+double design_uniform(std::uint64_t seed, std::uint64_t row, std::size_t column, std::uint32_t stream) {
+  return bits_to_open_unit(counter_bits(seed, row, static_cast<std::uint32_t>(column), stream));
+}
+
+/// The Sobol analysis of `f` with named inputs; `label` names f in messages.
+SobolResult sobol_core(const std::vector<std::string>& names, const std::function<double(const double*)>& f,
+                       const SobolOptions& o, const std::string& label) {
+  const std::size_t d = names.size();
+  const std::uint64_t n = o.base_rows;
+  if (d == 0) throw InputError("sobol: no inputs");
+  if (n < 2) throw InputError("sobol: base rows must be >= 2, got " + std::to_string(n));
+  if (n > k_max_kept_values / (d + 2)) {
+    throw InputError("sobol: " + std::to_string(n) + " base rows x (" + std::to_string(d) +
+                     " inputs + 2) evaluations are more than the " + std::to_string(k_max_kept_values) +
+                     " kept in memory; use at most " + std::to_string(k_max_kept_values / (d + 2)) + " base rows");
+  }
+  if (!(o.confidence > 0 && o.confidence < 1)) {
+    throw InputError("sobol: confidence must be in (0, 1), got " + format_number(o.confidence));
+  }
+  if (o.threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(o.threads));
+
+  // Saltelli's design: rows of A and B are independent uniform points; AB_i is A with
+  // column i from B. A row is a pure function of (seed, row), so of neither threads nor n.
+  Design e;
+  e.n = n;
+  e.d = d;
+  e.fa.resize(n);
+  e.fb.resize(n);
+  e.fab.resize(d * n);
+  tbb::enumerable_thread_specific<std::vector<double>> buffers([&] { return std::vector<double>(3 * d); });
+  parallel_blocks(n, k_sobol_block, o.threads, o.cancel, [&](std::uint64_t first, std::uint64_t last) {
+    double* a = buffers.local().data();
+    double* b = a + d;
+    double* ab = b + d;
+    for (std::uint64_t r = first; r < last; ++r) {
+      for (std::size_t i = 0; i < d; ++i) {
+        a[i] = design_uniform(o.seed, r, i, k_stream_a);
+        b[i] = design_uniform(o.seed, r, i, k_stream_b);
+      }
+      e.fa[r] = f(a);
+      e.fb[r] = f(b);
+      std::copy_n(a, d, ab);
+      for (std::size_t i = 0; i < d; ++i) {
+        ab[i] = b[i];
+        e.fab[i * n + r] = f(ab);
+        ab[i] = a[i];
+      }
+    }
+  });
+  const auto bad = std::count_if(e.fa.begin(), e.fa.end(), [](double x) { return !std::isfinite(x); }) +
+                   std::count_if(e.fb.begin(), e.fb.end(), [](double x) { return !std::isfinite(x); }) +
+                   std::count_if(e.fab.begin(), e.fab.end(), [](double x) { return !std::isfinite(x); });
+  if (bad > 0) {
+    throw InputError("sobol: " + label + " is undefined on " + std::to_string(bad) + " of " +
+                     std::to_string(n * (d + 2)) +
+                     " evaluations; Sobol indices need a metric defined everywhere (irr and payback_year can be "
+                     "undefined; use npv_usd or cumulative_fcf_usd)");
+  }
+
+  const Estimates point = estimate(e, nullptr);
+  SobolResult out;
+  out.metric = label;
+  out.base_rows = n;
+  out.evaluations = n * (d + 2);
+  out.seed = o.seed;
+  out.bootstrap = o.bootstrap;
+  out.confidence = o.confidence;
+  out.mean = point.mean;
+  out.variance = point.variance;
+  if (!(point.variance > 0)) out.warnings.push_back(label + " does not vary over the design, so no index is defined");
+
+  // Percentile bootstrap: resample the N rows with replacement (each row keeps its f(A),
+  // f(B) and f(AB_i) together); resample k draws row counter_bits(seed, k, j) mod N, whose
+  // bias is below N / 2^64.
+  const std::size_t nb = o.bootstrap;
+  std::vector<double> boot_first(nb * d), boot_total(nb * d);
+  tbb::enumerable_thread_specific<std::vector<std::uint64_t>> picks([&] { return std::vector<std::uint64_t>(n); });
+  parallel_blocks(nb, 1, o.threads, o.cancel, [&](std::uint64_t k, std::uint64_t) {
+    auto& rows = picks.local();
+    for (std::uint64_t j = 0; j < n; ++j) {
+      rows[j] = counter_bits(o.seed, k, static_cast<std::uint32_t>(j), k_stream_bootstrap) % n;
+    }
+    const Estimates est = estimate(e, rows.data());
+    std::copy(est.first.begin(), est.first.end(), boot_first.begin() + static_cast<std::ptrdiff_t>(k * d));
+    std::copy(est.total.begin(), est.total.end(), boot_total.begin() + static_cast<std::ptrdiff_t>(k * d));
+  });
+  auto interval = [&](const std::vector<double>& boot, std::size_t i) {
+    std::vector<double> v;
+    for (std::size_t k = 0; k < nb; ++k) {
+      if (!std::isnan(boot[k * d + i])) v.push_back(boot[k * d + i]);
+    }
+    std::sort(v.begin(), v.end());
+    const double tail = (1 - o.confidence) / 2;
+    return std::pair{quantile_sorted(v, tail), quantile_sorted(v, 1 - tail)};
+  };
+  for (std::size_t i = 0; i < d; ++i) {
+    SobolIndex s;
+    s.input = names[i];
+    s.first = point.first[i];
+    s.total = point.total[i];
+    std::tie(s.first_lo, s.first_hi) = interval(boot_first, i);
+    std::tie(s.total_lo, s.total_hi) = interval(boot_total, i);
+    out.indices.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- metrics ----
+
+
+// ---- the Monte Carlo sample ----
+
+PathSample sample_paths(const Scenario& sc, const MetricRef& metric, const RunOptions& options) {
+  require_uncertain(sc, "sample");
+  const SimulationSettings& sim = sc.simulation();
+  PathSample s;
+  s.scenario = sc.name();
+  s.metric = metric;
+  s.inputs = sc.uncertain_inputs();
+  s.paths = options.paths.value_or(sim.paths);
+  s.seed = options.seed.value_or(sim.seed);
+  s.sampler = options.sampler.value_or(sim.sampler);
+  s.antithetic = options.antithetic.value_or(sim.antithetic);
+  const std::size_t d = s.inputs.size();
+  if (s.paths < 2) throw InputError("paths: a sensitivity analysis needs at least 2 paths, got " + std::to_string(s.paths));
+  if (s.paths > k_max_kept_values / (d + 1)) {
+    throw InputError("paths: every path's " + std::to_string(d) + " inputs and metric are kept in memory; at most " +
+                     std::to_string(k_max_kept_values / (d + 1)) + " paths, got " + std::to_string(s.paths));
+  }
+  if (options.threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(options.threads));
+
+  // As run() does (simulation.cpp): uniforms for the uncertain inputs and for every input
+  // of the copula, the copula, then each uncertain input's inverse CDF.
+  const Sampler sampler(s.sampler, s.seed, s.paths, s.antithetic, sc.inputs().size());
+  const GaussianCopula copula(sc.correlations(), [&](std::size_t i) { return sc.inputs()[i].path; });
+  std::vector<std::size_t> sampled = s.inputs;
+  sampled.insert(sampled.end(), copula.members().begin(), copula.members().end());
+  std::sort(sampled.begin(), sampled.end());
+  sampled.erase(std::unique(sampled.begin(), sampled.end()), sampled.end());
+
+  s.x.resize(d * s.paths);
+  s.y.resize(s.paths);
+  struct Workspace {
+    Scratch model;
+    std::vector<double> u, copula;
+  };
+  tbb::enumerable_thread_specific<Workspace> workspaces([&] {
+    return Workspace{Scratch(sc), std::vector<double>(sc.inputs().size(), 0.5),
+                     std::vector<double>(2 * copula.members().size() + 1)};
+  });
+  parallel_blocks(s.paths, k_sample_block, options.threads, options.cancel, [&](std::uint64_t first, std::uint64_t last) {
+    Workspace& ws = workspaces.local();
+    for (std::uint64_t p = first; p < last; ++p) {
+      sampler.uniforms(p, sampled, ws.u.data());
+      if (!copula.empty()) copula.apply(ws.u.data(), ws.copula.data());
+      for (std::size_t k = 0; k < d; ++k) {
+        const Input& in = sc.inputs()[s.inputs[k]];
+        const double x = in.dist.quantile(ws.u[s.inputs[k]]);
+        sc.assign(ws.model.inputs, s.inputs[k], x);
+        s.x[k * s.paths + p] = used_value(in, x);
+      }
+      s.y[p] = ws.model.metric(sc, metric);
+    }
+  });
+  return s;
+}
+
+// ---- tornado ----
+
+const char* to_string(TornadoMethod m) { return m == TornadoMethod::deterministic ? "deterministic" : "montecarlo"; }
+
+TornadoResult tornado(const Scenario& sc, const MetricRef& metric) {
+  require_uncertain(sc, "tornado");
+  TornadoResult r;
+  r.scenario = sc.name();
+  r.metric = metric.to_string();
+  r.method = TornadoMethod::deterministic;
+  Scratch scratch(sc);
+  const ModelInputs base = scratch.inputs;
+  r.base = scratch.metric(sc, metric);
+  auto at = [&](std::size_t i, double x) {
+    scratch.inputs = base;
+    sc.assign(scratch.inputs, i, x);
+    return scratch.metric(sc, metric);
+  };
+  for (std::size_t i : sc.uncertain_inputs()) {
+    const Input& in = sc.inputs()[i];
+    TornadoBar bar;
+    bar.input = in.path;
+    bar.low_input = used_value(in, in.dist.quantile(0.1));
+    bar.high_input = used_value(in, in.dist.quantile(0.9));
+    bar.low = at(i, bar.low_input);
+    bar.high = at(i, bar.high_input);
+    bar.swing = std::abs(bar.high - bar.low);
+    r.bars.push_back(bar);
+  }
+  sort_descending(r.bars, [](const TornadoBar& b) { return b.swing; });
+  if (const std::string pairs = correlated_pairs(sc); !pairs.empty()) {
+    r.warnings.push_back("the scenario correlates " + pairs +
+                         "; a one-at-a-time tornado ignores correlations: each input moves alone while the others "
+                         "stay at their medians");
+  }
+  return r;
+}
+
+TornadoResult tornado(const Scenario& sc, const PathSample& s) {
+  const std::vector<std::uint64_t> keep = defined_paths(s);
+  TornadoResult r;
+  r.scenario = s.scenario;
+  r.metric = s.metric.to_string();
+  r.method = TornadoMethod::montecarlo;
+  r.sample = info_of(s, keep.size());
+  double sum = 0;
+  for (std::uint64_t p : keep) sum += s.y[p];
+  r.base = keep.empty() ? std::nan("") : sum / static_cast<double>(keep.size());
+  std::vector<double> sorted;
+  for (std::size_t k = 0; k < s.inputs.size(); ++k) {
+    const double* x = s.x.data() + k * s.paths;
+    sorted.clear();
+    for (std::uint64_t p : keep) sorted.push_back(x[p]);
+    std::sort(sorted.begin(), sorted.end());
+    TornadoBar bar;
+    bar.input = sc.inputs()[s.inputs[k]].path;
+    bar.low_input = quantile_sorted(sorted, 0.1);
+    bar.high_input = quantile_sorted(sorted, 0.9);
+    double low = 0, high = 0;
+    for (std::uint64_t p : keep) {
+      if (x[p] <= bar.low_input) low += s.y[p], ++bar.low_paths;
+      if (x[p] >= bar.high_input) high += s.y[p], ++bar.high_paths;
+    }
+    bar.low = bar.low_paths ? low / static_cast<double>(bar.low_paths) : std::nan("");
+    bar.high = bar.high_paths ? high / static_cast<double>(bar.high_paths) : std::nan("");
+    bar.swing = std::abs(bar.high - bar.low);
+    r.bars.push_back(bar);
+  }
+  sort_descending(r.bars, [](const TornadoBar& b) { return b.swing; });
+  if (const std::string pairs = correlated_pairs(sc); !pairs.empty()) {
+    r.warnings.push_back("the scenario correlates " + pairs +
+                         "; an input's decile means also carry the effect of the inputs correlated with it");
+  }
+  return r;
+}
+
+// ---- Spearman ----
+
+SpearmanResult spearman(const Scenario& sc, const PathSample& s) {
+  const std::vector<std::uint64_t> keep = defined_paths(s);
+  SpearmanResult r;
+  r.scenario = s.scenario;
+  r.metric = s.metric.to_string();
+  r.sample = info_of(s, keep.size());
+  if (keep.size() < 2) {
+    r.warnings.push_back(r.metric + " is defined on " + std::to_string(keep.size()) + " of " +
+                         std::to_string(s.paths) + " paths; rank correlations need at least 2");
+  }
+  std::vector<double> values(keep.size());
+  for (std::size_t j = 0; j < keep.size(); ++j) values[j] = s.y[keep[j]];
+  const std::vector<double> y_ranks = mid_ranks(values);
+  double sum_sq = 0;
+  for (std::size_t k = 0; k < s.inputs.size(); ++k) {
+    for (std::size_t j = 0; j < keep.size(); ++j) values[j] = s.x[k * s.paths + keep[j]];
+    RankCorrelation c;
+    c.input = sc.inputs()[s.inputs[k]].path;
+    c.rho = keep.size() < 2 ? std::nan("") : pearson(mid_ranks(values), y_ranks);
+    if (!std::isnan(c.rho)) sum_sq += c.rho * c.rho;
+    r.inputs.push_back(c);
+  }
+  for (auto& c : r.inputs) c.contribution = sum_sq > 0 ? c.rho * c.rho / sum_sq : std::nan("");
+  sort_descending(r.inputs, [](const RankCorrelation& c) { return std::abs(c.rho); });
+  if (const std::string pairs = correlated_pairs(sc); !pairs.empty()) {
+    r.warnings.push_back("the scenario correlates " + pairs +
+                         "; an input's rank correlation also carries the effect of the inputs correlated with it");
+  }
+  return r;
+}
+
+// ---- Sobol ----
+
+SobolResult sobol_indices(std::size_t dimension, const std::function<double(const double*)>& f,
+                          const SobolOptions& options) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < dimension; ++i) names.push_back("x" + std::to_string(i + 1));
+  return sobol_core(names, f, options, "f");
+}
+
+SobolResult sobol_indices(const Scenario& sc, const MetricRef& metric, const SobolOptions& options) {
+  require_uncertain(sc, "sobol");
+  const std::vector<std::size_t> uncertain = sc.uncertain_inputs();
+  std::vector<std::string> names;
+  for (std::size_t i : uncertain) names.push_back(sc.inputs()[i].path);
+  tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(sc); });
+  // Independent inputs: u_k goes straight through input k's inverse CDF (no copula).
+  auto f = [&](const double* u) {
+    Scratch& s = scratch.local();
+    for (std::size_t k = 0; k < uncertain.size(); ++k) {
+      sc.assign(s.inputs, uncertain[k], sc.inputs()[uncertain[k]].dist.quantile(u[k]));
+    }
+    return s.metric(sc, metric);
+  };
+  SobolResult r = sobol_core(names, f, options, metric.to_string());
+  r.scenario = sc.name();
+  sort_descending(r.indices, [](const SobolIndex& s) { return s.total; });
+  if (const std::string pairs = correlated_pairs(sc); !pairs.empty()) {
+    r.warnings.push_back("the scenario correlates " + pairs +
+                         "; Sobol indices assume independent inputs, so these were computed with the correlations "
+                         "removed: they describe the model's response to each input on its own, not how this "
+                         "scenario's variance splits");
+  }
+  return r;
+}
+
+// ---- JSON ----
+
+nlohmann::ordered_json to_json(const TornadoResult& r) {
+  nlohmann::ordered_json j;
+  j["scenario"] = r.scenario;
+  j["metric"] = r.metric;
+  j["method"] = to_string(r.method);
+  j["base"] = number(r.base);
+  if (r.sample) j["sample"] = to_json(*r.sample);
+  j["warnings"] = r.warnings;
+  j["inputs"] = nlohmann::ordered_json::array();
+  for (const auto& b : r.bars) {
+    nlohmann::ordered_json x{{"input", b.input},       {"low_input", b.low_input}, {"high_input", b.high_input},
+                             {"low", number(b.low)},   {"high", number(b.high)},   {"swing", number(b.swing)}};
+    if (r.sample) {
+      x["low_paths"] = b.low_paths;
+      x["high_paths"] = b.high_paths;
+    }
+    j["inputs"].push_back(x);
+  }
+  return j;
+}
+
+nlohmann::ordered_json to_json(const SpearmanResult& r) {
+  nlohmann::ordered_json j;
+  j["scenario"] = r.scenario;
+  j["metric"] = r.metric;
+  j["sample"] = to_json(r.sample);
+  j["warnings"] = r.warnings;
+  j["inputs"] = nlohmann::ordered_json::array();
+  for (const auto& c : r.inputs) {
+    j["inputs"].push_back({{"input", c.input},
+                           {"rank_correlation", number(c.rho)},
+                           {"contribution_to_variance", number(c.contribution)}});
+  }
+  return j;
+}
+
+nlohmann::ordered_json to_json(const SobolResult& r) {
+  nlohmann::ordered_json j;
+  if (!r.scenario.empty()) j["scenario"] = r.scenario;
+  j["metric"] = r.metric;
+  j["base_rows"] = r.base_rows;
+  j["evaluations"] = r.evaluations;
+  j["seed"] = r.seed;
+  j["bootstrap"] = r.bootstrap;
+  j["confidence"] = r.confidence;
+  j["mean"] = number(r.mean);
+  j["variance"] = number(r.variance);
+  j["warnings"] = r.warnings;
+  j["inputs"] = nlohmann::ordered_json::array();
+  for (const auto& s : r.indices) {
+    j["inputs"].push_back({{"input", s.input},
+                           {"first_order", number(s.first)},
+                           {"first_order_interval", {number(s.first_lo), number(s.first_hi)}},
+                           {"total", number(s.total)},
+                           {"total_interval", {number(s.total_lo), number(s.total_hi)}}});
+  }
+  return j;
+}
+
+}  // namespace infersim
