@@ -2,10 +2,19 @@
 /// What the binding files share: the register_<area>() functions that module.cpp calls, and
 /// conversions between Python objects and JSON. pybind11 is included here and in
 /// bindings/src only; the engine never sees it.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+
+#include "infersim/result.hpp"
+#include "infersim/simulation.hpp"
 
 namespace infersim::bindings {
 
@@ -15,6 +24,35 @@ namespace py = pybind11;
 void register_scenario(py::module_& m);
 /// Result and run().
 void register_run(py::module_& m);
+/// Comparisons (stress, compare), solve, sweep.
+void register_analysis(py::module_& m);
+/// Tornado, Spearman, Sobol.
+void register_sensitivity(py::module_& m);
+
+/// Run options from Python keyword arguments, checked while the GIL is held (Python's
+/// negative ints would otherwise fail the conversion to unsigned with a vague TypeError).
+RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+                       const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads);
+
+/// Call `body` with the GIL released. `options.progress` and `options.cancel` are set so that
+/// the engine's progress reports, on this thread, check for Ctrl-C and call `progress(done,
+/// total)` (None: nothing); KeyboardInterrupt or the progress function's exception stops the
+/// engine and is raised here.
+void call_with_progress(RunOptions& options, const py::object& progress, const std::function<void()>& body);
+
+/// For engine calls with a cancel flag but no progress reports: `body(cancel)` runs on a
+/// worker thread while this one, GIL released, checks for Ctrl-C every few milliseconds;
+/// on a signal it sets the flag, waits for the worker and raises KeyboardInterrupt.
+void call_watched(const std::function<void(const std::atomic<bool>* cancel)>& body);
+
+/// Statistic names of the result JSON, in its order (`prob_negative` last when asked, as
+/// for differences).
+std::vector<std::string> statistic_names(bool with_negative = false);
+
+/// Statistics of one metric, columns as statistic_names(with_negative): shape (S,) for a
+/// scalar, (years, S) for a series. `where` names the argument in errors.
+py::array_t<double> metric_statistics(const std::vector<MetricStats>& metrics, int horizon_years,
+                                      const std::string& metric, bool with_negative, const std::string& where);
 
 /// A Python value made of dicts, lists, strings, numbers, bools and None, as JSON.
 /// `path` names the value in error messages (`market.spend0_usd`, `clusters[1]`).

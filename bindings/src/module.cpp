@@ -11,4 +11,6 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception<infersim::InputError>(m, "InputError", PyExc_ValueError);
   infersim::bindings::register_scenario(m);
   infersim::bindings::register_run(m);
+  infersim::bindings::register_analysis(m);
+  infersim::bindings::register_sensitivity(m);
 }

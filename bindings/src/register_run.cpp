@@ -1,12 +1,9 @@
-// run() and its Result. The GIL is released while the engine runs; its progress callback
-// (called on this thread between waves of blocks) takes the GIL back to check for Ctrl-C
-// and to call the Python progress function, and cancels the run if either raises.
+// run() and its Result. The GIL is released while the engine runs (engine_call.cpp: Ctrl-C
+// and the progress function stop it).
 #include <algorithm>
-#include <atomic>
 #include <optional>
 #include <vector>
 
-#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
@@ -18,20 +15,12 @@
 namespace infersim::bindings {
 namespace {
 
-/// The statistics of a MetricStats, in the order of the result JSON.
-std::vector<std::string> statistic_names() {
-  std::vector<std::string> names{"mean", "sd", "se", "min", "max"};
-  for (int p : k_percentiles) names.push_back("p" + std::to_string(p));
-  names.emplace_back("prob_positive");
-  names.emplace_back("defined_fraction");
-  return names;
-}
-
-void write_statistics(const MetricStats& s, double* row) {
+void write_statistics(const MetricStats& s, bool with_negative, double* row) {
   for (double x : {s.mean, s.sd, s.se, s.min, s.max}) *row++ = x;
   row = std::copy(s.percentiles.begin(), s.percentiles.end(), row);
   *row++ = s.prob_positive;
-  *row = s.defined_fraction;
+  *row++ = s.defined_fraction;
+  if (with_negative) *row = s.prob_negative;
 }
 
 /// A metric by name: a series (one value a year) or a scalar (one value a path).
@@ -51,21 +40,6 @@ Metric find_metric(const std::string& name, const std::string& where) {
   for (auto n : k_scalar_names) known += (known.empty() ? "" : ", ") + std::string(n);
   for (auto n : k_series_names) known += ", " + std::string(n);
   throw InputError(where + ": unknown metric \"" + name + "\"; expected one of " + known);
-}
-
-/// Statistics of a metric: shape (statistics,) for a scalar, (years, statistics) for a series.
-py::array_t<double> statistics(const RunResult& r, const std::string& name) {
-  const Metric metric = find_metric(name, "metric");
-  const auto S = static_cast<py::ssize_t>(statistic_names().size());
-  const int T = r.horizon_years();
-  if (!metric.series) {
-    py::array_t<double> out(S);
-    write_statistics(r.scalar(static_cast<Scalar>(metric.index)), out.mutable_data());
-    return out;
-  }
-  py::array_t<double> out({static_cast<py::ssize_t>(T), S});
-  for (int t = 0; t < T; ++t) write_statistics(r.series(static_cast<Series>(metric.index), t), out.mutable_data(t, 0));
-  return out;
 }
 
 /// The kept per-path values of a metric, as a read-only view that keeps the Result alive.
@@ -89,57 +63,42 @@ std::string result_text(const RunResult& r) { return to_json(r).dump(2) + "\n"; 
 RunResult run_scenario(const Scenario& scenario, std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
                        const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads,
                        const std::vector<std::string>& keep_samples, const py::object& progress) {
-  // Arguments are checked while the GIL is held; Python's negative ints would otherwise
-  // fail the conversion to unsigned with an unhelpful TypeError.
-  RunOptions opt;
-  if (paths) {
-    if (*paths < 1) throw InputError("paths: must be >= 1, got " + std::to_string(*paths));
-    opt.paths = static_cast<std::uint64_t>(*paths);
-  }
-  if (seed) {
-    if (*seed < 0) throw InputError("seed: must be >= 0, got " + std::to_string(*seed));
-    opt.seed = static_cast<std::uint64_t>(*seed);
-  }
-  if (sampler) opt.sampler = parse_sampler(*sampler, "sampler");
-  opt.antithetic = antithetic;
-  if (threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(threads));
-  opt.threads = threads;
+  RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
   opt.keep_samples = keep_samples;
   for (const auto& name : keep_samples) (void)find_metric(name, "keep_samples");
-  if (!progress.is_none() && !PyCallable_Check(progress.ptr())) {
-    throw py::type_error("progress: expected a callable (done, total), got " + py::repr(progress).cast<std::string>());
-  }
-
-  std::atomic<bool> cancel{false};
-  std::optional<py::error_already_set> raised;  // KeyboardInterrupt, or the progress function's error
-  opt.cancel = &cancel;
-  opt.progress = [&](std::uint64_t done, std::uint64_t total) {
-    py::gil_scoped_acquire gil;
-    if (raised) return;
-    try {
-      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-      if (!progress.is_none()) progress(done, total);
-    } catch (py::error_already_set& e) {
-      raised = std::move(e);
-      cancel = true;
-    }
-  };
-
   std::optional<RunResult> result;
-  try {
-    py::gil_scoped_release release;
-    result = run(scenario, opt);
-  } catch (const Cancelled&) {
-    if (raised) throw *raised;
-    throw;
-  }
-  // A signal that arrived during the last wave stops nothing in the engine but must still
-  // reach Python.
-  if (raised) throw *raised;
+  call_with_progress(opt, progress, [&] { result = run(scenario, opt); });
   return std::move(*result);
 }
 
 }  // namespace
+
+std::vector<std::string> statistic_names(bool with_negative) {
+  std::vector<std::string> names{"mean", "sd", "se", "min", "max"};
+  for (int p : k_percentiles) names.push_back("p" + std::to_string(p));
+  names.emplace_back("prob_positive");
+  names.emplace_back("defined_fraction");
+  if (with_negative) names.emplace_back("prob_negative");
+  return names;
+}
+
+py::array_t<double> metric_statistics(const std::vector<MetricStats>& metrics, int T, const std::string& name,
+                                      bool with_negative, const std::string& where) {
+  const Metric metric = find_metric(name, where);
+  const auto S = static_cast<py::ssize_t>(statistic_names(with_negative).size());
+  if (!metric.series) {
+    py::array_t<double> out(S);
+    write_statistics(metrics[static_cast<std::size_t>(metric_index(static_cast<Scalar>(metric.index), T))],
+                     with_negative, out.mutable_data());
+    return out;
+  }
+  py::array_t<double> out({static_cast<py::ssize_t>(T), S});
+  for (int t = 0; t < T; ++t) {
+    write_statistics(metrics[static_cast<std::size_t>(metric_index(static_cast<Series>(metric.index), t, T))],
+                     with_negative, out.mutable_data(t, 0));
+  }
+  return out;
+}
 
 void register_run(py::module_& m) {
   m.attr("statistic_names") = py::tuple(py::cast(statistic_names()));
@@ -174,8 +133,13 @@ void register_run(py::module_& m) {
             return names;
           },
           "Names of the metrics whose per-path values were kept.")
-      .def("statistics", &statistics, py::arg("metric"),
-           "Statistics (columns as statistic_names): shape (S,) for a scalar, (years, S) for a series.")
+      .def(
+          "statistics",
+          [](const RunResult& r, const std::string& metric) {
+            return metric_statistics(r.metrics, r.horizon_years(), metric, false, "metric");
+          },
+          py::arg("metric"),
+          "Statistics (columns as statistic_names): shape (S,) for a scalar, (years, S) for a series.")
       .def("samples", &samples, py::arg("metric"),
            "Kept per-path values, without a copy: shape (paths,) for a scalar, (paths, years) for a series.")
       .def("to_json", &result_text, "The result JSON text, exactly as `infersim run --out` writes it.")

@@ -63,7 +63,9 @@ def test_missing_compiled_module_explains_how_to_build(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "module", [infersim, infersim.scenario, infersim.result, infersim.plot], ids=lambda m: m.__name__
+    "module",
+    [infersim, infersim.scenario, infersim.result, infersim.analysis, infersim.sensitivity, infersim.plot],
+    ids=lambda m: m.__name__,
 )
 def test_docstring_examples(module, monkeypatch):
     monkeypatch.chdir(REPO_ROOT)  # the examples name scenarios/default.json

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 
 import infersim
@@ -61,3 +62,40 @@ def test_claim_chain(result, ax):
     assert infersim.plot.claim_chain(result, ax=ax) is ax
     widths = [bar.get_width() for bar in ax.patches]
     assert widths == list(result.claims()["probability"])
+
+
+def test_tornado(scenario, ax):
+    frame = infersim.tornado(scenario, "npv_usd")
+    assert infersim.plot.tornado(frame, ax=ax) is ax
+    d = len(frame)
+    low, high = ax.patches[:d], ax.patches[d:]
+    base = frame.attrs["base"]
+    # Each bar runs from the base to the metric at the input's p10 (p90), largest swing on top.
+    assert [bar.get_x() for bar in low] == [base] * d
+    assert [base + bar.get_width() for bar in low] == pytest.approx(frame["low"].tolist(), rel=1e-12)
+    assert [base + bar.get_width() for bar in high] == pytest.approx(frame["high"].tolist(), rel=1e-12)
+    assert [t.get_text() for t in ax.get_yticklabels()] == frame.index.tolist()
+    assert ax.yaxis_inverted()
+
+
+def test_tornado_sorts_by_swing_and_takes_a_base(ax):
+    frame = pd.DataFrame({"low": [1.0, -3.0], "high": [2.0, 4.0], "swing": [1.0, 7.0]}, index=["small", "large"])
+    infersim.plot.tornado(frame, ax=ax, base=1.5)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["large", "small"]
+    with pytest.raises(ValueError, match="base"):
+        infersim.plot.tornado(frame)
+
+
+def test_sweep_heatmap(scenario, ax):
+    grid = {"market.price_decline": [0.2, 0.4, 0.6], "player.share_end": [0.04, 0.08]}
+    df = infersim.sweep(scenario, grid, ["npv_usd:prob_positive"], paths=2000, seed=1)
+    x, y, stat = "market.price_decline", "player.share_end", "npv_usd:prob_positive"
+    assert infersim.plot.sweep_heatmap(df, x, y, stat, ax=ax) is ax
+    (image,) = ax.get_images()
+    cells = image.get_array()
+    assert cells.shape == (2, 3)  # rows: y, columns: x
+    assert cells[1, 0] == df.set_index([x, y]).loc[(0.2, 0.08), stat]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.2", "0.4", "0.6"]
+    assert len(ax.texts) == 6  # every cell annotated
+    with pytest.raises(ValueError, match="'npv_usd:p50' is not a column"):
+        infersim.plot.sweep_heatmap(df, x, y, "npv_usd:p50", ax=ax)

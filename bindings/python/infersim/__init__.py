@@ -7,6 +7,15 @@
 >>> bool(npv["p5"] < npv["p50"] < npv["p95"])
 True
 
+Stresses, comparisons, goal seeking and sweeps (:mod:`infersim.analysis`) run a scenario
+many times on common random numbers:
+
+>>> infersim.solve(scenario, "market.price_decline", 0.1, 0.9, target="npv_usd:p50", value=0, paths=5_000).runs > 2
+True
+
+Which inputs drive a metric: :func:`tornado`, :func:`spearman` and :func:`sobol`
+(:mod:`infersim.sensitivity`).
+
 Plots live in :mod:`infersim.plot` (imported on demand, as it needs matplotlib).
 """
 
@@ -24,19 +33,31 @@ except ImportError as err:  # pragma: no cover - depends on how the package was 
         "The module must be built for this interpreter (the same Python version)."
     ) from err
 
-from ._core import InputError, scalar_names, series_names, statistic_names
+from ._core import InputError, difference_statistic_names, scalar_names, series_names, statistic_names
+from .analysis import Comparison, SolveResult, compare, solve, stress, sweep
 from .result import Result, run
 from .scenario import Scenario
+from .sensitivity import sobol, spearman, tornado
 
 __version__: str = _core.__version__
 
 __all__ = [
+    "Comparison",
     "InputError",
     "Result",
     "Scenario",
+    "SolveResult",
     "__version__",
+    "compare",
+    "difference_statistic_names",
     "run",
     "scalar_names",
     "series_names",
+    "sobol",
+    "solve",
+    "spearman",
     "statistic_names",
+    "stress",
+    "sweep",
+    "tornado",
 ]

@@ -10,6 +10,7 @@ __version__: str
 statistic_names: tuple[str, ...]
 series_names: tuple[str, ...]
 scalar_names: tuple[str, ...]
+difference_statistic_names: tuple[str, ...]
 
 class InputError(ValueError): ...
 
@@ -142,3 +143,132 @@ def run(
     keep_samples: Sequence[str] = (),
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> Result: ...
+
+class Variant:
+    @property
+    def name(self) -> str: ...
+    @property
+    def result(self) -> Result: ...
+    def difference(self, metric: str) -> npt.NDArray[np.float64]: ...
+
+class Comparison:
+    @property
+    def base(self) -> Result: ...
+    @property
+    def variants(self) -> list[Variant]: ...
+    def to_json(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def save(self, path: str | os.PathLike[str]) -> None: ...
+
+class SolveResult:
+    @property
+    def input(self) -> str: ...
+    @property
+    def statistic(self) -> str: ...
+    @property
+    def target(self) -> float: ...
+    @property
+    def root(self) -> float: ...
+    @property
+    def achieved(self) -> float: ...
+    @property
+    def bracket(self) -> tuple[float, float]: ...
+    @property
+    def trace(self) -> npt.NDArray[np.float64]: ...
+    def to_json(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def save(self, path: str | os.PathLike[str]) -> None: ...
+
+class SweepResult:
+    @property
+    def inputs(self) -> list[str]: ...
+    @property
+    def statistics(self) -> list[str]: ...
+    @property
+    def points(self) -> npt.NDArray[np.float64]: ...
+    def to_json(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def save(self, path: str | os.PathLike[str]) -> None: ...
+
+def stress(
+    scenario: Scenario,
+    names: Sequence[str] = (),
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    threads: int = 0,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> Comparison: ...
+def compare(
+    base: Scenario,
+    variants: Sequence[tuple[str, Scenario]],
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    threads: int = 0,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> Comparison: ...
+def solve(
+    scenario: Scenario,
+    input: str,
+    lo: float,
+    hi: float,
+    *,
+    target: str,
+    value: float,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    threads: int = 0,
+    x_tolerance: float = 0.0,
+    max_runs: int = 40,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> SolveResult: ...
+def sweep(
+    scenario: Scenario,
+    grid: Sequence[tuple[str, Sequence[float]]],
+    statistics: Sequence[str],
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    threads: int = 0,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> SweepResult: ...
+def tornado(
+    scenario: Scenario,
+    metric: str,
+    *,
+    method: str = "deterministic",
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    threads: int = 0,
+) -> dict[str, Any]: ...
+def spearman(
+    scenario: Scenario,
+    metric: str,
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    threads: int = 0,
+) -> dict[str, Any]: ...
+def sobol(
+    scenario: Scenario,
+    metric: str,
+    *,
+    base_rows: int = 8192,
+    seed: Optional[int] = None,
+    bootstrap: int = 200,
+    confidence: float = 0.95,
+    threads: int = 0,
+) -> dict[str, Any]: ...

@@ -1,5 +1,6 @@
-"""Plots of a :class:`~infersim.Result` with matplotlib. Each function draws on `ax` (a new
-figure when None) and returns it, so plots compose and can be restyled.
+"""Plots of a :class:`~infersim.Result` and of analyses (tornado, sweep) with matplotlib. Each
+function draws on `ax` (a new figure when None) and returns it, so plots compose and can be
+restyled.
 
 >>> import infersim, infersim.plot
 >>> r = infersim.run("scenarios/default.json", paths=20_000, keep_samples=["npv_usd"])
@@ -19,7 +20,7 @@ from .result import Result
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["claim_chain", "distribution", "fan_chart"]
+__all__ = ["claim_chain", "distribution", "fan_chart", "sweep_heatmap", "tornado"]
 
 _PERCENTILES = [1, 5, 10, 25, 50, 75, 90, 95, 99]
 
@@ -148,3 +149,89 @@ def claim_chain(result: Result, ax: Optional[Axes] = None) -> Axes:
     ax.set_xlabel("P(claim holds)")
     ax.set_title(f"{result.scenario}: claims")
     return ax
+
+
+def tornado(frame: pd.DataFrame, ax: Optional[Axes] = None, base: Optional[float] = None) -> Axes:
+    """A tornado chart: for each input, a bar from the base to the metric at the input's low
+    value and one to its value at the high value, the largest swing on top.
+
+    `frame` is what :func:`infersim.tornado` returns (columns ``low``, ``high``, ``swing``,
+    indexed by input); `base` defaults to ``frame.attrs["base"]``.
+
+    >>> import infersim
+    >>> ax = tornado(infersim.tornado("scenarios/default.json", "npv_usd"))
+    >>> ax.get_yticklabels()[0].get_text()  # the largest swing, on top
+    'market.price_decline'
+    """
+    if base is None:
+        if "base" not in frame.attrs:
+            raise ValueError("base: the frame has no attrs['base']; pass the metric's base value")
+        base = frame.attrs["base"]
+    for column in ("low", "high", "swing"):
+        if column not in frame.columns:
+            raise ValueError(f"frame: expected the columns low, high and swing of infersim.tornado(); no {column!r}")
+    ax = _axes(ax)
+    bars = frame.sort_values("swing", ascending=False, na_position="last", kind="stable")
+    if frame.attrs.get("method") == "montecarlo":
+        low_label, high_label = "input in its bottom decile", "input in its top decile"
+    else:
+        low_label, high_label = "input at p10", "input at p90"
+    y = np.arange(len(bars))
+    ax.barh(y, bars["low"] - base, left=base, color="tab:blue", alpha=0.75, label=low_label)
+    ax.barh(y, bars["high"] - base, left=base, color="tab:orange", alpha=0.75, label=high_label)
+    ax.axvline(base, color="black", linewidth=0.8)
+    ax.set_yticks(y, list(bars.index))
+    ax.invert_yaxis()  # largest swing on top
+    metric = frame.attrs.get("metric", "metric")
+    ax.set_xlabel(f"{metric} (base {base:.4g})")
+    scenario = frame.attrs.get("scenario")
+    ax.set_title(f"{scenario}: tornado of {metric}" if scenario else f"tornado of {metric}")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def sweep_heatmap(
+    frame: pd.DataFrame, x: str, y: str, statistic: str, ax: Optional[Axes] = None, annotate: bool = True
+) -> Axes:
+    """A statistic over a two-input sweep as a heatmap: one cell per grid point, `x`
+    across and `y` up, with a colour bar (and the values in the cells when `annotate` and
+    the grid has at most 12 x 12 points). Cells are equally sized whatever the spacing
+    of the grid values.
+
+    `frame` is what :func:`infersim.sweep` returns for two inputs.
+
+    >>> import infersim
+    >>> df = infersim.sweep("scenarios/default.json", {"market.price_decline": [0.2, 0.4, 0.6],
+    ...                     "player.share_end": [0.04, 0.08]}, ["npv_usd:prob_positive"], paths=2_000)
+    >>> sweep_heatmap(df, "market.price_decline", "player.share_end", "npv_usd:prob_positive").get_xlabel()
+    'market.price_decline'
+    """
+    for column in (x, y, statistic):
+        if column not in frame.columns:
+            raise ValueError(f"{column!r} is not a column of the sweep; its columns are {list(frame.columns)}")
+    grid = frame.pivot(index=y, columns=x, values=statistic).sort_index().sort_index(axis=1)
+    ax = _axes(ax)
+    image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    ax.figure.colorbar(image, ax=ax, label=statistic)
+    ax.set_xticks(np.arange(grid.shape[1]), [f"{v:.4g}" for v in grid.columns])
+    ax.set_yticks(np.arange(grid.shape[0]), [f"{v:.4g}" for v in grid.index])
+    if annotate and grid.shape[0] <= 12 and grid.shape[1] <= 12:
+        values = grid.to_numpy()
+        middle = np.nanmean(values) if np.isfinite(values).any() else 0.0
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, _short(v), ha="center", va="center", fontsize="small",
+                    color="black" if v > middle else "white")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(statistic)
+    return ax
+
+
+def _short(v: float) -> str:
+    """A cell label: 3 significant digits, large amounts in B or M."""
+    if not np.isfinite(v):
+        return "n/a"
+    for scale, suffix in ((1e9, "B"), (1e6, "M")):
+        if abs(v) >= scale:
+            return f"{v / scale:.3g}{suffix}"
+    return f"{v:.3g}"

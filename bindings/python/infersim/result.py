@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import _core
 from ._progress import ProgressCallback, progress_callback
-from .scenario import Scenario, claims_frame
+from .scenario import Scenario, as_scenario, claims_frame
 
 __all__ = ["Result", "run"]
 
@@ -43,8 +43,7 @@ def run(
     >>> result.samples("npv_usd").shape
     (20000,)
     """
-    if not isinstance(scenario, Scenario):
-        scenario = Scenario.from_json(scenario)
+    scenario = as_scenario(scenario)
     if isinstance(keep_samples, str):
         keep_samples = [keep_samples]
     with progress_callback(progress) as callback:

@@ -193,6 +193,19 @@ class Scenario:
         )
 
 
+#: What functions taking a scenario accept: a Scenario, or the path of a scenario file.
+ScenarioLike = Union[Scenario, str, os.PathLike[str]]
+
+
+def as_scenario(scenario: ScenarioLike, where: str = "scenario") -> Scenario:
+    """A Scenario as given, or read from a file path; `where` names the argument in errors."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, (str, os.PathLike)):
+        return Scenario.from_json(scenario)
+    raise TypeError(f"{where}: expected a Scenario or a path to a scenario file, got {type(scenario).__name__}")
+
+
 def claims_frame(claims: Iterable[_core.Claim], extra: Mapping[str, Iterable[float]] | None = None) -> pd.DataFrame:
     """Claims as a DataFrame indexed by id; `extra` adds columns (a run's verdicts)."""
     claims = list(claims)

@@ -1,0 +1,93 @@
+// Sensitivity analyses (docs/analysis.md, "Sensitivity"): tornado, Spearman rank
+// correlations, Sobol indices. Each returns its result JSON as a dict, the same document
+// `infersim tornado|spearman|sobol --out` writes, which the Python layer turns into a
+// DataFrame. The engine reports no progress here, so Ctrl-C is watched from this thread
+// (call_watched).
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "infersim/error.hpp"
+#include "infersim/sensitivity.hpp"
+
+namespace infersim::bindings {
+namespace {
+
+py::object tornado_of(const Scenario& scenario, const std::string& metric, const std::string& method,
+                      std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+                      const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads) {
+  const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
+  RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
+  std::optional<TornadoResult> r;
+  if (method == "deterministic") {
+    const char* given = paths ? "paths" : seed ? "seed" : sampler ? "sampler" : antithetic ? "antithetic" : nullptr;
+    if (given) {
+      throw InputError(std::string(given) +
+                       ": not used by method=\"deterministic\", which evaluates the model at fixed points; use "
+                       "method=\"montecarlo\" to sample");
+    }
+    py::gil_scoped_release release;  // 2 d + 1 evaluations: too quick to need Ctrl-C
+    r = tornado(scenario, ref);
+  } else if (method == "montecarlo") {
+    call_watched([&](const std::atomic<bool>* cancel) {
+      opt.cancel = cancel;
+      r = tornado(scenario, sample_paths(scenario, ref, opt));
+    });
+  } else {
+    throw InputError("method: expected \"deterministic\" or \"montecarlo\", got \"" + method + "\"");
+  }
+  return to_python(to_json(*r));
+}
+
+py::object spearman_of(const Scenario& scenario, const std::string& metric, std::optional<std::int64_t> paths,
+                       std::optional<std::int64_t> seed, const std::optional<std::string>& sampler,
+                       std::optional<bool> antithetic, int threads) {
+  const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
+  RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
+  std::optional<SpearmanResult> r;
+  call_watched([&](const std::atomic<bool>* cancel) {
+    opt.cancel = cancel;
+    r = spearman(scenario, sample_paths(scenario, ref, opt));
+  });
+  return to_python(to_json(*r));
+}
+
+py::object sobol_of(const Scenario& scenario, const std::string& metric, std::int64_t base_rows,
+                    std::optional<std::int64_t> seed, std::int64_t bootstrap, double confidence, int threads) {
+  const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
+  // The checks of `infersim sobol`.
+  if (base_rows < 2) throw InputError("base_rows: sobol needs at least 2 base rows, got " + std::to_string(base_rows));
+  if (bootstrap < 0) throw InputError("bootstrap: must be >= 0 (0: no intervals), got " + std::to_string(bootstrap));
+  const RunOptions run = run_options(std::nullopt, seed, std::nullopt, std::nullopt, threads);
+  SobolOptions opt;
+  opt.base_rows = static_cast<std::uint64_t>(base_rows);
+  opt.seed = run.seed.value_or(scenario.simulation().seed);
+  opt.bootstrap = static_cast<std::size_t>(bootstrap);
+  opt.confidence = confidence;
+  opt.threads = run.threads;
+  std::optional<SobolResult> r;
+  call_watched([&](const std::atomic<bool>* cancel) {
+    opt.cancel = cancel;
+    r = sobol_indices(scenario, ref, opt);
+  });
+  return to_python(to_json(*r));
+}
+
+}  // namespace
+
+void register_sensitivity(py::module_& m) {
+  const SobolOptions defaults;
+  m.def("tornado", &tornado_of, py::arg("scenario"), py::arg("metric"), py::kw_only(),
+        py::arg("method") = "deterministic", py::arg("paths") = py::none(), py::arg("seed") = py::none(),
+        py::arg("sampler") = py::none(), py::arg("antithetic") = py::none(), py::arg("threads") = 0,
+        "Tornado of a metric of one path: the `infersim tornado --out` JSON as a dict.");
+  m.def("spearman", &spearman_of, py::arg("scenario"), py::arg("metric"), py::kw_only(), py::arg("paths") = py::none(),
+        py::arg("seed") = py::none(), py::arg("sampler") = py::none(), py::arg("antithetic") = py::none(),
+        py::arg("threads") = 0, "Spearman rank correlations: the `infersim spearman --out` JSON as a dict.");
+  m.def("sobol", &sobol_of, py::arg("scenario"), py::arg("metric"), py::kw_only(),
+        py::arg("base_rows") = static_cast<std::int64_t>(defaults.base_rows),
+        py::arg("seed") = py::none(), py::arg("bootstrap") = static_cast<std::int64_t>(defaults.bootstrap),
+        py::arg("confidence") = defaults.confidence, py::arg("threads") = 0,
+        "Sobol first-order and total indices: the `infersim sobol --out` JSON as a dict.");
+}
+
+}  // namespace infersim::bindings
