@@ -64,3 +64,28 @@ def scenario():
 def result(scenario):
     """A small run of the default scenario that kept one scalar and one series."""
     return infersim.run(scenario, paths=FAST_PATHS, seed=3, keep_samples=["npv_usd", "fcf_usd"], progress=False)
+
+
+def ticks_while(call) -> int:
+    """How many 1 ms ticks another Python thread managed while `call()` ran. If the engine
+    held the GIL, that thread could not tick at all until the call returned."""
+    import threading
+    import time
+
+    ticks = 0
+    stop = threading.Event()
+
+    def tick():
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            time.sleep(0.001)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        call()
+    finally:
+        stop.set()
+        ticker.join()
+    return ticks

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import infersim
+from conftest import ticks_while
 from conftest import DEFAULT_SCENARIO, FAST_PATHS, REPO_ROOT
 
 ELAPSED_LINE = re.compile(r'^\s*"elapsed_s":[^\n]*\n', re.MULTILINE)
@@ -284,22 +285,7 @@ def test_wrong_types_raise_type_error(scenario):
 
 
 def test_other_threads_run_while_a_stress_runs(scenario):
-    ticks = 0
-    stop = threading.Event()
-
-    def tick():
-        nonlocal ticks
-        while not stop.is_set():
-            ticks += 1
-            time.sleep(0.001)
-
-    ticker = threading.Thread(target=tick)
-    ticker.start()
-    try:
-        infersim.stress(scenario, paths=20_000, threads=1, progress=False)
-    finally:
-        stop.set()
-        ticker.join()
+    ticks = ticks_while(lambda: infersim.stress(scenario, paths=20_000, threads=1, progress=False))
     assert ticks >= 20, f"{ticks} ticks"
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import infersim
-from conftest import DEFAULT_SCENARIO, FAST_PATHS
+from conftest import DEFAULT_SCENARIO, FAST_PATHS, ticks_while
 
 ELAPSED_LINE = re.compile(r'^\s*"elapsed_s":[^\n]*\n', re.MULTILINE)
 
@@ -174,26 +174,9 @@ def test_one_thread_equals_two(scenario, sampler, antithetic):
 
 
 def test_other_threads_run_while_the_engine_runs(scenario):
-    # If run() held the GIL, this thread could not tick at all until it returned.
-    ticks = 0
-    stop = threading.Event()
-
-    def tick():
-        nonlocal ticks
-        while not stop.is_set():
-            ticks += 1
-            time.sleep(0.001)
-
-    ticker = threading.Thread(target=tick)
-    ticker.start()
-    start = time.monotonic()
-    try:
-        infersim.run(scenario, paths=50_000, threads=1, progress=False)  # one core left for the ticker
-    finally:
-        stop.set()
-        ticker.join()
-    elapsed = time.monotonic() - start
-    assert ticks >= 20, f"{ticks} ticks in {elapsed:.2f} s"
+    # One core is left for the ticking thread.
+    ticks = ticks_while(lambda: infersim.run(scenario, paths=50_000, threads=1, progress=False))
+    assert ticks >= 20, f"{ticks} ticks"
 
 
 def test_progress_callback_sees_every_wave(scenario):
