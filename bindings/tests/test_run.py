@@ -228,3 +228,19 @@ def test_sigint_stops_a_long_run(scenario):
 def test_run_accepts_a_path_and_a_single_metric_name():
     result = infersim.run(str(DEFAULT_SCENARIO), paths=2000, keep_samples="irr", progress=False)
     assert result.kept_samples == ["irr"] and result.seed == 42  # the scenario's own seed
+
+
+def test_claim_chain_and_catalog_frames():
+    result = infersim.run(infersim.Scenario.from_json(str(DEFAULT_SCENARIO.parent / "meta_8pct_base.json")))
+    chain = result.claim_chain()
+    assert list(chain.index) == [1, 2, 3, 4]
+    assert chain.attrs["year"] == 2027
+    assert "= 7.2%, not 11%" in chain.loc[3, "arithmetic"]
+    assert chain.loc[1, "median"] == pytest.approx(13e9, rel=0.01)
+    catalog = result.catalog()
+    assert catalog.loc["player.baseline_ebit_usd", "value"] == 69.38e9
+    assert catalog.loc["player.baseline_ebit_usd", "sources"].startswith("Meta Reports")
+    # A scenario without a chain or catalog figures gives empty frames with the columns.
+    plain = infersim.run(infersim.Scenario.from_json(str(DEFAULT_SCENARIO)), paths=FAST_PATHS)
+    assert plain.claim_chain().empty and "verdict" in plain.claim_chain().columns
+    assert plain.catalog().empty and "ref" in plain.catalog().columns

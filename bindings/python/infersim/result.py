@@ -181,6 +181,45 @@ class Result:
             },
         )
 
+    def claim_chain(self) -> pd.DataFrame:
+        """The scenario's claim chain step by step (empty when it has none), indexed by step.
+
+        Columns: title, metric, claimed, median, p5, p95, probability (that the claim holds),
+        verdict, and arithmetic (the checks made on the claim's own numbers, one string).
+        ``attrs`` holds the chain's year and implied market.
+
+        >>> chain = run("scenarios/meta_8pct_base.json").claim_chain()
+        >>> chain.attrs["year"], round(chain.attrs["implied_market_usd"] / 1e9, 1)
+        (2027, 162.5)
+        """
+        chain = self.to_dict().get("claim_chain")
+        columns = ["title", "metric", "claimed", "median", "p5", "p95", "probability", "verdict", "arithmetic"]
+        if not chain:
+            return pd.DataFrame(columns=columns)
+        rows = [{**step, "arithmetic": "; ".join(step["arithmetic"])} for step in chain["steps"]]
+        frame = pd.DataFrame(rows, columns=columns, index=pd.RangeIndex(1, len(rows) + 1, name="step"))
+        frame.attrs.update(year=chain["year"], implied_market_usd=chain["implied_market_usd"])
+        return frame
+
+    def catalog(self) -> pd.DataFrame:
+        """The reference figures (data/) this run's scenario took values from, indexed by the
+        scenario path they filled: ref, value, unit, as_of, confidence, sources (titles and
+        addresses, one string) or the note of an unsourced estimate.
+
+        >>> cat = run("scenarios/meta_8pct_base.json").catalog()
+        >>> cat.loc["player.baseline_ebit_usd", "ref"]
+        'companies.meta.fy2024.operating_income_usd'
+        """
+        columns = ["ref", "value", "unit", "as_of", "confidence", "unsourced", "sources"]
+        rows = []
+        for use in self.to_dict().get("catalog", []):
+            sources = "; ".join(f"{s.get('title', '')} <{s.get('url', '')}>" for s in use.get("sources", []))
+            rows.append({"path": use["path"], "ref": use["ref"], "value": use["value"], "unit": use["unit"],
+                         "as_of": use["as_of"], "confidence": use["confidence"],
+                         "unsourced": bool(use.get("unsourced", False)),
+                         "sources": sources if sources else use.get("note", "")})
+        return pd.DataFrame(rows, columns=["path", *columns]).set_index("path")
+
     def samples(self, metric: str) -> np.ndarray:
         """The kept per-path values of a metric, as a read-only float64 array without a copy.
 
