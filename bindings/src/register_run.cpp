@@ -16,36 +16,21 @@ namespace infersim::bindings {
 namespace {
 
 void write_statistics(const MetricStats& s, bool with_negative, double* row) {
-  for (double x : {s.mean, s.sd, s.se, s.min, s.max}) *row++ = x;
-  row = std::copy(s.percentiles.begin(), s.percentiles.end(), row);
-  *row++ = s.prob_positive;
-  *row++ = s.defined_fraction;
-  if (with_negative) *row = s.prob_negative;
+  for (const auto& name : statistic_names(with_negative)) *row++ = s.get(name);
 }
 
-/// A metric by name: a series (one value a year) or a scalar (one value a path).
-struct Metric {
-  bool series = false;
-  int index = 0;  ///< into k_series_names or k_scalar_names
-};
-
-Metric find_metric(const std::string& name, const std::string& where) {
-  if (auto s = std::find(k_series_names.begin(), k_series_names.end(), name); s != k_series_names.end()) {
-    return {true, static_cast<int>(s - k_series_names.begin())};
-  }
-  if (auto c = std::find(k_scalar_names.begin(), k_scalar_names.end(), name); c != k_scalar_names.end()) {
-    return {false, static_cast<int>(c - k_scalar_names.begin())};
-  }
+/// The metric called `name`; InputError listing the metrics otherwise.
+MetricKind metric_named(const std::string& name, const std::string& where) {
+  if (const auto kind = find_metric(name)) return *kind;
   std::string known;
-  for (auto n : k_scalar_names) known += (known.empty() ? "" : ", ") + std::string(n);
-  for (auto n : k_series_names) known += ", " + std::string(n);
+  for (const auto& n : metric_names()) known += (known.empty() ? "" : ", ") + n;
   throw InputError(where + ": unknown metric \"" + name + "\"; expected one of " + known);
 }
 
 /// The kept per-path values of a metric, as a read-only view that keeps the Result alive.
 py::array samples(const py::object& self, const std::string& name) {
   const auto& r = self.cast<const RunResult&>();
-  const Metric metric = find_metric(name, "samples");
+  const MetricKind metric = metric_named(name, "samples");
   const auto it = r.samples.find(name);
   if (it == r.samples.end()) {
     throw InputError("samples: \"" + name + "\" was not kept; run with keep_samples=[\"" + name + "\"]");
@@ -65,7 +50,7 @@ RunResult run_scenario(const Scenario& scenario, std::optional<std::int64_t> pat
                        const std::vector<std::string>& keep_samples, const py::object& progress) {
   RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
   opt.keep_samples = keep_samples;
-  for (const auto& name : keep_samples) (void)find_metric(name, "keep_samples");
+  for (const auto& name : keep_samples) (void)metric_named(name, "keep_samples");
   std::optional<RunResult> result;
   call_with_progress(opt, progress, [&] { result = run(scenario, opt); });
   return std::move(*result);
@@ -74,17 +59,14 @@ RunResult run_scenario(const Scenario& scenario, std::optional<std::int64_t> pat
 }  // namespace
 
 std::vector<std::string> statistic_names(bool with_negative) {
-  std::vector<std::string> names{"mean", "sd", "se", "min", "max"};
-  for (int p : k_percentiles) names.push_back("p" + std::to_string(p));
-  names.emplace_back("prob_positive");
-  names.emplace_back("defined_fraction");
+  std::vector<std::string> names = infersim::statistic_names();  // the result JSON's order
   if (with_negative) names.emplace_back("prob_negative");
   return names;
 }
 
 py::array_t<double> metric_statistics(const std::vector<MetricStats>& metrics, int T, const std::string& name,
                                       bool with_negative, const std::string& where) {
-  const Metric metric = find_metric(name, where);
+  const MetricKind metric = metric_named(name, where);
   const auto S = static_cast<py::ssize_t>(statistic_names(with_negative).size());
   if (!metric.series) {
     py::array_t<double> out(S);

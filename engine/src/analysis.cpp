@@ -12,28 +12,6 @@
 namespace infersim {
 namespace {
 
-const std::vector<std::string>& statistic_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> n{"mean", "sd", "se", "min", "max"};
-    for (int p : k_percentiles) n.push_back("p" + std::to_string(p));
-    n.push_back("prob_positive");
-    n.push_back("defined_fraction");
-    return n;
-  }();
-  return names;
-}
-
-double pick(const MetricStats& m, const std::string& stat) {
-  if (stat == "mean") return m.mean;
-  if (stat == "sd") return m.sd;
-  if (stat == "se") return m.se;
-  if (stat == "min") return m.min;
-  if (stat == "max") return m.max;
-  if (stat == "prob_positive") return m.prob_positive;
-  if (stat == "defined_fraction") return m.defined_fraction;
-  return m.percentile(std::stoi(stat.substr(1)));
-}
-
 Scenario with_value(const Scenario& sc, const std::string& input, double x, const std::string& where) {
   return sc.with_overrides({{input, Distribution::fixed(x)}}, where);
 }
@@ -59,11 +37,9 @@ MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const st
     }
   }
   const int T = sc.horizon_years();
-  const auto s = std::find(k_series_names.begin(), k_series_names.end(), m.metric);
-  const auto c = std::find(k_scalar_names.begin(), k_scalar_names.end(), m.metric);
-  if (s == k_series_names.end() && c == k_scalar_names.end()) {
-    std::vector<std::string> names(k_scalar_names.begin(), k_scalar_names.end());
-    names.insert(names.end(), k_series_names.begin(), k_series_names.end());
+  const auto kind = find_metric(m.metric);
+  if (!kind) {
+    const std::vector<std::string> names = metric_names();
     // A near miss ("npv_ud"), else a name it begins ("npv"), else the list.
     std::string hint = detail::suggest(m.metric, names);
     for (const auto& n : names) {
@@ -72,9 +48,9 @@ MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const st
     throw InputError(where + ": unknown metric \"" + m.metric + "\"" +
                      (hint.empty() ? "; expected one of " + detail::join(names) : hint));
   }
-  if (c != k_scalar_names.end()) {
+  if (!kind->series) {
     if (m.year) throw InputError(where + ": \"" + m.metric + "\" is a scalar; remove \"@" + std::to_string(*m.year) + "\"");
-    m.index = metric_index(static_cast<Scalar>(c - k_scalar_names.begin()), T);
+    m.index = metric_index(static_cast<Scalar>(kind->index), T);
     return m;
   }
   if (!m.year) {
@@ -85,7 +61,7 @@ MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const st
     throw InputError(where + ": year " + std::to_string(*m.year) + " is outside the horizon " +
                      std::to_string(sc.start_year()) + ".." + std::to_string(sc.start_year() + T - 1));
   }
-  m.index = metric_index(static_cast<Series>(s - k_series_names.begin()), *m.year - sc.start_year(), T);
+  m.index = metric_index(static_cast<Series>(kind->index), *m.year - sc.start_year(), T);
   return m;
 }
 
@@ -109,7 +85,7 @@ StatisticRef StatisticRef::parse(const std::string& text, const Scenario& sc, co
 
 std::string StatisticRef::to_string() const { return metric.to_string() + ":" + statistic; }
 
-double StatisticRef::of(const RunResult& r) const { return pick(r.metrics[static_cast<std::size_t>(metric.index)], statistic); }
+double StatisticRef::of(const RunResult& r) const { return r.metrics[static_cast<std::size_t>(metric.index)].get(statistic); }
 
 SolveResult solve(const Scenario& sc, const std::string& input, double lo, double hi, const StatisticRef& stat,
                   double target, const RunOptions& options, double x_tolerance, int max_runs) {

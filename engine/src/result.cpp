@@ -4,6 +4,7 @@
 #include "infersim/claim_chain.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace infersim {
 namespace {
@@ -12,14 +13,10 @@ using json = nlohmann::ordered_json;
 
 json number(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 
-// Statistic names, in the order they are written.
+// (name, value) of every statistic, in the order they are written.
 std::vector<std::pair<std::string, double>> fields(const MetricStats& s) {
-  std::vector<std::pair<std::string, double>> f{{"mean", s.mean}, {"sd", s.sd}, {"se", s.se}, {"min", s.min}, {"max", s.max}};
-  for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
-    f.emplace_back("p" + std::to_string(k_percentiles[i]), s.percentiles[i]);
-  }
-  f.emplace_back("prob_positive", s.prob_positive);
-  f.emplace_back("defined_fraction", s.defined_fraction);
+  std::vector<std::pair<std::string, double>> f;
+  for (const auto& name : statistic_names()) f.emplace_back(name, s.get(name));
   return f;
 }
 
@@ -44,6 +41,32 @@ json metrics_to_json(const std::vector<MetricStats>& metrics, int T, bool with_n
     }
   }
   return j;
+}
+
+const std::vector<std::string>& statistic_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n{"mean", "sd", "se", "min", "max"};
+    for (int p : k_percentiles) n.push_back("p" + std::to_string(p));
+    n.emplace_back("prob_positive");
+    n.emplace_back("defined_fraction");
+    return n;
+  }();
+  return names;
+}
+
+double MetricStats::get(const std::string& name) const {
+  if (name == "mean") return mean;
+  if (name == "sd") return sd;
+  if (name == "se") return se;
+  if (name == "min") return min;
+  if (name == "max") return max;
+  if (name == "prob_positive") return prob_positive;
+  if (name == "prob_negative") return prob_negative;
+  if (name == "defined_fraction") return defined_fraction;
+  for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
+    if (name == "p" + std::to_string(k_percentiles[i])) return percentiles[i];
+  }
+  throw std::out_of_range("unknown statistic \"" + name + "\"");
 }
 
 double MetricStats::percentile(int p) const {

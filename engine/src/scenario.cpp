@@ -432,9 +432,6 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
   if (root.contains("claims")) {
     const json& cs = root.at("claims");
     if (!cs.is_array()) throw InputError("claims: expected an array, got " + detail::render(cs));
-    std::vector<std::string> metrics;
-    for (auto n : k_series_names) metrics.emplace_back(n);
-    for (auto n : k_scalar_names) metrics.emplace_back(n);
     for (std::size_t k = 0; k < cs.size(); ++k) {
       const std::string cpath = "claims[" + std::to_string(k) + "]";
       const json& c = require_object(cs[k], cpath);
@@ -445,13 +442,13 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
         if (other.id == cl.id) throw InputError(cpath + ".id: duplicate claim id \"" + cl.id + "\"");
       }
       cl.metric = string_value(require_key(c, cpath, "metric"), cpath + ".metric");
-      const auto series_it = std::find(k_series_names.begin(), k_series_names.end(), cl.metric);
-      const auto scalar_it = std::find(k_scalar_names.begin(), k_scalar_names.end(), cl.metric);
-      if (series_it == k_series_names.end() && scalar_it == k_scalar_names.end()) {
+      const auto kind = find_metric(cl.metric);
+      if (!kind) {
+        const auto metrics = metric_names();
         throw InputError(cpath + ".metric: unknown metric \"" + cl.metric + "\"" +
                          detail::suggest(cl.metric, metrics, "; expected one of " + detail::join(metrics)));
       }
-      if (series_it != k_series_names.end()) {
+      if (kind->series) {
         if (!c.contains("year")) {
           throw InputError(cpath + ".year: required for the series \"" + cl.metric + "\"");
         }
@@ -462,13 +459,13 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
                            std::to_string(last) + ", got " + std::to_string(year));
         }
         cl.year = static_cast<int>(year);
-        cl.metric_index = metric_index(static_cast<Series>(series_it - k_series_names.begin()),
-                                       cl.year.value() - sc.start_year_, sc.horizon_years_);
+        cl.metric_index = metric_index(static_cast<Series>(kind->index), cl.year.value() - sc.start_year_,
+                                       sc.horizon_years_);
       } else {
         if (c.contains("year")) {
           throw InputError(cpath + ".year: \"" + cl.metric + "\" is a scalar (one value a path); remove \"year\"");
         }
-        cl.metric_index = metric_index(static_cast<Scalar>(scalar_it - k_scalar_names.begin()), sc.horizon_years_);
+        cl.metric_index = metric_index(static_cast<Scalar>(kind->index), sc.horizon_years_);
       }
       const std::string op = string_value(require_key(c, cpath, "op"), cpath + ".op");
       if (op == "approx") {

@@ -270,15 +270,11 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
 
   RunResult result;
   for (const auto& name : options.keep_samples) {
-    const auto s = std::find(k_series_names.begin(), k_series_names.end(), name);
-    const auto c = std::find(k_scalar_names.begin(), k_scalar_names.end(), name);
-    if (s == k_series_names.end() && c == k_scalar_names.end()) {
-      throw InputError("keep_samples: unknown metric \"" + name + "\"");
-    }
-    const bool series = s != k_series_names.end();
-    const int first = series ? metric_index(static_cast<Series>(s - k_series_names.begin()), 0, T)
-                             : metric_index(static_cast<Scalar>(c - k_scalar_names.begin()), T);
-    const int width = series ? T : 1;
+    const auto kind = find_metric(name);
+    if (!kind) throw InputError("keep_samples: unknown metric \"" + name + "\"");
+    const int first = kind->series ? metric_index(static_cast<Series>(kind->index), 0, T)
+                                   : metric_index(static_cast<Scalar>(kind->index), T);
+    const int width = kind->series ? T : 1;
     auto& store = result.samples[name];
     store.assign(paths * static_cast<std::uint64_t>(width), 0.0);
     plan.kept.push_back({name, first, width, &store});

@@ -23,7 +23,14 @@ struct MetricStats {
   double prob_negative = 0;     ///< share of defined values < 0 (reported for differences)
   double defined_fraction = 0;  ///< share of paths where the metric is defined
   double percentile(int p) const;
+  /// A statistic by name: one of statistic_names(), or "prob_negative".
+  /// Throws std::out_of_range for any other name.
+  double get(const std::string& name) const;
 };
+
+/// The statistics of a metric, in the order of the result JSON: mean, sd, se, min, max,
+/// p1 ... p99, prob_positive, defined_fraction.
+const std::vector<std::string>& statistic_names();
 
 /// A claim with its verdict over the paths.
 struct ClaimResult {
