@@ -6,16 +6,12 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
-#include <boost/math/distributions/normal.hpp>
 
+#include "infersim/distribution.hpp"
 #include "infersim/error.hpp"
 #include "json_util.hpp"
 
 namespace infersim {
-namespace {
-using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
-const boost::math::normal_distribution<double, Policy> k_std_normal(0.0, 1.0);
-}  // namespace
 
 GaussianCopula::GaussianCopula(const std::vector<Correlation>& correlations,
                                const std::function<std::string(std::size_t)>& name_of) {
@@ -59,7 +55,7 @@ void GaussianCopula::apply(double* u, double* scratch) const {
   const std::size_t n = members_.size();
   double* z = scratch;
   double* zc = scratch + n;
-  for (std::size_t i = 0; i < n; ++i) z[i] = boost::math::quantile(k_std_normal, u[members_[i]]);
+  for (std::size_t i = 0; i < n; ++i) z[i] = normal_quantile(u[members_[i]]);
   for (std::size_t i = 0; i < n; ++i) {
     double acc = 0;
     for (std::size_t k = 0; k <= i; ++k) acc += lower_(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k)) * z[k];
@@ -67,7 +63,7 @@ void GaussianCopula::apply(double* u, double* scratch) const {
   }
   for (std::size_t i = 0; i < n; ++i) {
     // Keep u' inside (0, 1): Phi of a large |z'| rounds to 0 or 1 in double.
-    const double v = boost::math::cdf(k_std_normal, zc[i]);
+    const double v = normal_cdf(zc[i]);
     u[members_[i]] = std::clamp(v, 1e-300, 1.0 - 0x1p-53);
   }
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <numbers>
 #include <numeric>
 #include <set>
 
@@ -36,6 +37,46 @@ std::string format_number(double x) {
   auto res = std::to_chars(buf, buf + sizeof buf, x);
   return std::string(buf, res.ptr);
 }
+
+double normal_quantile(double p) {
+  // AS 241: a rational function of q^2 in the body, of sqrt(-log(tail)) in the tails; the
+  // coefficients are Wichura's (accurate to about 1 part in 1e16).
+  const double q = p - 0.5;
+  if (std::abs(q) <= 0.425) {
+    const double r = 0.180625 - q * q;
+    return q *
+           (((((((2.5090809287301226727e3 * r + 3.3430575583588128105e4) * r + 6.7265770927008700853e4) * r +
+                4.5921953931549871457e4) * r + 1.3731693765509461125e4) * r + 1.9715909503065514427e3) * r +
+             1.3314166789178437745e2) * r + 3.3871328727963666080e0) /
+           (((((((5.2264952788528545610e3 * r + 2.8729085735721942674e4) * r + 3.9307895800092710610e4) * r +
+                2.1213794301586595867e4) * r + 5.3941960214247511077e3) * r + 6.8718700749205790830e2) * r +
+             4.2313330701600911252e1) * r + 1.0);
+  }
+  const double tail = q < 0 ? p : 1.0 - p;  // exact: 1 - p for p >= 0.5
+  if (!(tail > 0)) return std::isnan(p) ? p : (q < 0 ? -k_inf : k_inf);
+  double r = std::sqrt(-std::log(tail));
+  double x;
+  if (r <= 5.0) {
+    r -= 1.6;
+    x = (((((((7.74545014278341407640e-4 * r + 2.27238449892691845833e-2) * r + 2.41780725177450611770e-1) * r +
+              1.27045825245236838258e0) * r + 3.64784832476320460504e0) * r + 5.76949722146069140550e0) * r +
+           4.63033784615654529590e0) * r + 1.42343711074968357734e0) /
+        (((((((1.05075007164441684324e-9 * r + 5.47593808499534494600e-4) * r + 1.51986665636164571966e-2) * r +
+              1.48103976427480074590e-1) * r + 6.89767334985100004550e-1) * r + 1.67638483018380384940e0) * r +
+           2.05319162663775882187e0) * r + 1.0);
+  } else {
+    r -= 5.0;
+    x = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r + 1.24266094738807843860e-3) * r +
+              2.65321895265761230930e-2) * r + 2.96560571828504891230e-1) * r + 1.78482653991729133580e0) * r +
+           5.46378491116411436990e0) * r + 6.65790464350110377720e0) /
+        (((((((2.04426310338993978564e-15 * r + 1.42151175831644588870e-7) * r + 1.84631831751005468180e-5) * r +
+              7.86869131145613259100e-4) * r + 1.48753612908506148525e-2) * r + 1.36929880922735805310e-1) * r +
+           5.99832206555887937690e-1) * r + 1.0);
+  }
+  return q < 0 ? -x : x;
+}
+
+double normal_cdf(double z) { return std::erfc(-z / std::numbers::sqrt2) / 2; }
 
 bool Interval::contains(double x) const {
   if (std::isnan(x)) return false;
@@ -309,7 +350,7 @@ Distribution Distribution::from_json(const json& j, const std::string& path) {
         if (!(med > 0)) bad(path + ".median", "must be > 0", med);
         if (!(p90 > med)) bad(path + ".p90", "must be > median (" + format_number(med) + ")", p90);
         mu = std::log(med);
-        sigma = std::log(p90 / med) / boost::math::quantile(Normal(0, 1), 0.9);
+        sigma = std::log(p90 / med) / normal_quantile(0.9);
         give("median", med), give("p90", p90);
       } else if (by_mu) {
         mu = need("mu");
@@ -415,9 +456,9 @@ double Distribution::quantile(double u) const {
     case DistKind::beta: return p.lo + p.scale * p.beta_quantile(u);
     case DistKind::normal: {
       const double v = p.cdf_lo + u * p.cdf_span;
-      return p.a + p.b * boost::math::quantile(Normal(0, 1), v);
+      return p.a + p.b * normal_quantile(v);
     }
-    case DistKind::lognormal: return std::exp(p.a + p.b * boost::math::quantile(Normal(0, 1), u));
+    case DistKind::lognormal: return std::exp(p.a + p.b * normal_quantile(u));
     case DistKind::discrete: {
       const auto it = std::lower_bound(p.cum.begin(), p.cum.end(), u);
       const auto i = std::min<std::size_t>(it - p.cum.begin(), p.values.size() - 1);

@@ -3,6 +3,7 @@
 #include "infersim/model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -15,24 +16,73 @@ constexpr double k_seconds_per_year = 3.1536e7;  // 365 days
 constexpr double k_hours_per_year = 8760.0;
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 
-// Straight-line depreciation of a tranche `x` spent in year index `t` with life `life`
-// (model.md §6): x/L in each of the first floor(L) years, the fraction in the next one,
-// nothing outside the horizon.
-void depreciate(double x, int t, double life, std::span<double> dep) {
-  if (x == 0) return;
-  const int horizon = static_cast<int>(dep.size());
-  const double whole_years = std::floor(life);
-  const double per_year = x / life;
-  const int full_end = static_cast<int>(std::min<double>(horizon, t + whole_years));
-  for (int k = t; k < full_end; ++k) dep[k] += per_year;
-  const int last = t + static_cast<int>(whole_years);
-  const double remainder = life - whole_years;
-  if (remainder > 0 && last < horizon) dep[last] += x * remainder / life;
+// Straight-line depreciation with life L (model.md §6): a tranche x spent in year index t
+// books x/L in each of the years t .. t + floor(L) - 1, the fraction x (L - floor(L))/L in
+// year t + floor(L), nothing outside the horizon. The constants of L are worked out once
+// per cluster rather than once per tranche.
+class StraightLine {
+public:
+  StraightLine(double life, int horizon)
+      : inv_life_(1.0 / life), remainder_(life - std::floor(life)),
+        whole_(static_cast<int>(std::min<double>(std::floor(life), horizon + 1.0))) {}
+
+  void book(double x, int t, std::span<double> dep) const {
+    if (x == 0) return;
+    const int horizon = static_cast<int>(dep.size());
+    const double per_year = x * inv_life_;
+    const int last = t + whole_;
+    for (int k = t, end = std::min(horizon, last); k < end; ++k) dep[k] += per_year;
+    if (remainder_ > 0 && last < horizon) dep[last] += per_year * remainder_;
+  }
+
+private:
+  double inv_life_, remainder_;
+  int whole_;  // floor(L), capped past the horizon
+};
+
+// model.md §4: phi = clamp((y - y_on + 1) / n_r, 0, 1), dividing only inside the ramp.
+double online_fraction(const ClusterInputs& c, int year) {
+  const double k = year - c.online_year + 1;
+  return k <= 0 ? 0.0 : k >= c.ramp_years ? 1.0 : k / c.ramp_years;
 }
 
-// model.md §4: phi = clamp((y - y_on + 1) / n_r, 0, 1).
-double online_fraction(const ClusterInputs& c, int year) {
-  return std::clamp((year - c.online_year + 1) / c.ramp_years, 0.0, 1.0);
+// Longest cash-flow series for which internal_rate_of_return tries to prove its root unique.
+constexpr std::size_t k_max_certified_flows = 128;
+
+// Upper bounds on the number of roots in (1, inf) of P(x) = sum_k c[k] x^k and of its
+// reverse x^(n-1) P(1/x), i.e. on the roots of P in (1, inf) and in (0, 1), each with the
+// right parity: by Descartes' rule of signs, the sign changes among the coefficients of
+// P(1 + y), found by repeated synthetic division (Taylor shift by 1). -1 when a coefficient,
+// or P(1) itself, is too close to zero for its computed sign to be trusted: each is a sum of
+// the c[k] times positive integers, computed with an error below n eps times the same sum of
+// the |c[k]|. The two polynomials and their error bounds are shifted side by side, four
+// independent sums at each step.
+std::array<int, 2> root_bounds_above_and_below_one(std::span<const double> c) {
+  const std::size_t n = c.size();
+  std::array<std::array<double, 4>, k_max_certified_flows> s;  // P, reverse, and their bounds
+  for (std::size_t k = 0; k < n; ++k) {
+    const double rev = c[n - 1 - k];
+    s[k] = {c[k], rev, std::abs(c[k]), std::abs(rev)};
+  }
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    for (std::size_t k = n - 1; k-- > i;) {
+      for (std::size_t l = 0; l < 4; ++l) s[k][l] += s[k + 1][l];
+    }
+  }
+  const double tol = 4.0 * static_cast<double>(n) * std::numeric_limits<double>::epsilon();
+  std::array<int, 2> changes{0, 0};
+  for (std::size_t p = 0; p < 2; ++p) {
+    int prev_sign = 0;  // none yet
+    for (std::size_t k = 0; k < n; ++k) {
+      const double coef = s[k][p], bound = s[k][p + 2];
+      if (bound == 0) continue;  // an exact zero
+      if (!(std::abs(coef) > tol * bound)) return {-1, -1};
+      const int sign = coef > 0 ? 1 : -1;
+      changes[p] += sign * prev_sign < 0;  // without a branch: the signs are data
+      prev_sign = sign;
+    }
+  }
+  return changes;
 }
 
 }  // namespace
@@ -55,7 +105,7 @@ std::vector<std::string> metric_names() {
 
 void ModelWorkspace::reserve(int horizon_years, std::size_t clusters) {
   const auto n = static_cast<std::size_t>(horizon_years);
-  for (auto* v : {&quantity_, &pow_hw_, &pow_sw_}) v->assign(n, 0.0);
+  for (auto* v : {&quantity_, &pow_hw_, &pow_sw_, &vintage_sum_}) v->assign(n, 0.0);
   for (auto* v : {&phi_, &installs_}) v->assign(n * clusters, 0.0);
 }
 
@@ -71,14 +121,85 @@ double internal_rate_of_return(std::span<const double> fcf) {
     return acc * x;
   };
   constexpr double lo = -0.99, hi = 10.0;
-  const double f_lo = npv_at(lo), f_hi = npv_at(hi);
+  // npv_at(lo) and npv_at(hi), with their two Horner chains interleaved.
+  constexpr double x_lo = 1.0 / (1.0 + lo), x_hi = 1.0 / (1.0 + hi);
+  double acc_lo = 0, acc_hi = 0;
+  for (auto it = fcf.rbegin(); it != fcf.rend(); ++it) {
+    acc_lo = acc_lo * x_lo + *it;
+    acc_hi = acc_hi * x_hi + *it;
+  }
+  const double f_lo = acc_lo * x_lo, f_hi = acc_hi * x_hi;
   if (f_lo == 0) return lo;
   if (f_hi == 0) return hi;
   if ((f_lo > 0) == (f_hi > 0)) return k_nan;
-  std::uintmax_t max_iter = 200;
-  const auto [a, b] = boost::math::tools::toms748_solve(npv_at, lo, hi, f_lo, f_hi,
-                                                        boost::math::tools::eps_tolerance<double>(48), max_iter);
-  return 0.5 * (a + b);
+  auto toms748 = [&](double a, double b, double f_a, double f_b) {
+    std::uintmax_t max_iter = 200;
+    const auto [ra, rb] = boost::math::tools::toms748_solve(npv_at, a, b, f_a, f_b,
+                                                            boost::math::tools::eps_tolerance<double>(48), max_iter);
+    return 0.5 * (ra + rb);
+  };
+  // The ends have opposite signs, so [lo, hi] holds an odd number of roots. TOMS 748 from
+  // that wide bracket needs ~20 evaluations; when the root is provably unique, Halley's
+  // method from a close guess finds the same root in ~4. Otherwise (several roots, one of
+  // which TOMS 748 would pick), or when a rounding error could fake the proof, the plain
+  // TOMS 748 of model.md §7 runs.
+  const auto n = fcf.size();
+  if (n > k_max_certified_flows) return toms748(lo, hi, f_lo, f_hi);
+  // Roots with x in (1, inf), i.e. r < 0, and with x in (0, 1), i.e. r > 0.
+  const auto [negative, positive] = root_bounds_above_and_below_one(fcf);
+  if (negative < 0 || positive < 0 || negative + positive != 1) return toms748(lo, hi, f_lo, f_hi);
+
+  // The one root lies in [a, b] = [lo, 0] or [0, hi]; f(0) has the sign of the other end.
+  double a = negative ? lo : 0.0, b = negative ? 0.0 : hi;
+  const bool negative_at_a = f_lo < 0;
+  // Start where two flows, the negative ones and the positive ones each at their
+  // value-weighted mean time, would break even: (1 + r)^(t+ - t-) = sum+ / sum-.
+  double sum_pos = 0, sum_neg = 0, time_pos = 0, time_neg = 0;
+  for (std::size_t t = 0; t < n; ++t) {
+    if (fcf[t] > 0) {
+      sum_pos += fcf[t];
+      time_pos += fcf[t] * static_cast<double>(t);
+    } else {
+      sum_neg -= fcf[t];
+      time_neg -= fcf[t] * static_cast<double>(t);
+    }
+  }
+  double r = std::pow(sum_pos / sum_neg, 1.0 / (time_pos / sum_pos - time_neg / sum_neg)) - 1.0;
+  if (!(r > a && r < b)) r = 0.5 * (a + b);  // also catches NaN
+  // With x = 1/(1+r) and S_k = sum_t (t+1)...(t+k) FCF_t x^t: f = x S_0, f' = -x^2 S_1,
+  // f'' = x^3 S_2, and Halley's step -2 f f' / (2 f'^2 - f f'') is the one below. The
+  // three sums are evaluated side by side, each as E(x^2) + x O(x^2) over its even and odd
+  // coefficients: shorter chains of dependent operations than plain Horner.
+  std::array<std::array<double, 3>, k_max_certified_flows> coef;
+  for (std::size_t t = 0; t < n; ++t) {
+    const double d1 = static_cast<double>(t + 1) * fcf[t];
+    coef[t] = {fcf[t], d1, static_cast<double>(t + 2) * d1};
+  }
+  for (int iter = 0; iter < 50; ++iter) {
+    const double x = 1.0 / (1.0 + r), x2 = x * x;
+    std::array<double, 3> even{}, odd{};
+    std::size_t k = n;
+    if (k % 2 == 1) even = coef[--k];
+    while (k >= 2) {
+      k -= 2;
+      for (std::size_t l = 0; l < 3; ++l) {
+        odd[l] = odd[l] * x2 + coef[k + 1][l];
+        even[l] = even[l] * x2 + coef[k][l];
+      }
+    }
+    const double s0 = even[0] + x * odd[0], s1 = even[1] + x * odd[1], s2 = even[2] + x * odd[2];
+    if (s0 == 0) return r;
+    ((s0 < 0) == negative_at_a ? a : b) = r;  // keep the root bracketed
+    double next = r + 2 * s0 * s1 * (1.0 + r) / (2 * s1 * s1 - s0 * s2);
+    if (!(next > a && next < b)) next = 0.5 * (a + b);  // bisect when Halley leaves the bracket
+    // Converged to the 48 bits of model.md §7: a step that small leaves an error far below
+    // it, or a bracket that narrow (TOMS 748's own test).
+    if (std::abs(next - r) <= 0x1p-48 * std::abs(next) || b - a <= 0x1p-47 * std::min(std::abs(a), std::abs(b))) {
+      return next;
+    }
+    r = next;
+  }
+  return toms748(lo, hi, f_lo, f_hi);  // not converged (never seen): the plain TOMS 748
 }
 
 void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) {
@@ -86,7 +207,6 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
   if (ws.quantity_.size() != static_cast<std::size_t>(T) || ws.phi_.size() != T * in.clusters.size()) {
     ws.reserve(T, in.clusters.size());
   }
-  std::fill(out.begin(), out.end(), 0.0);
   auto series = [&](Series s) { return out.subspan(static_cast<std::size_t>(metric_index(s, 0, T)), T); };
   auto scalar = [&](Scalar s) -> double& { return out[static_cast<std::size_t>(metric_index(s, T))]; };
 
@@ -97,10 +217,13 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
              capex = series(Series::capex_usd), dep = series(Series::depreciation_usd),
              power = series(Series::power_cost_usd), opex = series(Series::opex_usd),
              ebit = series(Series::ebit_usd), fcf = series(Series::fcf_usd), ratio = series(Series::ebit_ratio);
+  // The sums over clusters start from zero; every other output is written below.
+  for (const auto& sum : {capacity, capex, dep, power, opex}) std::fill(sum.begin(), sum.end(), 0.0);
 
   // §2 Market: spend grows at g_t = g k^(t-1); the price falls by d a year.
   const MarketInputs& mk = in.market;
   const PlayerInputs& pl = in.player;
+  const double inv_price_ratio = 1.0 / pl.price_ratio;
   double m_t = mk.spend0_usd, g_t = mk.spend_growth, p_t = mk.price0_usd_per_mtok;
   for (int t = 0; t < T; ++t) {
     if (t > 0) {
@@ -111,11 +234,12 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
     spend[t] = m_t;
     price[t] = p_t;
     demand[t] = m_t / p_t * 1e6;
-    // §3 The player's share (linear ramp) and the tokens it is asked to serve.
-    const double s_t = pl.share_ramp_years == 0
-                           ? pl.share_end
-                           : pl.share_start + (pl.share_end - pl.share_start) * std::min(1.0, t / pl.share_ramp_years);
-    ws.quantity_[t] = s_t * m_t / (pl.price_ratio * p_t) * 1e6;
+    // §3 The player's share (linear ramp; dividing only inside it) and the tokens it is
+    // asked to serve, s_t M_t / (r p_t) * 1e6.
+    const double ramp = t >= pl.share_ramp_years ? 1.0 : t / pl.share_ramp_years;
+    const double s_t =
+        pl.share_ramp_years == 0 ? pl.share_end : pl.share_start + (pl.share_end - pl.share_start) * ramp;
+    ws.quantity_[t] = s_t * demand[t] * inv_price_ratio;
   }
 
   // §4 Capacity, cluster by cluster, from gigawatts through vintages of accelerators.
@@ -123,7 +247,14 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
   for (std::size_t ci = 0; ci < n_clusters; ++ci) {
     const ClusterInputs& c = in.clusters[ci];
     const std::span<double> phi(ws.phi_.data() + ci * T, T), installs(ws.installs_.data() + ci * T, T);
-    const double y_on = c.online_year;
+    // Nothing is online before y_on >= start_year (so phi_{-1} = 0), and nothing at all
+    // when y_on is past the horizon.
+    const int t_on = static_cast<int>(c.online_year) - in.start_year;
+    if (t_on >= T) {
+      std::fill(phi.begin(), phi.end(), 0.0);
+      std::fill(installs.begin(), installs.end(), 0.0);
+      continue;
+    }
     const double max_count = c.power_gw * 1e9 / c.pue / c.watts_per_accelerator;
     const int life_slots = static_cast<int>(std::ceil(c.it_life_years));  // replaced ceil(L) years later
     double pw_hw = 1, pw_sw = 1;
@@ -133,25 +264,28 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
       pw_hw *= 1.0 + c.hardware_gain;
       pw_sw *= 1.0 + c.software_gain;
     }
-    double phi_prev = online_fraction(c, in.start_year - 1);
+    double phi_prev = 0;
     for (int t = 0; t < T; ++t) {
-      phi[t] = online_fraction(c, in.start_year + t);
+      phi[t] = t < t_on ? 0.0 : online_fraction(c, in.start_year + t);
       // A new vintage: the growth of the fleet plus the replacement, at the same count,
       // of the vintage installed life_slots years ago (itself possibly a replacement).
       installs[t] = (phi[t] - phi_prev) * max_count + (t >= life_slots ? installs[t - life_slots] : 0.0);
       phi_prev = phi[t];
     }
     // tau_i(y) = tau (1+h)^(y_i - y_on) (1+sw)^(y - y_i), summed over the live vintages.
-    const int t_on = static_cast<int>(y_on) - in.start_year;
-    for (int t = 0; t < T; ++t) {
-      double vintage_sum = 0;
-      for (int i = std::max(0, t - life_slots + 1); i <= t; ++i) {
-        if (installs[i] == 0) continue;  // nothing installed before y_on
-        vintage_sum += installs[i] * ws.pow_hw_[i - t_on] * ws.pow_sw_[t - i];
+    const double tokens_per_accelerator_year =
+        c.inference_alloc * c.availability * k_seconds_per_year * c.tokens_per_sec_per_accelerator;
+    // Vintage by vintage, each adding to the years it lives, so that each year's sum
+    // runs over its live vintages in install order.
+    std::fill(ws.vintage_sum_.begin(), ws.vintage_sum_.end(), 0.0);
+    for (int i = t_on; i < T; ++i) {
+      if (installs[i] == 0) continue;  // e.g. after the ramp, until the first replacement
+      const double fleet_rate = installs[i] * ws.pow_hw_[i - t_on];
+      for (int t = i, end = std::min(T, i + life_slots); t < end; ++t) {
+        ws.vintage_sum_[t] += fleet_rate * ws.pow_sw_[t - i];
       }
-      capacity[t] += c.inference_alloc * c.availability * k_seconds_per_year * c.tokens_per_sec_per_accelerator *
-                     vintage_sum;
     }
+    for (int t = t_on; t < T; ++t) capacity[t] += tokens_per_accelerator_year * ws.vintage_sum_[t];
   }
 
   // §5 Serving, utilization, revenue.
@@ -168,26 +302,31 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
     const ClusterInputs& c = in.clusters[ci];
     const std::span<const double> phi(ws.phi_.data() + ci * T, T), installs(ws.installs_.data() + ci * T, T);
     const int t_on = static_cast<int>(c.online_year) - in.start_year;
+    if (t_on >= T) continue;  // no capex, no power: nothing within the horizon
     const double overrun = 1.0 + c.capex_overrun;
     const double alpha = c.inference_alloc;
-    double phi_prev = online_fraction(c, in.start_year - 1);
+    const double facility_per_online_fraction = c.facility_capex_usd_per_gw * c.power_gw;
+    const double alpha_opex = alpha * c.opex_rate, alpha_gw = alpha * c.power_gw;
+    const StraightLine facility_dep(c.facility_life_years, T), it_dep(c.it_life_years, T);
+    double phi_prev = 0;
     double cumulative_capex = 0, it_cost = c.it_cost_usd_per_accelerator;
-    for (int t = 0; t < T; ++t) {
+    for (int t = t_on; t < T; ++t) {
       if (t > t_on) it_cost *= 1.0 + c.it_cost_growth;  // an install in year y costs base (1+growth)^(y - y_on)
-      const double facility = c.facility_capex_usd_per_gw * c.power_gw * (phi[t] - phi_prev) * overrun;
+      const double facility = facility_per_online_fraction * (phi[t] - phi_prev) * overrun;
       const double it = installs[t] * it_cost * overrun;
       phi_prev = phi[t];
       capex[t] += alpha * (facility + it);
       cumulative_capex += facility + it;
-      opex[t] += alpha * c.opex_rate * cumulative_capex;
-      power[t] += alpha * c.power_gw * phi[t] * 1000.0 * k_hours_per_year * c.power_price_usd_per_mwh *
+      opex[t] += alpha_opex * cumulative_capex;
+      power[t] += alpha_gw * phi[t] * 1000.0 * k_hours_per_year * c.power_price_usd_per_mwh *
                   (c.idle_power_fraction + (1.0 - c.idle_power_fraction) * util[t]);
-      depreciate(alpha * facility, t, c.facility_life_years, dep);
-      depreciate(alpha * it, t, c.it_life_years, dep);
+      facility_dep.book(alpha * facility, t, dep);
+      it_dep.book(alpha * it, t, dep);
     }
   }
 
   // §7 P&L, cash flow and value.
+  const double inv_baseline = 1.0 / pl.baseline_ebit_usd;
   double npv = 0, discount = 1, cumulative = 0, total_capex = 0;
   double payback = k_nan;
   bool was_negative = false, recovered = false;
@@ -195,7 +334,7 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
     ebit[t] = revenue[t] - dep[t] - power[t] - opex[t] - pl.sga_rate * revenue[t];
     const double nopat = ebit[t] - pl.tax_rate * std::max(ebit[t], 0.0);
     fcf[t] = nopat + dep[t] - capex[t];
-    ratio[t] = ebit[t] / pl.baseline_ebit_usd;
+    ratio[t] = ebit[t] * inv_baseline;
     discount /= 1.0 + pl.wacc;
     npv += fcf[t] * discount;
     cumulative += fcf[t];

@@ -2,8 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 
 #include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/normal.hpp>
 #include <nlohmann/json.hpp>
 
 #include "infersim/distribution.hpp"
@@ -133,4 +135,37 @@ TEST_CASE("distribution: tabulated beta and PERT quantiles agree with the exact 
     INFO(std::string(c.json) << ": worst error " << worst << " of the range at u = " << worst_u);
     CHECK(worst < 1e-9);
   }
+}
+
+TEST_CASE("distribution: the normal quantile and CDF agree with Boost.Math") {
+  // normal_quantile (AS 241) and normal_cdf (erfc) replace Boost's in the sampling path;
+  // they must agree with it to a few units in the last place, tails included.
+  using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+  const boost::math::normal_distribution<double, Policy> n01(0.0, 1.0);
+  double worst_q = 0, worst_q_u = 0;
+  auto check_quantile = [&](double u) {
+    const double want = boost::math::quantile(n01, u), got = infersim::normal_quantile(u);
+    const double err = want == 0 ? std::abs(got) : std::abs(got - want) / std::abs(want);
+    if (err > worst_q) worst_q = err, worst_q_u = u;
+  };
+  for (int i = 1; i < 100000; ++i) check_quantile(i / 100000.0);  // the body
+  for (double e = -300; e < -1; e += 0.01) {                       // both tails, down to 1e-300
+    check_quantile(std::pow(10.0, e));
+    if (e > -16) check_quantile(1 - std::pow(10.0, e));
+  }
+  INFO("worst relative error " << worst_q << " at u = " << worst_q_u);
+  CHECK(worst_q < 4e-15);
+  CHECK(infersim::normal_quantile(0.5) == 0);
+  CHECK(infersim::normal_quantile(0.0) == -std::numeric_limits<double>::infinity());
+  CHECK(infersim::normal_quantile(1.0) == std::numeric_limits<double>::infinity());
+  CHECK(std::isnan(infersim::normal_quantile(std::nan(""))));
+
+  double worst_c = 0, worst_c_z = 0;
+  for (double z = -37; z < 8.5; z += 0.001) {
+    const double want = boost::math::cdf(n01, z), got = infersim::normal_cdf(z);
+    const double err = std::abs(got - want) / want;
+    if (err > worst_c) worst_c = err, worst_c_z = z;
+  }
+  INFO("worst relative error " << worst_c << " at z = " << worst_c_z);
+  CHECK(worst_c < 1e-14);
 }

@@ -2,8 +2,12 @@
 // below is written as the arithmetic of the spec on the scenario's literal inputs.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <vector>
+
+#include <boost/math/tools/roots.hpp>
 
 #include "fixtures.hpp"
 #include "infersim/model.hpp"
@@ -146,6 +150,65 @@ TEST_CASE("model: IRR with and without a sign change") {
   CHECK(std::isnan(internal_rate_of_return(std::vector<double>{10, 20, 30})));
   CHECK(std::isnan(internal_rate_of_return(std::vector<double>{-10, -20})));
   CHECK(std::isnan(internal_rate_of_return(std::vector<double>{0, 0})));
+}
+
+TEST_CASE("model: IRR agrees with plain TOMS 748 on [-0.99, 10]") {
+  // internal_rate_of_return takes a faster route when it can prove the root unique; the
+  // answer must be the one model.md §7 defines: TOMS 748 from the whole bracket.
+  auto reference = [](const std::vector<double>& fcf) {
+    auto npv_at = [&](double r) {
+      const double x = 1.0 / (1.0 + r);
+      double acc = 0;
+      for (auto it = fcf.rbegin(); it != fcf.rend(); ++it) acc = acc * x + *it;
+      return acc * x;
+    };
+    const bool pos = std::any_of(fcf.begin(), fcf.end(), [](double x) { return x > 0; });
+    const bool neg = std::any_of(fcf.begin(), fcf.end(), [](double x) { return x < 0; });
+    const double f_lo = npv_at(-0.99), f_hi = npv_at(10.0);
+    if (!pos || !neg || (f_lo > 0) == (f_hi > 0)) return std::nan("");
+    std::uintmax_t max_iter = 200;
+    const auto [a, b] = boost::math::tools::toms748_solve(npv_at, -0.99, 10.0, f_lo, f_hi,
+                                                          boost::math::tools::eps_tolerance<double>(48), max_iter);
+    return 0.5 * (a + b);
+  };
+  // Three roots in the bracket, at r = -0.5, 0.1 and 1 (x = 2, 1/1.1, 0.5): the fast
+  // route must not pick one of its own.
+  std::vector<double> three{1};  // (x - 2)(x - 1/1.1)(x - 0.5), lowest power first
+  for (const double root : {2.0, 1 / 1.1, 0.5}) {
+    std::vector<double> next(three.size() + 1, 0.0);
+    for (std::size_t k = 0; k < three.size(); ++k) {
+      next[k + 1] += three[k];
+      next[k] -= root * three[k];
+    }
+    three = next;
+  }
+  REQUIRE(!std::isnan(reference(three)));
+  CHECK(internal_rate_of_return(three) == reference(three));
+
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> unit(0, 1);
+  int defined = 0;
+  for (int i = 0; i < 20000; ++i) {
+    // Investment, returns, sometimes a reinvestment: the shapes the model produces, and
+    // now and then random signs.
+    const int n = 2 + static_cast<int>(unit(rng) * 14);
+    std::vector<double> fcf(static_cast<std::size_t>(n));
+    const int build = 1 + static_cast<int>(unit(rng) * (n - 1));
+    for (int t = 0; t < n; ++t) {
+      const double size = std::exp(6 * unit(rng));
+      fcf[static_cast<std::size_t>(t)] = i % 5 == 0 ? (unit(rng) < 0.5 ? -size : size)
+                                         : t < build || unit(rng) < 0.1 ? -size
+                                                                         : size;
+    }
+    const double want = reference(fcf), got = internal_rate_of_return(fcf);
+    INFO("flows " << i << ": got " << got << ", TOMS 748 " << want);
+    REQUIRE(std::isnan(got) == std::isnan(want));
+    if (std::isnan(want)) continue;
+    ++defined;
+    // Both are the root to ~48 bits; where r is near 0, to the resolution of 1 + r.
+    CHECK(std::abs(got - want) <= 0x1p-44 * std::abs(want) + 0x1p-50);
+  }
+  CHECK(defined > 5000);
 }
 
 TEST_CASE("model: payback year") {

@@ -20,6 +20,15 @@ struct Interval {
   std::string describe() const;
 };
 
+/// The standard normal quantile Phi^-1(p) of the normal and lognormal inverse CDFs and of
+/// the copula (model.md §8): Wichura's algorithm AS 241 (PPND16, Applied Statistics 37,
+/// 1988), relative error below 1e-15 for p in [1e-300, 1) (Boost's quantile agrees to
+/// that), about three times faster than Boost's. -inf for p <= 0, +inf for p >= 1.
+double normal_quantile(double p);
+/// The standard normal CDF Phi(z) = erfc(-z / sqrt 2) / 2 (Boost's formula, with the C
+/// library's erfc).
+double normal_cdf(double z);
+
 enum class DistKind { fixed, uniform, triangular, pert, normal, lognormal, beta, discrete };
 
 const char* to_string(DistKind k);

@@ -125,8 +125,8 @@ public:
 
 private:
   friend void evaluate(const ModelInputs&, ModelWorkspace&, std::span<double>);
-  std::vector<double> quantity_, pow_hw_, pow_sw_;  // per year
-  std::vector<double> phi_, installs_;              // per cluster and year
+  std::vector<double> quantity_, pow_hw_, pow_sw_, vintage_sum_;  // per year
+  std::vector<double> phi_, installs_;                            // per cluster and year
 };
 
 /// Run the model for one set of inputs; writes `metric_count(T)` values to `out`.
@@ -134,7 +134,9 @@ private:
 void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out);
 
 /// model.md §7: the rate r in (-0.99, 10) at which the discounted cash flows sum to
-/// zero, or NaN when the flows have no sign change or no root is bracketed there.
+/// zero, or NaN when the flows have no sign change or no root is bracketed there. The root
+/// TOMS 748 finds from that bracket, to the same 48 bits; when Descartes' rule of signs
+/// proves it the only one, it is found faster by safeguarded Halley iterations.
 double internal_rate_of_return(std::span<const double> fcf);
 
 }  // namespace infersim
