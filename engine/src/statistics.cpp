@@ -2,6 +2,8 @@
 #include "infersim/statistics.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <stdexcept>
 #include <cmath>
 
 namespace infersim {
@@ -84,7 +86,9 @@ BinnedQuantiles::BinnedQuantiles(const std::vector<std::vector<double>>& sorted_
   edges_.assign(static_cast<std::size_t>(metrics_) * stride_, 0.0);
   used_.assign(static_cast<std::size_t>(metrics_), 1);
   guide_scale_.assign(static_cast<std::size_t>(metrics_), 0.0);
-  guide_.assign(static_cast<std::size_t>(metrics_) * (k_guide_cells + 1), 0);
+  cell_.assign(static_cast<std::size_t>(metrics_) * k_cells, 0);
+  atoms_.assign(static_cast<std::size_t>(metrics_), {});
+  atom_count_.assign(static_cast<std::size_t>(metrics_), 0);
   for (int m = 0; m < metrics_; ++m) {
     const auto mz = static_cast<std::size_t>(m);
     const auto& v = sorted_pilot[mz];
@@ -93,17 +97,61 @@ BinnedQuantiles::BinnedQuantiles(const std::vector<std::vector<double>>& sorted_
     used_[mz] = used;
     double* e = &edges_[mz * stride_];
     for (int j = 0; j <= used; ++j) e[j] = v.empty() ? 0.0 : quantile_sorted(v, static_cast<double>(j) / used);
-    const double width = e[used] - e[0];
-    if (!(width > 0) || !std::isfinite(width)) continue;  // constant metric: plain search
-    guide_scale_[mz] = k_guide_cells / width;
-    std::uint16_t* g = &guide_[mz * (k_guide_cells + 1)];
-    int j = 0;
-    for (int c = 0; c <= k_guide_cells; ++c) {
-      const double left = e[0] + c * (width / k_guide_cells);
-      while (j + 1 < used && e[j + 1] <= left) ++j;
-      g[c] = static_cast<std::uint16_t>(j);
+    // Point masses show as runs of equal edges; keep the longest runs' values and bins.
+    std::vector<std::pair<int, int>> runs;  // (length, first index)
+    for (int j = 0; j < used;) {
+      int k = j;
+      while (k + 1 <= used && e[k + 1] == e[j]) ++k;
+      if (k > j) runs.emplace_back(k - j, j);
+      j = k + 1;
+    }
+    std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    auto& atoms = atoms_[mz];
+    for (const auto& [length, first] : runs) {
+      if (atom_count_[mz] == k_max_atoms) break;
+      atoms[static_cast<std::size_t>(atom_count_[mz]++)] = {e[first], bin_of(m, e[first])};
+    }
+    build_guide(m);
+  }
+}
+
+void BinnedQuantiles::build_guide(int metric) {
+  const auto mz = static_cast<std::size_t>(metric);
+  const double* e = &edges_[mz * stride_];
+  const int used = used_[mz];
+  const double width = e[used] - e[0];
+  // No guide for a constant metric, or one whose range is so narrow beside its magnitude
+  // that the margin below could not cover rounding: those take the binary search.
+  const double magnitude = std::max(std::abs(e[0]), std::abs(e[used]));
+  if (used < 3 || !(width > 0) || !std::isfinite(width) || width < 1e-5 * magnitude) return;
+  const double scale = k_cells / width;
+  guide_scale_[mz] = scale;
+  // The lowest j with e_j <= x (j = 0 below e_0), for increasing x: a merge walk.
+  int walk = 0;
+  auto lowest_bin = [&](double x) {
+    while (walk + 1 < used && e[walk + 1] <= x) ++walk;
+    return walk;
+  };
+  // Left ends are lowered by a millionth of a cell: a value's computed cell position is
+  // off by less than 1e-12 cells, and the left end's own rounding by less than 1e-7
+  // cells (width >= 1e-5 of the magnitude), so a sub-cell's entry never exceeds the bin
+  // of a value placed in it.
+  constexpr double k_margin = 1e-6;
+  std::vector<int> at_left(k_cells + 1);
+  for (int c = 0; c <= k_cells; ++c) at_left[static_cast<std::size_t>(c)] = lowest_bin(e[0] + (c - k_margin) / scale);
+  walk = 0;
+  std::uint32_t* cells = &cell_[mz * k_cells];
+  for (int c = 0; c < k_cells; ++c) {
+    const int span = at_left[static_cast<std::size_t>(c) + 1] - at_left[static_cast<std::size_t>(c)];
+    const int shift = span == 0 ? 0 : std::min(k_max_sub_shift, static_cast<int>(std::bit_width(2u * static_cast<unsigned>(span) - 1u)));
+    cells[c] = static_cast<std::uint32_t>(sub_.size()) << 5 | static_cast<std::uint32_t>(shift);
+    const int n_sub = 1 << shift;
+    for (int s = 0; s < n_sub; ++s) {
+      const double left = c + static_cast<double>(s) / n_sub - k_margin;
+      sub_.push_back(static_cast<std::uint16_t>(lowest_bin(e[0] + left / scale)));
     }
   }
+  if (sub_.size() >= (std::size_t{1} << 27)) throw std::length_error("BinnedQuantiles: guide tables too large");
 }
 
 BinnedQuantiles::Counts BinnedQuantiles::make_counts() const {
@@ -118,15 +166,16 @@ int BinnedQuantiles::bin_of(int metric, double x) const {
   if (x > e[used]) return used + 1;
   // Bin 1 + j holds [e_j, e_{j+1}) (the last one also e_used). Values equal to a repeated
   // edge (a point mass) land in the last bin that starts there.
-  const double scale = guide_scale_[mz];
-  if (scale == 0) return static_cast<int>(std::upper_bound(e + 1, e + used, x) - e);
-  const std::uint16_t* g = &guide_[mz * (k_guide_cells + 1)];
-  const auto cell = static_cast<int>(std::min<double>(k_guide_cells - 1, (x - e[0]) * scale));
-  int j = g[cell];
-  const int hi = std::min<int>(g[cell + 1], used - 1);
-  if (hi - j > 4) return static_cast<int>(std::upper_bound(e + j + 1, e + hi + 1, x) - e);
-  while (j < hi && e[j + 1] <= x) ++j;  // usually no step or one
-  return j + 1;
+  return static_cast<int>(std::upper_bound(e + 1, e + used, x) - e);
+}
+
+int BinnedQuantiles::bin_of_slow(int metric, double x) const {
+  const auto mz = static_cast<std::size_t>(metric);
+  const auto& atoms = atoms_[mz];
+  for (int k = 0; k < atom_count_[mz]; ++k) {
+    if (x == atoms[static_cast<std::size_t>(k)].value) return atoms[static_cast<std::size_t>(k)].bin;
+  }
+  return bin_of(metric, x);
 }
 
 void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size_t n,
@@ -134,37 +183,51 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   const auto mz = static_cast<std::size_t>(metric);
   const double scale = guide_scale_[mz];
   if (scale == 0) {
-    for (std::size_t i = 0; i < n; ++i) add(c, metric, x[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (x[i] == x[i]) count(c, metric, x[i], bin_of_slow(metric, x[i]));
+    }
     return;
   }
   const double* e = &edges_[mz * stride_];
   const int used = used_[mz];
-  const std::uint16_t* g = &guide_[mz * (k_guide_cells + 1)];
+  const std::uint32_t* cells = &cell_[mz * k_cells];
+  const std::uint16_t* sub = sub_.data();
   Bin* bins = &c.bins[mz * stride_];
   scratch.resize(n);
-  // Pass 1: each value's guide cell (arithmetic only). Out-of-range and NaN values get a
-  // marker and are handled by add() in pass 2.
-  constexpr std::uint32_t k_slow = 0xFFFFFFFFu;
+  std::uint32_t* slot = scratch.data();
+  // Values outside [e_0, e_{used-1}), NaN, and those more than two edges above their
+  // sub-cell's entry go to the slow path. Passes 1 and 2 have no data-dependent branches;
+  // a slow value runs them on the metric's first sub-cell, with a flag.
+  constexpr std::uint32_t k_flag = 0x80000000u, k_slow = 0xFFFFFFFFu;
+  const double lo = e[0], top = e[used - 1];
+  // Pass 1: each value's sub-cell.
   for (std::size_t i = 0; i < n; ++i) {
     const double v = x[i];
-    const bool inside = v >= e[1] && v < e[used - 1];  // false for NaN
-    const double pos = (v - e[0]) * scale;
-    scratch[i] = inside ? static_cast<std::uint32_t>(std::min<double>(k_guide_cells - 1, pos)) : k_slow;
+    const bool inside = v >= lo && v < top;  // false for NaN
+    const double pos = inside ? (v - lo) * scale : 0.0;
+    const int cell = std::min(k_cells - 1, static_cast<int>(pos));
+    const std::uint32_t entry = cells[cell];
+    const std::uint32_t n_sub = 1u << (entry & 31u);
+    const auto s = std::min(n_sub - 1, static_cast<std::uint32_t>((pos - cell) * n_sub));
+    slot[i] = ((entry >> 5) + s) | (inside ? 0u : k_flag);
   }
-  // Pass 2: resolve the bin from the cell's guide entries, then count.
+  // Pass 2: from the sub-cell's entry, up to two steps over edges.
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t cell = scratch[i];
-    if (cell == k_slow) {
-      add(c, metric, x[i]);
-      continue;
-    }
     const double v = x[i];
-    int j = g[cell];
-    const int hi = std::min<int>(g[cell + 1], used - 1);
-    if (hi - j > 4) {
-      j = static_cast<int>(std::upper_bound(e + j + 1, e + hi + 1, v) - e) - 1;
-    } else {
-      while (j < hi && e[j + 1] <= v) ++j;
+    const std::uint32_t t = slot[i];
+    int j = sub[t & ~k_flag];
+    j += static_cast<int>(e[j + 1] <= v);
+    j += static_cast<int>(e[j + 1] <= v);
+    const auto slow = (t >> 31) | static_cast<std::uint32_t>(e[j + 1] <= v);
+    slot[i] = static_cast<std::uint32_t>(j) | (0u - slow);
+  }
+  // Pass 3: count.
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t j = slot[i];
+    const double v = x[i];
+    if (j == k_slow) {
+      if (v == v) count(c, metric, v, bin_of_slow(metric, v));
+      continue;
     }
     Bin& bin = bins[j + 1];
     ++bin.count;

@@ -75,18 +75,16 @@ public:
   explicit BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot);
 
   Counts make_counts() const;
-  /// 0 below the pilot's range, 1 + j for [e_j, e_{j+1}), used + 1 above the range.
+  /// 0 below the pilot's range, 1 + j for [e_j, e_{j+1}), used + 1 above the range: the
+  /// definition, by binary search over the edges.
   int bin_of(int metric, double x) const;
   void add(Counts& c, int metric, double x) const {
     if (x != x) return;
-    const int b = bin_of(metric, x);
-    Bin& bin = c.bins[static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(b)];
-    ++bin.count;
-    bin.at_edge += b > 0 && x == edge(metric, b - 1);
+    count(c, metric, x, bin_of(metric, x));
   }
-  /// add() for n values of one metric, in passes that keep many independent memory
-  /// loads in flight (the guide and edge lookups dominate otherwise). `scratch` is
-  /// resized as needed; results equal n calls of add().
+  /// add() for n values of one metric, with the same counts, through the guide tables and
+  /// in passes without data-dependent branches, so that the loads of many values overlap.
+  /// `scratch` is resized as needed.
   void add_many(Counts& c, int metric, const double* x, std::size_t n, std::vector<std::uint32_t>& scratch) const;
   /// Type-7 quantile estimate of metric m, whose smallest and largest values are given.
   double quantile(const Counts& c, int metric, double p, double min, double max) const;
@@ -96,17 +94,39 @@ public:
 
 private:
   double edge(int metric, int j) const { return edges_[static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(j)]; }
+  void count(Counts& c, int metric, double x, int b) const {
+    Bin& bin = c.bins[static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(b)];
+    ++bin.count;
+    bin.at_edge += b > 0 && x == edge(metric, b - 1);
+  }
+  /// bin_of() for a value of the slow pass: a repeated edge (point mass) from the short
+  /// list of atoms, else the binary search.
+  int bin_of_slow(int metric, double x) const;
+  void build_guide(int metric);
 
   int metrics_ = 0;
   int stride_ = 0;              // per-metric stride of edges_ and bins: max bins + 2
   std::vector<int> used_;       // bins between pilot edges, per metric (fewer for sparse metrics)
   std::vector<double> edges_;   // per metric: used + 1 pilot quantiles
-  // Guide table: the range [e_0, e_used] cut into k_guide_cells equal cells; guide_[g] is
-  // the bin holding the cell's left end, so a lookup searches only the bins of one cell
-  // (usually one or two).
-  static constexpr int k_guide_cells = 4 * k_max_bins;
-  std::vector<double> guide_scale_;     // per metric: cells per unit of x (0 when e_0 == e_used)
-  std::vector<std::uint16_t> guide_;    // per metric: k_guide_cells + 1 entries
+
+  // Guide tables (a speed-up only: every answer equals bin_of's). The range [e_0, e_used]
+  // is cut into k_cells equal cells, and each cell into 2^k equal sub-cells, k chosen so
+  // that a sub-cell meets about half an edge: dense and skewed stretches get fine
+  // sub-cells, sparse ones a single sub-cell. A sub-cell stores the lowest bin a value in
+  // it can be in (from its left end, lowered by a margin far above rounding), so a value
+  // reaches its bin by stepping up over edges, usually zero or one step.
+  static constexpr int k_cells = 2048;
+  static constexpr int k_max_sub_shift = 9;  // at most 512 sub-cells a cell
+  static constexpr int k_max_atoms = 4;
+  std::vector<double> guide_scale_;     // per metric: cells per unit of x; 0: no guide
+  std::vector<std::uint32_t> cell_;     // per metric, per cell: first sub-cell << 5 | log2(sub-cells)
+  std::vector<std::uint16_t> sub_;      // all sub-cells: the lowest j (bin 1 + j) of their values
+  struct Atom {
+    double value;
+    int bin;
+  };
+  std::vector<std::array<Atom, k_max_atoms>> atoms_;  // per metric: repeated edges and their bins
+  std::vector<int> atom_count_;
 };
 
 }  // namespace infersim
