@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 
+#include <boost/sort/pdqsort/pdqsort.hpp>
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
@@ -337,7 +338,7 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
     tbb::parallel_for(std::size_t{0}, Mz, [&](std::size_t m) {
       double* v = pilot.data() + m * plan.pilot_paths;
       double* end = std::partition(v, v + plan.pilot_paths, [](double x) { return !std::isnan(x); });
-      std::sort(v, end);
+      boost::sort::pdqsort_branchless(v, end);
       defined[m] = static_cast<std::size_t>(end - v);
     });
   });
@@ -348,14 +349,13 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
   // Phase 2: the remaining paths into bins calibrated on the pilot.
   BinnedQuantiles::Counts merged;
   if (!exact) {
-    std::vector<std::vector<double>> sorted(Mz);
-    for (std::size_t m = 0; m < Mz; ++m) sorted[m].assign(pilot_values(m).begin(), pilot_values(m).end());
+    std::vector<std::span<const double>> sorted(Mz);
+    for (std::size_t m = 0; m < Mz; ++m) sorted[m] = pilot_values(m);
     bins = BinnedQuantiles(sorted);
-    sorted.clear();
     merged = bins.make_counts();
-    for (std::size_t m = 0; m < Mz; ++m) {
-      for (double x : pilot_values(m)) bins.add(merged, static_cast<int>(m), x);
-    }
+    arena.execute([&] {
+      tbb::parallel_for(std::size_t{0}, Mz, [&](std::size_t m) { bins.add_sorted(merged, static_cast<int>(m), sorted[m]); });
+    });
     pilot.clear();
     pilot.shrink_to_fit();
     counts = std::make_unique<tbb::enumerable_thread_specific<BinnedQuantiles::Counts>>([&] { return bins.make_counts(); });

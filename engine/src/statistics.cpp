@@ -70,19 +70,62 @@ double quantile_sorted(std::span<const double> sorted, double p) {
 }
 
 void BinnedQuantiles::Counts::merge(const Counts& o) {
-  for (std::size_t i = 0; i < bins.size(); ++i) {
-    bins[i].count += o.bins[i].count;
-    bins[i].at_edge += o.bins[i].at_edge;
-  }
+  for (std::size_t i = 0; i < count.size(); ++i) count[i] += o.count[i];
+  for (std::size_t i = 0; i < at_edge.size(); ++i) at_edge[i] += o.at_edge[i];
 }
 
-BinnedQuantiles::BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot)
+namespace {
+
+/// The pilot quantiles a metric's bins start at: equal-mass fine edges (at least 4 pilot
+/// values a bin, at most `max_fine` bins) kept only where a reported percentile can fall, so that
+/// the few hundred bins that matter stay in the first-level cache. Kept: for each p in
+/// k_percentiles, every fine edge within k_window_sd binomial standard deviations of the
+/// pilot's rank p (at least two fine bins either side); the ends of the pilot's range; the
+/// first and last of each run of equal edges (a point mass keeps its exact bin). Fine
+/// bins between kept edges merge into one.
+std::vector<double> pilot_edges(std::span<const double> v, int max_fine) {
+  if (v.empty()) return {0.0, 0.0};
+  // A metric defined on few pilot paths (IRR, payback) gets bins of as few as 4 values.
+  const int fine = static_cast<int>(std::clamp<std::size_t>(v.size() / 4, 1, static_cast<std::size_t>(max_fine)));
+  std::vector<double> f(static_cast<std::size_t>(fine) + 1);
+  for (int j = 0; j <= fine; ++j) f[static_cast<std::size_t>(j)] = quantile_sorted(v, static_cast<double>(j) / fine);
+  // The pilot's p-quantile sits within z sd of rank p unless the pilot is off by more than
+  // z sd, a chance below 1e-15 for z = 8; the bound reported with a run says if it happened.
+  constexpr double k_window_sd = 8;
+  std::vector<char> keep(f.size(), 0);
+  keep.front() = keep.back() = 1;
+  const double n = static_cast<double>(v.size());
+  for (int pc : k_percentiles) {
+    const double p = pc / 100.0;
+    const double half = std::max(k_window_sd * std::sqrt(p * (1 - p) / n), 2.0 / fine);
+    const int lo = std::max(0, static_cast<int>(std::floor((p - half) * fine)));
+    const int hi = std::min(fine, static_cast<int>(std::ceil((p + half) * fine)));
+    for (int j = lo; j <= hi; ++j) keep[static_cast<std::size_t>(j)] = 1;
+  }
+  for (std::size_t j = 0; j < f.size();) {
+    std::size_t k = j;
+    while (k + 1 < f.size() && f[k + 1] == f[j]) ++k;
+    keep[j] = keep[k] = keep[j] | static_cast<char>(k > j);
+    j = k + 1;
+  }
+  std::vector<double> e;
+  for (std::size_t j = 0; j < f.size(); ++j) {
+    if (keep[j]) e.push_back(f[j]);
+  }
+  return e;
+}
+
+}  // namespace
+
+BinnedQuantiles::BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot)
     : metrics_(static_cast<int>(sorted_pilot.size())) {
-  // Eight pilot values a bin: the bins' true masses then scatter by ~35% around 1/bins.
-  std::size_t pilot = 0;
-  for (const auto& v : sorted_pilot) pilot = std::max(pilot, v.size());
-  const int max_used = static_cast<int>(std::clamp<std::size_t>(pilot / 8, 1, k_max_bins));
-  stride_ = max_used + 2;
+  std::vector<std::vector<double>> kept(static_cast<std::size_t>(metrics_));
+  std::size_t widest = 2;
+  for (std::size_t m = 0; m < kept.size(); ++m) {
+    kept[m] = pilot_edges(sorted_pilot[m], k_max_bins);
+    widest = std::max(widest, kept[m].size());
+  }
+  stride_ = static_cast<int>(widest) + 1;  // used + 1 edges, used + 2 bins
   edges_.assign(static_cast<std::size_t>(metrics_) * stride_, 0.0);
   used_.assign(static_cast<std::size_t>(metrics_), 1);
   guide_scale_.assign(static_cast<std::size_t>(metrics_), 0.0);
@@ -91,23 +134,23 @@ BinnedQuantiles::BinnedQuantiles(const std::vector<std::vector<double>>& sorted_
   atom_count_.assign(static_cast<std::size_t>(metrics_), 0);
   for (int m = 0; m < metrics_; ++m) {
     const auto mz = static_cast<std::size_t>(m);
-    const auto& v = sorted_pilot[mz];
-    // A metric defined on few paths (IRR) gets fewer bins: still ~8 pilot values each.
-    const int used = static_cast<int>(std::clamp<std::size_t>(v.size() / 8, 1, static_cast<std::size_t>(max_used)));
+    const int used = static_cast<int>(kept[mz].size()) - 1;
     used_[mz] = used;
     double* e = &edges_[mz * stride_];
-    for (int j = 0; j <= used; ++j) e[j] = v.empty() ? 0.0 : quantile_sorted(v, static_cast<double>(j) / used);
-    // Point masses show as runs of equal edges; keep the longest runs' values and bins.
-    std::vector<std::pair<int, int>> runs;  // (length, first index)
-    for (int j = 0; j < used;) {
-      int k = j;
-      while (k + 1 <= used && e[k + 1] == e[j]) ++k;
-      if (k > j) runs.emplace_back(k - j, j);
-      j = k + 1;
+    std::copy(kept[mz].begin(), kept[mz].end(), e);
+    // Point masses show as pairs of equal edges; keep the heaviest ones' values and bins.
+    std::vector<std::pair<double, int>> runs;  // (pilot mass between the pair, first index)
+    for (int j = 0; j < used; ++j) {
+      if (e[j + 1] == e[j]) runs.emplace_back(0.0, j);
+    }
+    for (auto& [mass, j] : runs) {
+      const auto& v = sorted_pilot[mz];
+      const auto range = std::equal_range(v.begin(), v.end(), e[j]);
+      mass = static_cast<double>(range.second - range.first);
     }
     std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     auto& atoms = atoms_[mz];
-    for (const auto& [length, first] : runs) {
+    for (const auto& [mass, first] : runs) {
       if (atom_count_[mz] == k_max_atoms) break;
       atoms[static_cast<std::size_t>(atom_count_[mz]++)] = {e[first], bin_of(m, e[first])};
     }
@@ -155,7 +198,8 @@ void BinnedQuantiles::build_guide(int metric) {
 }
 
 BinnedQuantiles::Counts BinnedQuantiles::make_counts() const {
-  return Counts{std::vector<Bin>(static_cast<std::size_t>(metrics_) * stride_)};
+  const auto size = static_cast<std::size_t>(metrics_) * stride_;
+  return Counts{std::vector<std::uint32_t>(size), std::vector<std::uint32_t>(size)};
 }
 
 int BinnedQuantiles::bin_of(int metric, double x) const {
@@ -178,6 +222,27 @@ int BinnedQuantiles::bin_of_slow(int metric, double x) const {
   return bin_of(metric, x);
 }
 
+void BinnedQuantiles::add_sorted(Counts& c, int metric, std::span<const double> sorted) const {
+  const auto mz = static_cast<std::size_t>(metric);
+  const double* e = &edges_[mz * stride_];
+  const int used = used_[mz];
+  std::uint32_t* count = &c.count[mz * stride_];
+  std::uint32_t* at_edge = &c.at_edge[mz * stride_];
+  std::size_t i = 0;
+  const std::size_t n = sorted.size();
+  for (; i < n && sorted[i] < e[0]; ++i) ++count[0];
+  // Bin 1 + j holds [e_j, e_{j+1}) for j < used - 1; the last inner bin also e_used.
+  for (int j = 0; j < used; ++j) {
+    const double right = e[j + 1];
+    const bool last = j == used - 1;
+    for (; i < n && (sorted[i] < right || (last && sorted[i] == right)); ++i) {
+      ++count[j + 1];
+      at_edge[j + 1] += sorted[i] == e[j];
+    }
+  }
+  count[used + 1] += static_cast<std::uint32_t>(n - i);
+}
+
 void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size_t n,
                                std::vector<std::uint32_t>& scratch) const {
   const auto mz = static_cast<std::size_t>(metric);
@@ -192,13 +257,14 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   const int used = used_[mz];
   const std::uint32_t* cells = &cell_[mz * k_cells];
   const std::uint16_t* sub = sub_.data();
-  Bin* bins = &c.bins[mz * stride_];
+  std::uint32_t* count = &c.count[mz * stride_];
+  std::uint32_t* at_edge = &c.at_edge[mz * stride_];
   scratch.resize(n);
   std::uint32_t* slot = scratch.data();
   // Values outside [e_0, e_{used-1}), NaN, and those more than two edges above their
   // sub-cell's entry go to the slow path. Passes 1 and 2 have no data-dependent branches;
   // a slow value runs them on the metric's first sub-cell, with a flag.
-  constexpr std::uint32_t k_flag = 0x80000000u, k_slow = 0xFFFFFFFFu;
+  constexpr std::uint32_t k_flag = 0x80000000u, k_on_edge = 0x40000000u, k_slow = 0xFFFFFFFFu;
   const double lo = e[0], top = e[used - 1];
   // Pass 1: each value's sub-cell.
   for (std::size_t i = 0; i < n; ++i) {
@@ -219,29 +285,31 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
     j += static_cast<int>(e[j + 1] <= v);
     j += static_cast<int>(e[j + 1] <= v);
     const auto slow = (t >> 31) | static_cast<std::uint32_t>(e[j + 1] <= v);
-    slot[i] = static_cast<std::uint32_t>(j) | (0u - slow);
+    const auto on_edge = static_cast<std::uint32_t>(v == e[j]) << 30;
+    slot[i] = (static_cast<std::uint32_t>(j) | on_edge) | (0u - slow);
   }
-  // Pass 3: count.
+  // Pass 3: count (a value on its bin's left edge, rare but for point masses, apart).
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t j = slot[i];
-    const double v = x[i];
-    if (j == k_slow) {
-      if (v == v) count(c, metric, v, bin_of_slow(metric, v));
+    const std::uint32_t t = slot[i];
+    if (t == k_slow) {
+      const double v = x[i];
+      if (v == v) this->count(c, metric, v, bin_of_slow(metric, v));
       continue;
     }
-    Bin& bin = bins[j + 1];
-    ++bin.count;
-    bin.at_edge += v == e[j];
+    const std::uint32_t b = (t & ~k_on_edge) + 1;
+    ++count[b];
+    if (t & k_on_edge) ++at_edge[b];
   }
 }
 
 double BinnedQuantiles::quantile(const Counts& c, int metric, double p, double min, double max) const {
   const auto mz = static_cast<std::size_t>(metric);
-  const Bin* bins = &c.bins[mz * stride_];
+  const std::uint32_t* count = &c.count[mz * stride_];
+  const std::uint32_t* at_edge = &c.at_edge[mz * stride_];
   const int used = used_[mz];
   const double* e = &edges_[mz * stride_];
   std::uint64_t n = 0;
-  for (int b = 0; b <= used + 1; ++b) n += bins[b].count;
+  for (int b = 0; b <= used + 1; ++b) n += count[b];
   if (n == 0) return std::nan("");
   if (p <= 0) return min;  // the extremes are tracked exactly
   if (p >= 1) return max;
@@ -252,31 +320,48 @@ double BinnedQuantiles::quantile(const Counts& c, int metric, double p, double m
   const double rank = p * static_cast<double>(n - 1);
   std::uint64_t before = 0;
   for (int b = 0; b <= used + 1; ++b) {
-    const Bin& bin = bins[b];
-    if (bin.count == 0) continue;
-    const double first = static_cast<double>(before), last = static_cast<double>(before + bin.count - 1);
+    if (count[b] == 0) continue;
+    const double first = static_cast<double>(before), last = static_cast<double>(before + count[b] - 1);
     if (rank <= last) {
       // Copies of the left edge come first, exactly; the others spread evenly over the bin.
-      const double atoms = static_cast<double>(bin.at_edge);
+      const double atoms = static_cast<double>(at_edge[b]);
       if (rank < first + atoms) return left(b);
-      const double spread = static_cast<double>(bin.count) - atoms;
+      const double spread = static_cast<double>(count[b]) - atoms;
       const double frac = (rank - first - atoms + 0.5) / spread;
       return std::clamp(left(b) + frac * (right(b) - left(b)), min, max);
     }
-    before += bin.count;
+    before += count[b];
   }
   return max;
 }
 
 double BinnedQuantiles::rank_error_bound(const Counts& c, int metric) const {
   const auto mz = static_cast<std::size_t>(metric);
-  const Bin* bins = &c.bins[mz * stride_];
-  std::uint64_t n = 0, worst = 0;
-  for (int b = 0; b <= used_[mz] + 1; ++b) {
-    n += bins[b].count;
-    worst = std::max<std::uint64_t>(worst, bins[b].count - bins[b].at_edge);
+  const std::uint32_t* count = &c.count[mz * stride_];
+  const std::uint32_t* at_edge = &c.at_edge[mz * stride_];
+  const int used = used_[mz];
+  std::uint64_t n = 0;
+  for (int b = 0; b <= used + 1; ++b) n += count[b];
+  if (n == 0) return 0.0;
+  // For each reported percentile, the values interpolated in the bin that holds its rank:
+  // none when the rank falls among the copies of the bin's left edge (returned exactly),
+  // one when it falls between the last copy and the next value.
+  std::uint64_t worst = 0;
+  for (int pc : k_percentiles) {
+    const double rank = pc / 100.0 * static_cast<double>(n - 1);
+    std::uint64_t before = 0;
+    for (int b = 0; b <= used + 1; ++b) {
+      if (count[b] == 0) continue;
+      if (rank <= static_cast<double>(before + count[b] - 1)) {
+        const double atoms_end = static_cast<double>(before + at_edge[b]);  // rank of the first other value
+        const std::uint64_t error = rank <= atoms_end - 1 ? 0 : rank < atoms_end ? 1 : count[b] - at_edge[b];
+        worst = std::max(worst, error);
+        break;
+      }
+      before += count[b];
+    }
   }
-  return n == 0 ? 0.0 : static_cast<double>(worst) / static_cast<double>(n);
+  return static_cast<double>(worst) / static_cast<double>(n);
 }
 
 }  // namespace infersim
