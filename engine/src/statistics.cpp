@@ -56,6 +56,70 @@ Moments Moments::of(const double* x, std::size_t n) {
   return m;
 }
 
+void Moments::of_rows(const double* rows, std::size_t stride, std::size_t n, std::size_t g, double* const* columns,
+                      Moments* out) {
+  constexpr std::size_t G = k_max_columns;
+  if (g > G) throw std::invalid_argument("Moments::of_rows: too many columns");
+  if (g < G) {  // the loops below are unrolled for exactly G columns
+    for (std::size_t k = 0; k < g; ++k) {
+      for (std::size_t j = 0; j < n; ++j) columns[k][j] = rows[j * stride + k];
+      out[k] = of(columns[k], n);
+    }
+    return;
+  }
+  // As in of(), column by column in path order (so the same bits); the G columns' sums
+  // are independent chains, interleaved. NaN is skipped: adding +0.0 leaves a sum's bits.
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  double* const c0 = columns[0];
+  double* const c1 = columns[1];
+  double* const c2 = columns[2];
+  double* const c3 = columns[3];
+  double sum[G] = {}, lo[G] = {inf, inf, inf, inf}, hi[G] = {-inf, -inf, -inf, -inf};
+  std::uint64_t count[G] = {};
+  for (std::size_t j = 0; j < n; ++j) {
+    const double* row = rows + j * stride;
+    const double x[G] = {row[0], row[1], row[2], row[3]};
+    c0[j] = x[0];
+    c1[j] = x[1];
+    c2[j] = x[2];
+    c3[j] = x[3];
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < G; ++k) {
+      const bool ok = x[k] == x[k];
+      sum[k] += ok ? x[k] : 0.0;
+      lo[k] = x[k] < lo[k] ? x[k] : lo[k];  // false for NaN
+      hi[k] = hi[k] < x[k] ? x[k] : hi[k];
+      count[k] += ok;
+    }
+  }
+  double mean[G], m2[G] = {};
+  std::uint64_t positive[G] = {}, negative[G] = {};
+  for (std::size_t k = 0; k < G; ++k) mean[k] = count[k] == 0 ? 0.0 : sum[k] / static_cast<double>(count[k]);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double x[G] = {c0[j], c1[j], c2[j], c3[j]};
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < G; ++k) {
+      const double d = x[k] == x[k] ? x[k] - mean[k] : 0.0;
+      m2[k] += d * d;
+      positive[k] += x[k] > 0;
+      negative[k] += x[k] < 0;
+    }
+  }
+  for (std::size_t k = 0; k < G; ++k) {
+    Moments m;
+    if (count[k] > 0) {
+      m.count = count[k];
+      m.mean = mean[k];
+      m.m2 = m2[k];
+      m.min = lo[k];
+      m.max = hi[k];
+      m.positive = positive[k];
+      m.negative = negative[k];
+    }
+    out[k] = m;
+  }
+}
+
 double Moments::variance() const {
   if (count < 2) return std::nan("");
   return std::max(0.0, m2 / static_cast<double>(count - 1));
