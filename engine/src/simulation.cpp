@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 
+#include <boost/sort/pdqsort/pdqsort.hpp>
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
@@ -86,7 +87,7 @@ struct Workspace {
   ModelWorkspace model;
   std::vector<double> u, scratch;
   std::vector<double> values;  // path-major: the outputs of path j at [j * metrics]
-  std::vector<double> column;  // one metric over the block, gathered from `values`
+  std::vector<double> column;  // a group of metrics over the block, gathered from `values`
   std::vector<std::uint32_t> cells;  // scratch of BinnedQuantiles::add_many
 };
 
@@ -101,7 +102,7 @@ Workspace make_workspace(const Plan& plan) {
   ws.u.assign(plan.variants.front().scenario->inputs().size(), 0.5);
   ws.scratch.assign(2 * copula_size + 1, 0.0);
   ws.values.assign(static_cast<std::size_t>(plan.metrics) * k_block_paths, 0.0);
-  ws.column.assign(k_block_paths, 0.0);
+  ws.column.assign(Moments::k_max_columns * k_block_paths, 0.0);
   return ws;
 }
 
@@ -157,10 +158,15 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
     br.rep_sum.assign(br.rep_count_touched * M, 0.0);
     br.rep_n.assign(br.rep_count_touched * M, 0);
   }
+  // Metrics in groups: their columns gathered from the path-major values together with
+  // their moments, then reduced one by one.
+  constexpr std::size_t G = Moments::k_max_columns;
+  double* columns[G];
+  for (std::size_t k = 0; k < G; ++k) columns[k] = ws.column.data() + k * k_block_paths;
   for (std::size_t m = 0; m < M; ++m) {
-    for (std::size_t j = 0; j < n; ++j) ws.column[j] = ws.values[j * M + m];
-    const double* v = ws.column.data();
-    br.moments[m] = Moments::of(v, n);
+    const std::size_t k = m % G;
+    if (k == 0) Moments::of_rows(ws.values.data() + m, M, n, std::min(G, M - m), columns, br.moments.data() + m);
+    const double* v = columns[k];
     if (plan.pair_units) {
       for (std::size_t j = 0; j + 1 < n; j += 2) {
         const bool a = !std::isnan(v[j]), c = !std::isnan(v[j + 1]);
@@ -337,7 +343,7 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
     tbb::parallel_for(std::size_t{0}, Mz, [&](std::size_t m) {
       double* v = pilot.data() + m * plan.pilot_paths;
       double* end = std::partition(v, v + plan.pilot_paths, [](double x) { return !std::isnan(x); });
-      std::sort(v, end);
+      boost::sort::pdqsort_branchless(v, end);
       defined[m] = static_cast<std::size_t>(end - v);
     });
   });
@@ -348,14 +354,13 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
   // Phase 2: the remaining paths into bins calibrated on the pilot.
   BinnedQuantiles::Counts merged;
   if (!exact) {
-    std::vector<std::vector<double>> sorted(Mz);
-    for (std::size_t m = 0; m < Mz; ++m) sorted[m].assign(pilot_values(m).begin(), pilot_values(m).end());
+    std::vector<std::span<const double>> sorted(Mz);
+    for (std::size_t m = 0; m < Mz; ++m) sorted[m] = pilot_values(m);
     bins = BinnedQuantiles(sorted);
-    sorted.clear();
     merged = bins.make_counts();
-    for (std::size_t m = 0; m < Mz; ++m) {
-      for (double x : pilot_values(m)) bins.add(merged, static_cast<int>(m), x);
-    }
+    arena.execute([&] {
+      tbb::parallel_for(std::size_t{0}, Mz, [&](std::size_t m) { bins.add_sorted(merged, static_cast<int>(m), sorted[m]); });
+    });
     pilot.clear();
     pilot.shrink_to_fit();
     counts = std::make_unique<tbb::enumerable_thread_specific<BinnedQuantiles::Counts>>([&] { return bins.make_counts(); });

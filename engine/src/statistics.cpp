@@ -2,6 +2,8 @@
 #include "infersim/statistics.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <stdexcept>
 #include <cmath>
 
 namespace infersim {
@@ -54,6 +56,70 @@ Moments Moments::of(const double* x, std::size_t n) {
   return m;
 }
 
+void Moments::of_rows(const double* rows, std::size_t stride, std::size_t n, std::size_t g, double* const* columns,
+                      Moments* out) {
+  constexpr std::size_t G = k_max_columns;
+  if (g > G) throw std::invalid_argument("Moments::of_rows: too many columns");
+  if (g < G) {  // the loops below are unrolled for exactly G columns
+    for (std::size_t k = 0; k < g; ++k) {
+      for (std::size_t j = 0; j < n; ++j) columns[k][j] = rows[j * stride + k];
+      out[k] = of(columns[k], n);
+    }
+    return;
+  }
+  // As in of(), column by column in path order (so the same bits); the G columns' sums
+  // are independent chains, interleaved. NaN is skipped: adding +0.0 leaves a sum's bits.
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  double* const c0 = columns[0];
+  double* const c1 = columns[1];
+  double* const c2 = columns[2];
+  double* const c3 = columns[3];
+  double sum[G] = {}, lo[G] = {inf, inf, inf, inf}, hi[G] = {-inf, -inf, -inf, -inf};
+  std::uint64_t count[G] = {};
+  for (std::size_t j = 0; j < n; ++j) {
+    const double* row = rows + j * stride;
+    const double x[G] = {row[0], row[1], row[2], row[3]};
+    c0[j] = x[0];
+    c1[j] = x[1];
+    c2[j] = x[2];
+    c3[j] = x[3];
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < G; ++k) {
+      const bool ok = x[k] == x[k];
+      sum[k] += ok ? x[k] : 0.0;
+      lo[k] = x[k] < lo[k] ? x[k] : lo[k];  // false for NaN
+      hi[k] = hi[k] < x[k] ? x[k] : hi[k];
+      count[k] += ok;
+    }
+  }
+  double mean[G], m2[G] = {};
+  std::uint64_t positive[G] = {}, negative[G] = {};
+  for (std::size_t k = 0; k < G; ++k) mean[k] = count[k] == 0 ? 0.0 : sum[k] / static_cast<double>(count[k]);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double x[G] = {c0[j], c1[j], c2[j], c3[j]};
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < G; ++k) {
+      const double d = x[k] == x[k] ? x[k] - mean[k] : 0.0;
+      m2[k] += d * d;
+      positive[k] += x[k] > 0;
+      negative[k] += x[k] < 0;
+    }
+  }
+  for (std::size_t k = 0; k < G; ++k) {
+    Moments m;
+    if (count[k] > 0) {
+      m.count = count[k];
+      m.mean = mean[k];
+      m.m2 = m2[k];
+      m.min = lo[k];
+      m.max = hi[k];
+      m.positive = positive[k];
+      m.negative = negative[k];
+    }
+    out[k] = m;
+  }
+}
+
 double Moments::variance() const {
   if (count < 2) return std::nan("");
   return std::max(0.0, m2 / static_cast<double>(count - 1));
@@ -68,46 +134,136 @@ double quantile_sorted(std::span<const double> sorted, double p) {
 }
 
 void BinnedQuantiles::Counts::merge(const Counts& o) {
-  for (std::size_t i = 0; i < bins.size(); ++i) {
-    bins[i].count += o.bins[i].count;
-    bins[i].at_edge += o.bins[i].at_edge;
-  }
+  for (std::size_t i = 0; i < count.size(); ++i) count[i] += o.count[i];
+  for (std::size_t i = 0; i < at_edge.size(); ++i) at_edge[i] += o.at_edge[i];
 }
 
-BinnedQuantiles::BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot)
+namespace {
+
+/// The pilot quantiles a metric's bins start at: equal-mass fine edges (at least 4 pilot
+/// values a bin, at most `max_fine` bins) kept only where a reported percentile can fall, so that
+/// the few hundred bins that matter stay in the first-level cache. Kept: for each p in
+/// k_percentiles, every fine edge within k_window_sd binomial standard deviations of the
+/// pilot's rank p (at least two fine bins either side); the ends of the pilot's range; the
+/// first and last of each run of equal edges (a point mass keeps its exact bin). Fine
+/// bins between kept edges merge into one.
+std::vector<double> pilot_edges(std::span<const double> v, int max_fine) {
+  if (v.empty()) return {0.0, 0.0};
+  // A metric defined on few pilot paths (IRR, payback) gets bins of as few as 4 values.
+  const int fine = static_cast<int>(std::clamp<std::size_t>(v.size() / 4, 1, static_cast<std::size_t>(max_fine)));
+  std::vector<double> f(static_cast<std::size_t>(fine) + 1);
+  for (int j = 0; j <= fine; ++j) f[static_cast<std::size_t>(j)] = quantile_sorted(v, static_cast<double>(j) / fine);
+  // The pilot's p-quantile sits within z sd of rank p unless the pilot is off by more than
+  // z sd, a chance below 1e-15 for z = 8; the bound reported with a run says if it happened.
+  constexpr double k_window_sd = 8;
+  std::vector<char> keep(f.size(), 0);
+  keep.front() = keep.back() = 1;
+  const double n = static_cast<double>(v.size());
+  for (int pc : k_percentiles) {
+    const double p = pc / 100.0;
+    const double half = std::max(k_window_sd * std::sqrt(p * (1 - p) / n), 2.0 / fine);
+    const int lo = std::max(0, static_cast<int>(std::floor((p - half) * fine)));
+    const int hi = std::min(fine, static_cast<int>(std::ceil((p + half) * fine)));
+    for (int j = lo; j <= hi; ++j) keep[static_cast<std::size_t>(j)] = 1;
+  }
+  for (std::size_t j = 0; j < f.size();) {
+    std::size_t k = j;
+    while (k + 1 < f.size() && f[k + 1] == f[j]) ++k;
+    keep[j] = keep[k] = keep[j] | static_cast<char>(k > j);
+    j = k + 1;
+  }
+  std::vector<double> e;
+  for (std::size_t j = 0; j < f.size(); ++j) {
+    if (keep[j]) e.push_back(f[j]);
+  }
+  return e;
+}
+
+}  // namespace
+
+BinnedQuantiles::BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot)
     : metrics_(static_cast<int>(sorted_pilot.size())) {
-  // Eight pilot values a bin: the bins' true masses then scatter by ~35% around 1/bins.
-  std::size_t pilot = 0;
-  for (const auto& v : sorted_pilot) pilot = std::max(pilot, v.size());
-  const int max_used = static_cast<int>(std::clamp<std::size_t>(pilot / 8, 1, k_max_bins));
-  stride_ = max_used + 2;
+  std::vector<std::vector<double>> kept(static_cast<std::size_t>(metrics_));
+  std::size_t widest = 2;
+  for (std::size_t m = 0; m < kept.size(); ++m) {
+    kept[m] = pilot_edges(sorted_pilot[m], k_max_bins);
+    widest = std::max(widest, kept[m].size());
+  }
+  stride_ = static_cast<int>(widest) + 1;  // used + 1 edges, used + 2 bins
   edges_.assign(static_cast<std::size_t>(metrics_) * stride_, 0.0);
   used_.assign(static_cast<std::size_t>(metrics_), 1);
   guide_scale_.assign(static_cast<std::size_t>(metrics_), 0.0);
-  guide_.assign(static_cast<std::size_t>(metrics_) * (k_guide_cells + 1), 0);
+  cell_.assign(static_cast<std::size_t>(metrics_) * k_cells, 0);
+  atoms_.assign(static_cast<std::size_t>(metrics_), {});
+  atom_count_.assign(static_cast<std::size_t>(metrics_), 0);
   for (int m = 0; m < metrics_; ++m) {
     const auto mz = static_cast<std::size_t>(m);
-    const auto& v = sorted_pilot[mz];
-    // A metric defined on few paths (IRR) gets fewer bins: still ~8 pilot values each.
-    const int used = static_cast<int>(std::clamp<std::size_t>(v.size() / 8, 1, static_cast<std::size_t>(max_used)));
+    const int used = static_cast<int>(kept[mz].size()) - 1;
     used_[mz] = used;
     double* e = &edges_[mz * stride_];
-    for (int j = 0; j <= used; ++j) e[j] = v.empty() ? 0.0 : quantile_sorted(v, static_cast<double>(j) / used);
-    const double width = e[used] - e[0];
-    if (!(width > 0) || !std::isfinite(width)) continue;  // constant metric: plain search
-    guide_scale_[mz] = k_guide_cells / width;
-    std::uint16_t* g = &guide_[mz * (k_guide_cells + 1)];
-    int j = 0;
-    for (int c = 0; c <= k_guide_cells; ++c) {
-      const double left = e[0] + c * (width / k_guide_cells);
-      while (j + 1 < used && e[j + 1] <= left) ++j;
-      g[c] = static_cast<std::uint16_t>(j);
+    std::copy(kept[mz].begin(), kept[mz].end(), e);
+    // Point masses show as pairs of equal edges; keep the heaviest ones' values and bins.
+    std::vector<std::pair<double, int>> runs;  // (pilot mass between the pair, first index)
+    for (int j = 0; j < used; ++j) {
+      if (e[j + 1] == e[j]) runs.emplace_back(0.0, j);
     }
+    for (auto& [mass, j] : runs) {
+      const auto& v = sorted_pilot[mz];
+      const auto range = std::equal_range(v.begin(), v.end(), e[j]);
+      mass = static_cast<double>(range.second - range.first);
+    }
+    std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    auto& atoms = atoms_[mz];
+    for (const auto& [mass, first] : runs) {
+      if (atom_count_[mz] == k_max_atoms) break;
+      atoms[static_cast<std::size_t>(atom_count_[mz]++)] = {e[first], bin_of(m, e[first])};
+    }
+    build_guide(m);
   }
 }
 
+void BinnedQuantiles::build_guide(int metric) {
+  const auto mz = static_cast<std::size_t>(metric);
+  const double* e = &edges_[mz * stride_];
+  const int used = used_[mz];
+  const double width = e[used] - e[0];
+  // No guide for a constant metric, or one whose range is so narrow beside its magnitude
+  // that the margin below could not cover rounding: those take the binary search.
+  const double magnitude = std::max(std::abs(e[0]), std::abs(e[used]));
+  if (used < 3 || !(width > 0) || !std::isfinite(width) || width < 1e-5 * magnitude) return;
+  const double scale = k_cells / width;
+  guide_scale_[mz] = scale;
+  // The lowest j with e_j <= x (j = 0 below e_0), for increasing x: a merge walk.
+  int walk = 0;
+  auto lowest_bin = [&](double x) {
+    while (walk + 1 < used && e[walk + 1] <= x) ++walk;
+    return walk;
+  };
+  // Left ends are lowered by a millionth of a cell: a value's computed cell position is
+  // off by less than 1e-12 cells, and the left end's own rounding by less than 1e-7
+  // cells (width >= 1e-5 of the magnitude), so a sub-cell's entry never exceeds the bin
+  // of a value placed in it.
+  constexpr double k_margin = 1e-6;
+  std::vector<int> at_left(k_cells + 1);
+  for (int c = 0; c <= k_cells; ++c) at_left[static_cast<std::size_t>(c)] = lowest_bin(e[0] + (c - k_margin) / scale);
+  walk = 0;
+  std::uint32_t* cells = &cell_[mz * k_cells];
+  for (int c = 0; c < k_cells; ++c) {
+    const int span = at_left[static_cast<std::size_t>(c) + 1] - at_left[static_cast<std::size_t>(c)];
+    const int shift = span == 0 ? 0 : std::min(k_max_sub_shift, static_cast<int>(std::bit_width(2u * static_cast<unsigned>(span) - 1u)));
+    cells[c] = static_cast<std::uint32_t>(sub_.size()) << 5 | static_cast<std::uint32_t>(shift);
+    const int n_sub = 1 << shift;
+    for (int s = 0; s < n_sub; ++s) {
+      const double left = c + static_cast<double>(s) / n_sub - k_margin;
+      sub_.push_back(static_cast<std::uint16_t>(lowest_bin(e[0] + left / scale)));
+    }
+  }
+  if (sub_.size() >= (std::size_t{1} << 27)) throw std::length_error("BinnedQuantiles: guide tables too large");
+}
+
 BinnedQuantiles::Counts BinnedQuantiles::make_counts() const {
-  return Counts{std::vector<Bin>(static_cast<std::size_t>(metrics_) * stride_)};
+  const auto size = static_cast<std::size_t>(metrics_) * stride_;
+  return Counts{std::vector<std::uint32_t>(size), std::vector<std::uint32_t>(size)};
 }
 
 int BinnedQuantiles::bin_of(int metric, double x) const {
@@ -118,15 +274,37 @@ int BinnedQuantiles::bin_of(int metric, double x) const {
   if (x > e[used]) return used + 1;
   // Bin 1 + j holds [e_j, e_{j+1}) (the last one also e_used). Values equal to a repeated
   // edge (a point mass) land in the last bin that starts there.
-  const double scale = guide_scale_[mz];
-  if (scale == 0) return static_cast<int>(std::upper_bound(e + 1, e + used, x) - e);
-  const std::uint16_t* g = &guide_[mz * (k_guide_cells + 1)];
-  const auto cell = static_cast<int>(std::min<double>(k_guide_cells - 1, (x - e[0]) * scale));
-  int j = g[cell];
-  const int hi = std::min<int>(g[cell + 1], used - 1);
-  if (hi - j > 4) return static_cast<int>(std::upper_bound(e + j + 1, e + hi + 1, x) - e);
-  while (j < hi && e[j + 1] <= x) ++j;  // usually no step or one
-  return j + 1;
+  return static_cast<int>(std::upper_bound(e + 1, e + used, x) - e);
+}
+
+int BinnedQuantiles::bin_of_slow(int metric, double x) const {
+  const auto mz = static_cast<std::size_t>(metric);
+  const auto& atoms = atoms_[mz];
+  for (int k = 0; k < atom_count_[mz]; ++k) {
+    if (x == atoms[static_cast<std::size_t>(k)].value) return atoms[static_cast<std::size_t>(k)].bin;
+  }
+  return bin_of(metric, x);
+}
+
+void BinnedQuantiles::add_sorted(Counts& c, int metric, std::span<const double> sorted) const {
+  const auto mz = static_cast<std::size_t>(metric);
+  const double* e = &edges_[mz * stride_];
+  const int used = used_[mz];
+  std::uint32_t* count = &c.count[mz * stride_];
+  std::uint32_t* at_edge = &c.at_edge[mz * stride_];
+  std::size_t i = 0;
+  const std::size_t n = sorted.size();
+  for (; i < n && sorted[i] < e[0]; ++i) ++count[0];
+  // Bin 1 + j holds [e_j, e_{j+1}) for j < used - 1; the last inner bin also e_used.
+  for (int j = 0; j < used; ++j) {
+    const double right = e[j + 1];
+    const bool last = j == used - 1;
+    for (; i < n && (sorted[i] < right || (last && sorted[i] == right)); ++i) {
+      ++count[j + 1];
+      at_edge[j + 1] += sorted[i] == e[j];
+    }
+  }
+  count[used + 1] += static_cast<std::uint32_t>(n - i);
 }
 
 void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size_t n,
@@ -134,51 +312,68 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   const auto mz = static_cast<std::size_t>(metric);
   const double scale = guide_scale_[mz];
   if (scale == 0) {
-    for (std::size_t i = 0; i < n; ++i) add(c, metric, x[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (x[i] == x[i]) count(c, metric, x[i], bin_of_slow(metric, x[i]));
+    }
     return;
   }
   const double* e = &edges_[mz * stride_];
   const int used = used_[mz];
-  const std::uint16_t* g = &guide_[mz * (k_guide_cells + 1)];
-  Bin* bins = &c.bins[mz * stride_];
+  const std::uint32_t* cells = &cell_[mz * k_cells];
+  const std::uint16_t* sub = sub_.data();
+  std::uint32_t* count = &c.count[mz * stride_];
+  std::uint32_t* at_edge = &c.at_edge[mz * stride_];
   scratch.resize(n);
-  // Pass 1: each value's guide cell (arithmetic only). Out-of-range and NaN values get a
-  // marker and are handled by add() in pass 2.
-  constexpr std::uint32_t k_slow = 0xFFFFFFFFu;
+  std::uint32_t* slot = scratch.data();
+  // Values outside [e_0, e_{used-1}), NaN, and those more than two edges above their
+  // sub-cell's entry go to the slow path. Passes 1 and 2 have no data-dependent branches;
+  // a slow value runs them on the metric's first sub-cell, with a flag.
+  constexpr std::uint32_t k_flag = 0x80000000u, k_on_edge = 0x40000000u, k_slow = 0xFFFFFFFFu;
+  const double lo = e[0], top = e[used - 1];
+  // Pass 1: each value's sub-cell.
   for (std::size_t i = 0; i < n; ++i) {
     const double v = x[i];
-    const bool inside = v >= e[1] && v < e[used - 1];  // false for NaN
-    const double pos = (v - e[0]) * scale;
-    scratch[i] = inside ? static_cast<std::uint32_t>(std::min<double>(k_guide_cells - 1, pos)) : k_slow;
+    const bool inside = v >= lo && v < top;  // false for NaN
+    const double pos = inside ? (v - lo) * scale : 0.0;
+    const int cell = std::min(k_cells - 1, static_cast<int>(pos));
+    const std::uint32_t entry = cells[cell];
+    const std::uint32_t n_sub = 1u << (entry & 31u);
+    const auto s = std::min(n_sub - 1, static_cast<std::uint32_t>((pos - cell) * n_sub));
+    slot[i] = ((entry >> 5) + s) | (inside ? 0u : k_flag);
   }
-  // Pass 2: resolve the bin from the cell's guide entries, then count.
+  // Pass 2: from the sub-cell's entry, up to two steps over edges.
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t cell = scratch[i];
-    if (cell == k_slow) {
-      add(c, metric, x[i]);
+    const double v = x[i];
+    const std::uint32_t t = slot[i];
+    int j = sub[t & ~k_flag];
+    j += static_cast<int>(e[j + 1] <= v);
+    j += static_cast<int>(e[j + 1] <= v);
+    const auto slow = (t >> 31) | static_cast<std::uint32_t>(e[j + 1] <= v);
+    const auto on_edge = static_cast<std::uint32_t>(v == e[j]) << 30;
+    slot[i] = (static_cast<std::uint32_t>(j) | on_edge) | (0u - slow);
+  }
+  // Pass 3: count (a value on its bin's left edge, rare but for point masses, apart).
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t t = slot[i];
+    if (t == k_slow) {
+      const double v = x[i];
+      if (v == v) this->count(c, metric, v, bin_of_slow(metric, v));
       continue;
     }
-    const double v = x[i];
-    int j = g[cell];
-    const int hi = std::min<int>(g[cell + 1], used - 1);
-    if (hi - j > 4) {
-      j = static_cast<int>(std::upper_bound(e + j + 1, e + hi + 1, v) - e) - 1;
-    } else {
-      while (j < hi && e[j + 1] <= v) ++j;
-    }
-    Bin& bin = bins[j + 1];
-    ++bin.count;
-    bin.at_edge += v == e[j];
+    const std::uint32_t b = (t & ~k_on_edge) + 1;
+    ++count[b];
+    if (t & k_on_edge) ++at_edge[b];
   }
 }
 
 double BinnedQuantiles::quantile(const Counts& c, int metric, double p, double min, double max) const {
   const auto mz = static_cast<std::size_t>(metric);
-  const Bin* bins = &c.bins[mz * stride_];
+  const std::uint32_t* count = &c.count[mz * stride_];
+  const std::uint32_t* at_edge = &c.at_edge[mz * stride_];
   const int used = used_[mz];
   const double* e = &edges_[mz * stride_];
   std::uint64_t n = 0;
-  for (int b = 0; b <= used + 1; ++b) n += bins[b].count;
+  for (int b = 0; b <= used + 1; ++b) n += count[b];
   if (n == 0) return std::nan("");
   if (p <= 0) return min;  // the extremes are tracked exactly
   if (p >= 1) return max;
@@ -189,31 +384,48 @@ double BinnedQuantiles::quantile(const Counts& c, int metric, double p, double m
   const double rank = p * static_cast<double>(n - 1);
   std::uint64_t before = 0;
   for (int b = 0; b <= used + 1; ++b) {
-    const Bin& bin = bins[b];
-    if (bin.count == 0) continue;
-    const double first = static_cast<double>(before), last = static_cast<double>(before + bin.count - 1);
+    if (count[b] == 0) continue;
+    const double first = static_cast<double>(before), last = static_cast<double>(before + count[b] - 1);
     if (rank <= last) {
       // Copies of the left edge come first, exactly; the others spread evenly over the bin.
-      const double atoms = static_cast<double>(bin.at_edge);
+      const double atoms = static_cast<double>(at_edge[b]);
       if (rank < first + atoms) return left(b);
-      const double spread = static_cast<double>(bin.count) - atoms;
+      const double spread = static_cast<double>(count[b]) - atoms;
       const double frac = (rank - first - atoms + 0.5) / spread;
       return std::clamp(left(b) + frac * (right(b) - left(b)), min, max);
     }
-    before += bin.count;
+    before += count[b];
   }
   return max;
 }
 
 double BinnedQuantiles::rank_error_bound(const Counts& c, int metric) const {
   const auto mz = static_cast<std::size_t>(metric);
-  const Bin* bins = &c.bins[mz * stride_];
-  std::uint64_t n = 0, worst = 0;
-  for (int b = 0; b <= used_[mz] + 1; ++b) {
-    n += bins[b].count;
-    worst = std::max<std::uint64_t>(worst, bins[b].count - bins[b].at_edge);
+  const std::uint32_t* count = &c.count[mz * stride_];
+  const std::uint32_t* at_edge = &c.at_edge[mz * stride_];
+  const int used = used_[mz];
+  std::uint64_t n = 0;
+  for (int b = 0; b <= used + 1; ++b) n += count[b];
+  if (n == 0) return 0.0;
+  // For each reported percentile, the values interpolated in the bin that holds its rank:
+  // none when the rank falls among the copies of the bin's left edge (returned exactly),
+  // one when it falls between the last copy and the next value.
+  std::uint64_t worst = 0;
+  for (int pc : k_percentiles) {
+    const double rank = pc / 100.0 * static_cast<double>(n - 1);
+    std::uint64_t before = 0;
+    for (int b = 0; b <= used + 1; ++b) {
+      if (count[b] == 0) continue;
+      if (rank <= static_cast<double>(before + count[b] - 1)) {
+        const double atoms_end = static_cast<double>(before + at_edge[b]);  // rank of the first other value
+        const std::uint64_t error = rank <= atoms_end - 1 ? 0 : rank < atoms_end ? 1 : count[b] - at_edge[b];
+        worst = std::max(worst, error);
+        break;
+      }
+      before += count[b];
+    }
   }
-  return n == 0 ? 0.0 : static_cast<double>(worst) / static_cast<double>(n);
+  return static_cast<double>(worst) / static_cast<double>(n);
 }
 
 }  // namespace infersim

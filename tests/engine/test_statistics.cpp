@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "infersim/counter_rng.hpp"
@@ -28,6 +29,40 @@ TEST_CASE("moments: merging blocks equals one pass") {
   with_nan.add(2);
   CHECK(with_nan.count == 1);
   CHECK(std::isnan(with_nan.variance()));
+}
+
+TEST_CASE("moments: of_rows equals of, column by column, bit for bit") {
+  // Row-major values of 7 metrics (a group of 4 and a remainder of 3), with NaN, signed
+  // zeros and infinities mixed in.
+  const std::size_t n = 1000, stride = 7;
+  std::vector<double> rows(n * stride);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i] = i % 13 == 0 ? std::nan("") : i % 29 == 0 ? -0.0 : std::sin(static_cast<double>(i)) * 1e9 + (i % 5);
+  }
+  rows[stride * 10 + 2] = INFINITY;
+  std::vector<double> store(Moments::k_max_columns * n);
+  double* columns[Moments::k_max_columns];
+  for (std::size_t k = 0; k < Moments::k_max_columns; ++k) columns[k] = store.data() + k * n;
+  std::vector<Moments> got(stride);
+  for (std::size_t m = 0; m < stride; m += Moments::k_max_columns) {
+    const std::size_t g = std::min(Moments::k_max_columns, stride - m);
+    Moments::of_rows(rows.data() + m, stride, n, g, columns, got.data() + m);
+    for (std::size_t k = 0; k < g; ++k) {
+      std::vector<double> column(n);
+      for (std::size_t j = 0; j < n; ++j) column[j] = rows[j * stride + m + k];
+      CHECK(std::equal(column.begin(), column.end(), columns[k],
+                       [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }));
+      const Moments want = Moments::of(column.data(), n);
+      const Moments& have = got[m + k];
+      CHECK(have.count == want.count);
+      CHECK(std::memcmp(&have.mean, &want.mean, sizeof(double)) == 0);
+      CHECK(std::memcmp(&have.m2, &want.m2, sizeof(double)) == 0);
+      CHECK(have.min == want.min);
+      CHECK(have.max == want.max);
+      CHECK(have.positive == want.positive);
+      CHECK(have.negative == want.negative);
+    }
+  }
 }
 
 TEST_CASE("quantile_sorted follows type 7") {
@@ -88,13 +123,125 @@ TEST_CASE("binned quantiles: rank error within 0.1% on heavy tails and point mas
     bins.add_many(batched, 0, v0.data() + start, len, scratch);
     bins.add_many(batched, 1, v1.data() + start, len, scratch);
   }
-  bool same = true;
-  for (std::size_t i = 0; i < counts.bins.size(); ++i) {
-    same &= counts.bins[i].count == batched.bins[i].count && counts.bins[i].at_edge == batched.bins[i].at_edge;
-  }
-  CHECK(same);
+  CHECK(counts.count == batched.count);
+  CHECK(counts.at_edge == batched.at_edge);
   // Inside the point mass the estimate is the mass itself, exactly.
   CHECK(bins.quantile(counts, 1, 0.9, lo[1], hi[1]) == 0.85);
   CHECK(bins.quantile(counts, 0, 0.0, lo[0], hi[0]) == lo[0]);
   CHECK(bins.quantile(counts, 0, 1.0, lo[0], hi[0]) == hi[0]);
+}
+
+namespace {
+
+/// Uniforms for the tests below: a fixed Philox stream.
+double unit(std::uint64_t key, std::uint64_t i) { return bits_to_open_unit(counter_bits(key, i, 0, 0)); }
+
+}  // namespace
+
+TEST_CASE("binned quantiles: the guided lookup and the sorted merge count as the binary search does") {
+  // Shapes that stress the guide tables: a heavy tail, point masses at the bottom, the top
+  // and inside, a few discrete values, a range narrow beside its magnitude, a constant, a
+  // metric defined on few paths, and one never defined.
+  const std::size_t n = 60000, pilot = 16384;
+  const double nan = std::nan("");
+  auto shape = [&](int m, std::size_t i) {
+    const double u = unit(100 + static_cast<std::uint64_t>(m), i);
+    switch (m) {
+      case 0: return std::exp(3 * std::sqrt(-2 * std::log(u)) * std::cos(2 * M_PI * unit(7, i)));
+      case 1: return u < 0.4 ? 0.0 : std::pow(u, 4) * 1e18;  // zero unserved demand
+      case 2: return u < 0.3 ? 1.0 : u;                      // a utilization cap
+      case 3: return u < 0.5 ? -2.0 : u < 0.8 ? 5.0 : 5 + u; // masses inside
+      case 4: return 2027.0 + std::floor(u * 6);             // payback years
+      case 5: return 1e12 + u * 1e-3;                        // narrow beside its magnitude
+      case 6: return 42.0;
+      case 7: return u < 0.85 ? nan : u;                     // IRR-like
+      default: return nan;
+    }
+  };
+  const int metrics = 9;
+  std::vector<std::vector<double>> values(metrics, std::vector<double>(n));
+  std::vector<std::vector<double>> sorted_pilot(metrics);
+  for (int m = 0; m < metrics; ++m) {
+    for (std::size_t i = 0; i < n; ++i) values[m][i] = shape(m, i);
+    for (std::size_t i = 0; i < pilot; ++i) {
+      if (!std::isnan(values[m][i])) sorted_pilot[m].push_back(values[m][i]);
+    }
+    std::sort(sorted_pilot[m].begin(), sorted_pilot[m].end());
+  }
+  const BinnedQuantiles bins(sorted_pilot);
+  auto one_by_one = bins.make_counts(), batched = bins.make_counts(), merged = bins.make_counts();
+  std::vector<std::uint32_t> scratch;
+  for (int m = 0; m < metrics; ++m) {
+    // Every value, and the pilot values and their neighbours (values exactly on an edge).
+    std::vector<double> xs = values[m];
+    for (double p : sorted_pilot[m]) {
+      xs.insert(xs.end(), {p, std::nextafter(p, -INFINITY), std::nextafter(p, INFINITY)});
+    }
+    xs.insert(xs.end(), {INFINITY, -INFINITY, nan, 0.0, -0.0});
+    for (double x : xs) bins.add(one_by_one, m, x);
+    for (std::size_t start = 0; start < xs.size(); start += 4096) {
+      bins.add_many(batched, m, xs.data() + start, std::min<std::size_t>(4096, xs.size() - start), scratch);
+    }
+    std::vector<double> defined;
+    for (double x : xs) {
+      if (!std::isnan(x)) defined.push_back(x);
+    }
+    std::sort(defined.begin(), defined.end());
+    bins.add_sorted(merged, m, defined);
+  }
+  CHECK(one_by_one.count == batched.count);
+  CHECK(one_by_one.at_edge == batched.at_edge);
+  CHECK(one_by_one.count == merged.count);
+  CHECK(one_by_one.at_edge == merged.at_edge);
+
+  // Point masses come back exactly; the bound covers every reported percentile.
+  auto exact = bins.make_counts();
+  for (int m = 0; m < metrics; ++m) {
+    for (double x : values[m]) bins.add(exact, m, x);
+  }
+  for (int m = 0; m < metrics; ++m) {
+    std::vector<double> s;
+    for (double x : values[m]) {
+      if (!std::isnan(x)) s.push_back(x);
+    }
+    std::sort(s.begin(), s.end());
+    if (s.empty()) {
+      CHECK(std::isnan(bins.quantile(exact, m, 0.5, nan, nan)));
+      continue;
+    }
+    const double bound = bins.rank_error_bound(exact, m);
+    const double size = static_cast<double>(s.size());
+    for (int pc : k_percentiles) {
+      const double p = pc / 100.0;
+      const double q = bins.quantile(exact, m, p, s.front(), s.back());
+      const double below = static_cast<double>(std::lower_bound(s.begin(), s.end(), q) - s.begin()) / size;
+      const double at_or_below = static_cast<double>(std::upper_bound(s.begin(), s.end(), q) - s.begin()) / size;
+      const double err = p < below ? below - p : (p > at_or_below ? p - at_or_below : 0.0);
+      INFO("metric " << m << " p " << p << " estimate " << q << " exact " << quantile_sorted(s, p));
+      CHECK(err <= bound + 1.0 / size);
+    }
+  }
+  CHECK(bins.quantile(exact, 1, 0.25, 0.0, 1e18) == 0.0);
+  CHECK(bins.quantile(exact, 2, 0.9, 0.0, 1.0) == 1.0);
+  CHECK(bins.quantile(exact, 3, 0.65, -2.0, 6.0) == 5.0);
+  CHECK(bins.quantile(exact, 3, 0.25, -2.0, 6.0) == -2.0);
+  CHECK(bins.quantile(exact, 4, 0.5, 2027, 2032) == quantile_sorted(sorted_pilot[4], 0.5));
+  CHECK(bins.quantile(exact, 6, 0.5, 42, 42) == 42.0);
+}
+
+TEST_CASE("binned quantiles: an unrepresentative pilot shows in the reported bound") {
+  // The pilot sees only the lower half of the values: percentiles above it fall in the
+  // bin above the pilot's range, and the bound says so instead of claiming 0.1%.
+  const std::size_t n = 200000;
+  std::vector<double> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = unit(11, i);
+  std::vector<std::vector<double>> sorted_pilot(1);
+  for (double x : v) {
+    if (x < 0.5 && sorted_pilot[0].size() < 20000) sorted_pilot[0].push_back(x);
+  }
+  std::sort(sorted_pilot[0].begin(), sorted_pilot[0].end());
+  const BinnedQuantiles bins(sorted_pilot);
+  auto counts = bins.make_counts();
+  for (double x : v) bins.add(counts, 0, x);
+  CHECK(bins.rank_error_bound(counts, 0) > 0.4);
 }

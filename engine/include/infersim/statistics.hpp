@@ -37,6 +37,12 @@ struct Moments {
   void merge(const Moments& o);
   /// The moments of n values at once (two passes: exact mean, then squared deviations).
   static Moments of(const double* x, std::size_t n);
+  static constexpr std::size_t k_max_columns = 4;
+  /// of() for g <= k_max_columns metrics at once, from n rows of row-major values (value k
+  /// of row j at rows[j * stride + k]), bit for bit; each metric's values are also copied
+  /// to columns[k]. Interleaving the metrics' sums hides their latency.
+  static void of_rows(const double* rows, std::size_t stride, std::size_t n, std::size_t g, double* const* columns,
+                      Moments* out);
   /// Sample variance (n - 1); NaN with fewer than two values.
   double variance() const;
 };
@@ -45,48 +51,51 @@ struct Moments {
 /// (Hyndman & Fan type 7, NumPy's default). NaN when empty.
 double quantile_sorted(std::span<const double> sorted, double p);
 
-/// Quantiles of many metrics from fixed bins. Each metric's range is cut into equal-mass
-/// bins at the quantiles of a pilot sample (8 pilot values a bin, at most k_max_bins),
-/// plus one bin below and one above the pilot's range. A bin counts its values, and
-/// separately those exactly equal to its left edge, so point masses (a utilization cap,
-/// zero unserved demand, a payback year) come back exactly; other values are placed by
-/// linear interpolation between the bin's edges. The estimate therefore lies in the bin
-/// that holds its rank, and the rank error is at most the share of values interpolated in
-/// one bin: about 2/bins when the pilot is representative (0.05% with 4096 bins).
-/// Counts merge by addition, so the result does not depend on the order of the paths.
+/// Quantiles of many metrics from fixed bins. Each metric's range is cut at quantiles of
+/// a pilot sample: equal-mass fine bins (4 to 8 pilot values each, at most k_max_bins)
+/// around every reported percentile, wide enough that the true percentile lies inside
+/// unless the pilot is off by 8 standard deviations, and one merged bin between those
+/// stretches; plus one bin below and one above the pilot's range. A bin counts its values,
+/// and separately those exactly equal to its left edge, so point masses (a utilization
+/// cap, zero unserved demand, a payback year) come back exactly; other values are placed
+/// by linear interpolation between the bin's edges. The estimate therefore lies in the
+/// bin that holds its rank, and its rank error is at most the share of values
+/// interpolated in that bin: rank_error_bound() reports the largest over the reported
+/// percentiles (about 0.05% with 4096 fine bins). Counts merge by addition, so the result
+/// does not depend on the order of the paths.
 class BinnedQuantiles {
 public:
   static constexpr int k_max_bins = 4096;
 
-  struct Bin {
-    std::uint32_t count = 0;    ///< values in the bin
-    std::uint32_t at_edge = 0;  ///< of which exactly equal to its left edge
-  };
-  /// The bins of all metrics (one set per thread, merged at the end). 32-bit counts: a
-  /// run is limited to k_max_paths paths.
+  /// The bins of all metrics (one set per thread, merged at the end): values in each bin,
+  /// and of those, values exactly equal to its left edge (kept apart: rarely touched).
+  /// 32-bit counts: a run is limited to k_max_paths paths.
   struct Counts {
-    std::vector<Bin> bins;
+    std::vector<std::uint32_t> count;
+    std::vector<std::uint32_t> at_edge;
     void merge(const Counts& o);
   };
   static constexpr std::uint64_t k_max_paths = 4'000'000'000;
 
   BinnedQuantiles() = default;
   /// `sorted_pilot[m]`: the defined pilot values of metric m, ascending (may be empty).
-  explicit BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot);
+  explicit BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot);
+  explicit BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot)
+      : BinnedQuantiles(spans(sorted_pilot)) {}
 
   Counts make_counts() const;
-  /// 0 below the pilot's range, 1 + j for [e_j, e_{j+1}), used + 1 above the range.
+  /// 0 below the pilot's range, 1 + j for [e_j, e_{j+1}), used + 1 above the range: the
+  /// definition, by binary search over the edges.
   int bin_of(int metric, double x) const;
   void add(Counts& c, int metric, double x) const {
     if (x != x) return;
-    const int b = bin_of(metric, x);
-    Bin& bin = c.bins[static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(b)];
-    ++bin.count;
-    bin.at_edge += b > 0 && x == edge(metric, b - 1);
+    count(c, metric, x, bin_of(metric, x));
   }
-  /// add() for n values of one metric, in passes that keep many independent memory
-  /// loads in flight (the guide and edge lookups dominate otherwise). `scratch` is
-  /// resized as needed; results equal n calls of add().
+  /// add() for every value of an ascending range (a merge with the edges).
+  void add_sorted(Counts& c, int metric, std::span<const double> sorted) const;
+  /// add() for n values of one metric, with the same counts, through the guide tables and
+  /// in passes without data-dependent branches, so that the loads of many values overlap.
+  /// `scratch` is resized as needed.
   void add_many(Counts& c, int metric, const double* x, std::size_t n, std::vector<std::uint32_t>& scratch) const;
   /// Type-7 quantile estimate of metric m, whose smallest and largest values are given.
   double quantile(const Counts& c, int metric, double p, double min, double max) const;
@@ -95,18 +104,43 @@ public:
   double rank_error_bound(const Counts& c, int metric) const;
 
 private:
+  static std::vector<std::span<const double>> spans(const std::vector<std::vector<double>>& v) {
+    return {v.begin(), v.end()};
+  }
   double edge(int metric, int j) const { return edges_[static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(j)]; }
+  void count(Counts& c, int metric, double x, int b) const {
+    const std::size_t i = static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(b);
+    ++c.count[i];
+    c.at_edge[i] += b > 0 && x == edge(metric, b - 1);
+  }
+  /// bin_of() for a value of the slow pass: a repeated edge (point mass) from the short
+  /// list of atoms, else the binary search.
+  int bin_of_slow(int metric, double x) const;
+  void build_guide(int metric);
 
   int metrics_ = 0;
   int stride_ = 0;              // per-metric stride of edges_ and bins: max bins + 2
   std::vector<int> used_;       // bins between pilot edges, per metric (fewer for sparse metrics)
   std::vector<double> edges_;   // per metric: used + 1 pilot quantiles
-  // Guide table: the range [e_0, e_used] cut into k_guide_cells equal cells; guide_[g] is
-  // the bin holding the cell's left end, so a lookup searches only the bins of one cell
-  // (usually one or two).
-  static constexpr int k_guide_cells = 4 * k_max_bins;
-  std::vector<double> guide_scale_;     // per metric: cells per unit of x (0 when e_0 == e_used)
-  std::vector<std::uint16_t> guide_;    // per metric: k_guide_cells + 1 entries
+
+  // Guide tables (a speed-up only: every answer equals bin_of's). The range [e_0, e_used]
+  // is cut into k_cells equal cells, and each cell into 2^k equal sub-cells, k chosen so
+  // that a sub-cell meets about half an edge: dense and skewed stretches get fine
+  // sub-cells, sparse ones a single sub-cell. A sub-cell stores the lowest bin a value in
+  // it can be in (from its left end, lowered by a margin far above rounding), so a value
+  // reaches its bin by stepping up over edges, usually zero or one step.
+  static constexpr int k_cells = 1024;
+  static constexpr int k_max_sub_shift = 9;  // at most 512 sub-cells a cell
+  static constexpr int k_max_atoms = 4;
+  std::vector<double> guide_scale_;     // per metric: cells per unit of x; 0: no guide
+  std::vector<std::uint32_t> cell_;     // per metric, per cell: first sub-cell << 5 | log2(sub-cells)
+  std::vector<std::uint16_t> sub_;      // all sub-cells: the lowest j (bin 1 + j) of their values
+  struct Atom {
+    double value;
+    int bin;
+  };
+  std::vector<std::array<Atom, k_max_atoms>> atoms_;  // per metric: repeated edges and their bins
+  std::vector<int> atom_count_;
 };
 
 }  // namespace infersim
