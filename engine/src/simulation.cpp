@@ -26,6 +26,7 @@ namespace infersim {
 namespace {
 
 constexpr std::uint64_t k_wave_blocks = 16;          // blocks in flight between serial merges
+constexpr std::size_t k_tile_paths = 16;             // paths written row by row before a transpose
 constexpr std::uint64_t k_pilot_max_paths = 32768;   // paths that calibrate the quantile bins
 constexpr std::uint64_t k_pilot_min_paths = 4096;
 constexpr std::uint64_t k_pilot_max_values = 1u << 23;  // 64 MB of pilot values at most
@@ -86,8 +87,8 @@ struct Workspace {
   std::vector<ModelInputs> inputs;  // one per variant
   ModelWorkspace model;
   std::vector<double> u, scratch;
-  std::vector<double> values;  // path-major: the outputs of path j at [j * metrics]
-  std::vector<double> column;  // a group of metrics over the block, gathered from `values`
+  std::vector<double> tile;    // path-major: the outputs of path j at [(j % k_tile_paths) * metrics]
+  std::vector<double> values;  // metric-major: metric m of path j at [m * k_block_paths + j]
   std::vector<std::uint32_t> cells;  // scratch of BinnedQuantiles::add_many
 };
 
@@ -101,8 +102,8 @@ Workspace make_workspace(const Plan& plan) {
   ws.model.reserve(plan.horizon, ws.inputs.front().clusters.size());
   ws.u.assign(plan.variants.front().scenario->inputs().size(), 0.5);
   ws.scratch.assign(2 * copula_size + 1, 0.0);
+  ws.tile.assign(static_cast<std::size_t>(plan.metrics) * k_tile_paths, 0.0);
   ws.values.assign(static_cast<std::size_t>(plan.metrics) * k_block_paths, 0.0);
-  ws.column.assign(Moments::k_max_columns * k_block_paths, 0.0);
   return ws;
 }
 
@@ -120,9 +121,19 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
 
   const auto Mv = static_cast<std::size_t>(plan.model_metrics);
   const std::size_t K = plan.variants.size();
+  // A path's outputs are written contiguously to a small tile (rows of M values, in the
+  // first-level cache); each full tile is then copied into the block's columns (one per
+  // metric, k_block_paths long), a whole cache line at a time.
+  auto flush_tile = [&](std::size_t end) {
+    const std::size_t first = (end - 1) / k_tile_paths * k_tile_paths, rows = end - first;
+    for (std::size_t m = 0; m < M; ++m) {
+      double* column = ws.values.data() + m * k_block_paths + first;
+      for (std::size_t r = 0; r < rows; ++r) column[r] = ws.tile[r * M + m];
+    }
+  };
   for (std::size_t j = 0; j < n; ++j) {
     const std::uint64_t path = start + j;
-    const std::span<double> all(ws.values.data() + j * M, M);
+    const std::span<double> all(ws.tile.data() + (j % k_tile_paths) * M, M);
     for (std::size_t vi = 0; vi < K; ++vi) {
       const Variant& v = plan.variants[vi];
       // model.md §8: uniforms -> copula -> inverse CDFs -> the model. The uniforms are a
@@ -148,6 +159,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
     for (const auto& k : plan.kept) {
       std::copy_n(all.begin() + k.first_metric, k.width, k.store->begin() + static_cast<std::ptrdiff_t>(path * k.width));
     }
+    if ((j + 1) % k_tile_paths == 0 || j + 1 == n) flush_tile(j + 1);
   }
 
   br.moments.assign(M, Moments{});
@@ -158,15 +170,15 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
     br.rep_sum.assign(br.rep_count_touched * M, 0.0);
     br.rep_n.assign(br.rep_count_touched * M, 0);
   }
-  // Metrics in groups: their columns gathered from the path-major values together with
-  // their moments, then reduced one by one.
+  // Moments of a few metrics at once (independent sums interleaved), then each metric on.
   constexpr std::size_t G = Moments::k_max_columns;
-  double* columns[G];
-  for (std::size_t k = 0; k < G; ++k) columns[k] = ws.column.data() + k * k_block_paths;
   for (std::size_t m = 0; m < M; ++m) {
-    const std::size_t k = m % G;
-    if (k == 0) Moments::of_rows(ws.values.data() + m, M, n, std::min(G, M - m), columns, br.moments.data() + m);
-    const double* v = columns[k];
+    const double* v = ws.values.data() + m * k_block_paths;
+    if (m % G == 0) {
+      const double* group[G];
+      for (std::size_t k = 0; k < G; ++k) group[k] = v + k * k_block_paths;
+      Moments::of_columns(group, std::min(G, M - m), n, br.moments.data() + m);
+    }
     if (plan.pair_units) {
       for (std::size_t j = 0; j + 1 < n; j += 2) {
         const bool a = !std::isnan(v[j]), c = !std::isnan(v[j + 1]);

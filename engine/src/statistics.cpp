@@ -56,33 +56,24 @@ Moments Moments::of(const double* x, std::size_t n) {
   return m;
 }
 
-void Moments::of_rows(const double* rows, std::size_t stride, std::size_t n, std::size_t g, double* const* columns,
-                      Moments* out) {
+void Moments::of_columns(const double* const* columns, std::size_t g, std::size_t n, Moments* out) {
   constexpr std::size_t G = k_max_columns;
-  if (g > G) throw std::invalid_argument("Moments::of_rows: too many columns");
+  if (g > G) throw std::invalid_argument("Moments::of_columns: too many columns");
   if (g < G) {  // the loops below are unrolled for exactly G columns
-    for (std::size_t k = 0; k < g; ++k) {
-      for (std::size_t j = 0; j < n; ++j) columns[k][j] = rows[j * stride + k];
-      out[k] = of(columns[k], n);
-    }
+    for (std::size_t k = 0; k < g; ++k) out[k] = of(columns[k], n);
     return;
   }
-  // As in of(), column by column in path order (so the same bits); the G columns' sums
-  // are independent chains, interleaved. NaN is skipped: adding +0.0 leaves a sum's bits.
+  // As in of(), column by column in path order (so the same bits). NaN is skipped: adding
+  // +0.0 leaves a sum's bits unchanged.
   constexpr double inf = std::numeric_limits<double>::infinity();
-  double* const c0 = columns[0];
-  double* const c1 = columns[1];
-  double* const c2 = columns[2];
-  double* const c3 = columns[3];
+  const double* const c0 = columns[0];
+  const double* const c1 = columns[1];
+  const double* const c2 = columns[2];
+  const double* const c3 = columns[3];
   double sum[G] = {}, lo[G] = {inf, inf, inf, inf}, hi[G] = {-inf, -inf, -inf, -inf};
   std::uint64_t count[G] = {};
   for (std::size_t j = 0; j < n; ++j) {
-    const double* row = rows + j * stride;
-    const double x[G] = {row[0], row[1], row[2], row[3]};
-    c0[j] = x[0];
-    c1[j] = x[1];
-    c2[j] = x[2];
-    c3[j] = x[3];
+    const double x[G] = {c0[j], c1[j], c2[j], c3[j]};
 #pragma GCC unroll 4
     for (std::size_t k = 0; k < G; ++k) {
       const bool ok = x[k] == x[k];

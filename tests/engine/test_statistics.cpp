@@ -31,37 +31,32 @@ TEST_CASE("moments: merging blocks equals one pass") {
   CHECK(std::isnan(with_nan.variance()));
 }
 
-TEST_CASE("moments: of_rows equals of, column by column, bit for bit") {
-  // Row-major values of 7 metrics (a group of 4 and a remainder of 3), with NaN, signed
-  // zeros and infinities mixed in.
-  const std::size_t n = 1000, stride = 7;
-  std::vector<double> rows(n * stride);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    rows[i] = i % 13 == 0 ? std::nan("") : i % 29 == 0 ? -0.0 : std::sin(static_cast<double>(i)) * 1e9 + (i % 5);
+TEST_CASE("moments: of_columns equals of, column by column, bit for bit") {
+  // 7 metrics (a group of 4 and a remainder of 3), with NaN, signed zeros and an infinity.
+  const std::size_t n = 1000, metrics = 7;
+  std::vector<double> values(n * metrics);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    values[i] = i % 13 == 0 ? std::nan("") : i % 29 == 0 ? -0.0 : std::sin(static_cast<double>(i)) * 1e9 + (i % 5);
   }
-  rows[stride * 10 + 2] = INFINITY;
-  std::vector<double> store(Moments::k_max_columns * n);
-  double* columns[Moments::k_max_columns];
-  for (std::size_t k = 0; k < Moments::k_max_columns; ++k) columns[k] = store.data() + k * n;
-  std::vector<Moments> got(stride);
-  for (std::size_t m = 0; m < stride; m += Moments::k_max_columns) {
-    const std::size_t g = std::min(Moments::k_max_columns, stride - m);
-    Moments::of_rows(rows.data() + m, stride, n, g, columns, got.data() + m);
-    for (std::size_t k = 0; k < g; ++k) {
-      std::vector<double> column(n);
-      for (std::size_t j = 0; j < n; ++j) column[j] = rows[j * stride + m + k];
-      CHECK(std::equal(column.begin(), column.end(), columns[k],
-                       [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }));
-      const Moments want = Moments::of(column.data(), n);
-      const Moments& have = got[m + k];
-      CHECK(have.count == want.count);
-      CHECK(std::memcmp(&have.mean, &want.mean, sizeof(double)) == 0);
-      CHECK(std::memcmp(&have.m2, &want.m2, sizeof(double)) == 0);
-      CHECK(have.min == want.min);
-      CHECK(have.max == want.max);
-      CHECK(have.positive == want.positive);
-      CHECK(have.negative == want.negative);
-    }
+  values[3 * n + 10] = INFINITY;
+  std::vector<Moments> got(metrics);
+  for (std::size_t m = 0; m < metrics; m += Moments::k_max_columns) {
+    const std::size_t g = std::min(Moments::k_max_columns, metrics - m);
+    const double* columns[Moments::k_max_columns];
+    for (std::size_t k = 0; k < g; ++k) columns[k] = values.data() + (m + k) * n;
+    Moments::of_columns(columns, g, n, got.data() + m);
+  }
+  for (std::size_t m = 0; m < metrics; ++m) {
+    const Moments want = Moments::of(values.data() + m * n, n);
+    const Moments& have = got[m];
+    INFO("metric " << m);
+    CHECK(have.count == want.count);
+    CHECK(std::memcmp(&have.mean, &want.mean, sizeof(double)) == 0);
+    CHECK(std::memcmp(&have.m2, &want.m2, sizeof(double)) == 0);
+    CHECK(have.min == want.min);
+    CHECK(have.max == want.max);
+    CHECK(have.positive == want.positive);
+    CHECK(have.negative == want.negative);
   }
 }
 

@@ -38,11 +38,9 @@ struct Moments {
   /// The moments of n values at once (two passes: exact mean, then squared deviations).
   static Moments of(const double* x, std::size_t n);
   static constexpr std::size_t k_max_columns = 4;
-  /// of() for g <= k_max_columns metrics at once, from n rows of row-major values (value k
-  /// of row j at rows[j * stride + k]), bit for bit; each metric's values are also copied
-  /// to columns[k]. Interleaving the metrics' sums hides their latency.
-  static void of_rows(const double* rows, std::size_t stride, std::size_t n, std::size_t g, double* const* columns,
-                      Moments* out);
+  /// of() for g <= k_max_columns columns of n values at once, bit for bit: the columns'
+  /// sums are independent chains, interleaved to hide their latency.
+  static void of_columns(const double* const* columns, std::size_t g, std::size_t n, Moments* out);
   /// Sample variance (n - 1); NaN with fewer than two values.
   double variance() const;
 };
