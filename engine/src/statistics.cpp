@@ -321,16 +321,24 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   // a slow value runs them on the metric's first sub-cell, with a flag.
   constexpr std::uint32_t k_flag = 0x80000000u, k_on_edge = 0x40000000u, k_slow = 0xFFFFFFFFu;
   const double lo = e[0], top = e[used - 1];
-  // Pass 1: each value's sub-cell.
+  // Pass 1a: each value's position in fixed point, cells << k_max_sub_shift: one
+  // multiplication by a power of two more than the cell position, so exactly its bits.
+  // Arithmetic only, so the compiler can vectorize it.
+  constexpr int F = k_max_sub_shift;
+  const double fixed_scale = std::ldexp(scale, F);
+  constexpr double top_position = static_cast<double>((k_cells << F) - 1);
   for (std::size_t i = 0; i < n; ++i) {
     const double v = x[i];
     const bool inside = v >= lo && v < top;  // false for NaN
-    const double pos = inside ? (v - lo) * scale : 0.0;
-    const int cell = std::min(k_cells - 1, static_cast<int>(pos));
-    const std::uint32_t entry = cells[cell];
-    const std::uint32_t n_sub = 1u << (entry & 31u);
-    const auto s = std::min(n_sub - 1, static_cast<std::uint32_t>((pos - cell) * n_sub));
-    slot[i] = ((entry >> 5) + s) | (inside ? 0u : k_flag);
+    const double pos = std::min(inside ? (v - lo) * fixed_scale : 0.0, top_position);
+    slot[i] = inside ? static_cast<std::uint32_t>(static_cast<std::int32_t>(pos)) : k_flag;
+  }
+  // Pass 1b: the sub-cell, 2^shift of them in the cell: floor(position * 2^shift) within it.
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t q = slot[i], flag = q & k_flag, fixed = flag ? 0u : q;
+    const std::uint32_t entry = cells[fixed >> F];
+    const std::uint32_t s = (fixed & ((1u << F) - 1)) >> (F - (entry & 31u));
+    slot[i] = ((entry >> 5) + s) | flag;
   }
   // Pass 2: from the sub-cell's entry, up to two steps over edges.
   for (std::size_t i = 0; i < n; ++i) {
