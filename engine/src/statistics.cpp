@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <bit>
 #include <stdexcept>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <cmath>
 
 namespace infersim {
@@ -70,11 +74,67 @@ void Moments::of_columns(const double* const* columns, std::size_t g, std::size_
   const double* const c1 = columns[1];
   const double* const c2 = columns[2];
   const double* const c3 = columns[3];
-  double sum[G] = {}, lo[G] = {inf, inf, inf, inf}, hi[G] = {-inf, -inf, -inf, -inf};
-  std::uint64_t count[G] = {};
+  double sum[G], lo[G], hi[G], mean[G], m2[G];
+  std::uint64_t count[G], positive[G], negative[G];
+#ifdef __SSE2__
+  // Two columns a register, one in each lane: each lane is its column's own chain of the
+  // same operations as below, so the bits do not change. min/max: MINPD(x, lo) is
+  // x < lo ? x : lo, as in of(), NaN included.
+  {
+    const __m128d zero = _mm_setzero_pd();
+    __m128d s01 = zero, s23 = zero, l01 = _mm_set1_pd(inf), l23 = l01, h01 = _mm_set1_pd(-inf), h23 = h01;
+    __m128i n01 = _mm_setzero_si128(), n23 = n01;
+    for (std::size_t j = 0; j < n; ++j) {
+      const __m128d x01 = _mm_loadh_pd(_mm_load_sd(c0 + j), c1 + j), x23 = _mm_loadh_pd(_mm_load_sd(c2 + j), c3 + j);
+      const __m128d ok01 = _mm_cmpeq_pd(x01, x01), ok23 = _mm_cmpeq_pd(x23, x23);
+      s01 = _mm_add_pd(s01, _mm_and_pd(x01, ok01));
+      s23 = _mm_add_pd(s23, _mm_and_pd(x23, ok23));
+      l01 = _mm_min_pd(x01, l01);
+      l23 = _mm_min_pd(x23, l23);
+      h01 = _mm_max_pd(x01, h01);
+      h23 = _mm_max_pd(x23, h23);
+      n01 = _mm_sub_epi64(n01, _mm_castpd_si128(ok01));
+      n23 = _mm_sub_epi64(n23, _mm_castpd_si128(ok23));
+    }
+    _mm_storeu_pd(sum, s01);
+    _mm_storeu_pd(sum + 2, s23);
+    _mm_storeu_pd(lo, l01);
+    _mm_storeu_pd(lo + 2, l23);
+    _mm_storeu_pd(hi, h01);
+    _mm_storeu_pd(hi + 2, h23);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(count), n01);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(count + 2), n23);
+    for (std::size_t k = 0; k < G; ++k) mean[k] = count[k] == 0 ? 0.0 : sum[k] / static_cast<double>(count[k]);
+    const __m128d mean01 = _mm_loadu_pd(mean), mean23 = _mm_loadu_pd(mean + 2);
+    __m128d q01 = zero, q23 = zero;
+    __m128i p01 = _mm_setzero_si128(), p23 = p01, g01 = p01, g23 = p01;
+    for (std::size_t j = 0; j < n; ++j) {
+      const __m128d x01 = _mm_loadh_pd(_mm_load_sd(c0 + j), c1 + j), x23 = _mm_loadh_pd(_mm_load_sd(c2 + j), c3 + j);
+      const __m128d d01 = _mm_and_pd(_mm_sub_pd(x01, mean01), _mm_cmpeq_pd(x01, x01));
+      const __m128d d23 = _mm_and_pd(_mm_sub_pd(x23, mean23), _mm_cmpeq_pd(x23, x23));
+      q01 = _mm_add_pd(q01, _mm_mul_pd(d01, d01));
+      q23 = _mm_add_pd(q23, _mm_mul_pd(d23, d23));
+      p01 = _mm_sub_epi64(p01, _mm_castpd_si128(_mm_cmpgt_pd(x01, zero)));
+      p23 = _mm_sub_epi64(p23, _mm_castpd_si128(_mm_cmpgt_pd(x23, zero)));
+      g01 = _mm_sub_epi64(g01, _mm_castpd_si128(_mm_cmplt_pd(x01, zero)));
+      g23 = _mm_sub_epi64(g23, _mm_castpd_si128(_mm_cmplt_pd(x23, zero)));
+    }
+    _mm_storeu_pd(m2, q01);
+    _mm_storeu_pd(m2 + 2, q23);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(positive), p01);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(positive + 2), p23);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(negative), g01);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(negative + 2), g23);
+  }
+#else
+  for (std::size_t k = 0; k < G; ++k) {
+    sum[k] = 0;
+    lo[k] = inf;
+    hi[k] = -inf;
+    count[k] = 0;
+  }
   for (std::size_t j = 0; j < n; ++j) {
     const double x[G] = {c0[j], c1[j], c2[j], c3[j]};
-#pragma GCC unroll 4
     for (std::size_t k = 0; k < G; ++k) {
       const bool ok = x[k] == x[k];
       sum[k] += ok ? x[k] : 0.0;
@@ -83,12 +143,13 @@ void Moments::of_columns(const double* const* columns, std::size_t g, std::size_
       count[k] += ok;
     }
   }
-  double mean[G], m2[G] = {};
-  std::uint64_t positive[G] = {}, negative[G] = {};
-  for (std::size_t k = 0; k < G; ++k) mean[k] = count[k] == 0 ? 0.0 : sum[k] / static_cast<double>(count[k]);
+  for (std::size_t k = 0; k < G; ++k) {
+    mean[k] = count[k] == 0 ? 0.0 : sum[k] / static_cast<double>(count[k]);
+    m2[k] = 0;
+    positive[k] = negative[k] = 0;
+  }
   for (std::size_t j = 0; j < n; ++j) {
     const double x[G] = {c0[j], c1[j], c2[j], c3[j]};
-#pragma GCC unroll 4
     for (std::size_t k = 0; k < G; ++k) {
       const double d = x[k] == x[k] ? x[k] - mean[k] : 0.0;
       m2[k] += d * d;
@@ -96,6 +157,7 @@ void Moments::of_columns(const double* const* columns, std::size_t g, std::size_
       negative[k] += x[k] < 0;
     }
   }
+#endif
   for (std::size_t k = 0; k < G; ++k) {
     Moments m;
     if (count[k] > 0) {
