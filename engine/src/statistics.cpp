@@ -385,11 +385,28 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   const double lo = e[0], top = e[used - 1];
   // Pass 1a: each value's position in fixed point, cells << k_max_sub_shift: one
   // multiplication by a power of two more than the cell position, so exactly its bits.
-  // Arithmetic only, so the compiler can vectorize it.
+  // Arithmetic only, two values at a time.
   constexpr int F = k_max_sub_shift;
   const double fixed_scale = std::ldexp(scale, F);
   constexpr double top_position = static_cast<double>((k_cells << F) - 1);
-  for (std::size_t i = 0; i < n; ++i) {
+  std::size_t first = 0;
+#ifdef __SSE2__
+  {  // The same operations on two values at a time (MINPD(p, t) is p < t ? p : t).
+    const __m128d v_lo = _mm_set1_pd(lo), v_top = _mm_set1_pd(top), v_scale = _mm_set1_pd(fixed_scale),
+                  v_max = _mm_set1_pd(top_position);
+    const __m128i v_flag = _mm_set1_epi32(static_cast<int>(k_flag));
+    for (; first + 2 <= n; first += 2) {
+      const __m128d v = _mm_loadu_pd(x + first);
+      const __m128d inside = _mm_and_pd(_mm_cmpge_pd(v, v_lo), _mm_cmplt_pd(v, v_top));
+      const __m128d pos = _mm_min_pd(_mm_and_pd(_mm_mul_pd(_mm_sub_pd(v, v_lo), v_scale), inside), v_max);
+      const __m128i fixed = _mm_cvttpd_epi32(pos);
+      const __m128i in32 = _mm_shuffle_epi32(_mm_castpd_si128(inside), _MM_SHUFFLE(3, 1, 2, 0));
+      const __m128i q = _mm_or_si128(_mm_and_si128(in32, fixed), _mm_andnot_si128(in32, v_flag));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(slot + first), q);
+    }
+  }
+#endif
+  for (std::size_t i = first; i < n; ++i) {
     const double v = x[i];
     const bool inside = v >= lo && v < top;  // false for NaN
     const double pos = std::min(inside ? (v - lo) * fixed_scale : 0.0, top_position);
