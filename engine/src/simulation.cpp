@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cmath>
 
-#include <boost/sort/pdqsort/pdqsort.hpp>
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
@@ -355,7 +354,7 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
     tbb::parallel_for(std::size_t{0}, Mz, [&](std::size_t m) {
       double* v = pilot.data() + m * plan.pilot_paths;
       double* end = std::partition(v, v + plan.pilot_paths, [](double x) { return !std::isnan(x); });
-      boost::sort::pdqsort_branchless(v, end);
+      sort_values({v, end});
       defined[m] = static_cast<std::size_t>(end - v);
     });
   });

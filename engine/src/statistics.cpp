@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <stdexcept>
+#include <utility>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -176,6 +177,36 @@ void Moments::of_columns(const double* const* columns, std::size_t g, std::size_
 double Moments::variance() const {
   if (count < 2) return std::nan("");
   return std::max(0.0, m2 / static_cast<double>(count - 1));
+}
+
+void sort_values(std::span<double> v) {
+  const std::size_t n = v.size();
+  if (n < 2) return;
+  constexpr int bits = 11, radix = 1 << bits, passes = 6;  // 6 x 11 bits cover 64
+  // Keys in unsigned order: negative values have all bits flipped, others the sign bit set.
+  constexpr std::uint64_t sign = std::uint64_t{1} << 63;
+  std::vector<std::uint64_t> buffer(2 * n);
+  std::uint64_t* from = buffer.data();
+  std::uint64_t* to = from + n;
+  std::vector<std::uint32_t> histogram(static_cast<std::size_t>(passes) * radix, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto u = std::bit_cast<std::uint64_t>(v[i]);
+    const std::uint64_t key = u & sign ? ~u : u | sign;
+    from[i] = key;
+    for (int p = 0; p < passes; ++p) ++histogram[static_cast<std::size_t>(p * radix) + ((key >> (p * bits)) & (radix - 1))];
+  }
+  for (int p = 0; p < passes; ++p) {
+    std::uint32_t* h = histogram.data() + static_cast<std::size_t>(p) * radix;
+    if (h[(from[0] >> (p * bits)) & (radix - 1)] == n) continue;  // every key has this digit
+    std::uint32_t start = 0;
+    for (int r = 0; r < radix; ++r) start += std::exchange(h[r], start);
+    for (std::size_t i = 0; i < n; ++i) to[h[(from[i] >> (p * bits)) & (radix - 1)]++] = from[i];
+    std::swap(from, to);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t key = from[i];
+    v[i] = std::bit_cast<double>(key & sign ? key & ~sign : ~key);
+  }
 }
 
 double quantile_sorted(std::span<const double> sorted, double p) {

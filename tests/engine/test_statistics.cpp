@@ -60,6 +60,31 @@ TEST_CASE("moments: of_columns equals of, column by column, bit for bit") {
   }
 }
 
+TEST_CASE("sort_values sorts as std::sort does, -0.0 before +0.0") {
+  std::vector<double> v;
+  for (std::uint64_t i = 0; i < 50000; ++i) {
+    const double u = bits_to_open_unit(counter_bits(3, i, 0, 0));
+    v.push_back(i % 7 == 0 ? -u * 1e300 : i % 11 == 0 ? u * 1e-310 : std::log(u) * (i % 2 ? 1 : -3));
+  }
+  v.insert(v.end(), {0.0, -0.0, INFINITY, -INFINITY, 0.0, -0.0, 5e-324, -5e-324, 1.0, 1.0});
+  std::vector<double> want = v;
+  std::sort(want.begin(), want.end());
+  sort_values(v);
+  CHECK(v == want);
+  const auto zero = std::find(v.begin(), v.end(), 0.0);
+  CHECK(std::signbit(zero[0]));
+  CHECK(std::signbit(zero[1]));
+  CHECK(!std::signbit(zero[2]));
+  CHECK(!std::signbit(zero[3]));
+  // Every value shares its top digits: the skipped passes.
+  std::vector<double> narrow{3.0, 2.0, 2.5, 2.25, 3.5}, narrow_sorted{2.0, 2.25, 2.5, 3.0, 3.5};
+  sort_values(narrow);
+  CHECK(narrow == narrow_sorted);
+  std::vector<double> one{4.0};
+  sort_values(one);
+  CHECK(one[0] == 4.0);
+}
+
 TEST_CASE("quantile_sorted follows type 7") {
   const std::vector<double> v{1, 2, 3, 4};
   CHECK(quantile_sorted(v, 0.5) == 2.5);
