@@ -115,7 +115,9 @@ class Result:
 
     @property
     def quantile_rank_error(self) -> float:
-        """Bound on the rank error of binned percentiles, as a share of paths."""
+        """Bound on the rank error of every reported percentile (0 when exact), as a share of
+        the metric's defined values: the estimate for p lies between the exact percentiles
+        at p - bound and p + bound."""
         return self._core.quantile_rank_error
 
     @property
