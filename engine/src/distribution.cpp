@@ -12,6 +12,8 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/policies/policy.hpp>
 #include <nlohmann/json.hpp>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 
 #include "infersim/error.hpp"
 #include "json_util.hpp"
@@ -136,11 +138,15 @@ struct Distribution::Impl {
       inv_step = 1.0 / step;
       q.resize(static_cast<std::size_t>(cells) + 1);
       dq.resize(q.size());
-      for (int k = 0; k <= cells; ++k) {
-        const double t = t0_ + k * step;
-        q[static_cast<std::size_t>(k)] = quantile_at(t);
-        dq[static_cast<std::size_t>(k)] = slope_at(t, q[static_cast<std::size_t>(k)]) * step;
-      }
+      // Each node is independent (an ibeta inverse, ~1 us): the nodes are shared among
+      // the cores, with the same values whatever their number.
+      tbb::parallel_for(tbb::blocked_range<int>(0, cells + 1, 256), [&](const tbb::blocked_range<int>& r) {
+        for (int k = r.begin(); k != r.end(); ++k) {
+          const double t = t0_ + k * step;
+          q[static_cast<std::size_t>(k)] = quantile_at(t);
+          dq[static_cast<std::size_t>(k)] = slope_at(t, q[static_cast<std::size_t>(k)]) * step;
+        }
+      });
     }
     double at(double t) const {
       const double s = (t - t0) * inv_step;
