@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include <tbb/parallel_for.h>
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -267,46 +269,59 @@ std::vector<double> pilot_edges(std::span<const double> v, int max_fine) {
 
 BinnedQuantiles::BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot)
     : metrics_(static_cast<int>(sorted_pilot.size())) {
-  std::vector<std::vector<double>> kept(static_cast<std::size_t>(metrics_));
+  // Metric by metric, independently, so in parallel (the same tables on any number of
+  // threads); then the sub-cells are laid end to end.
+  const auto M = static_cast<std::size_t>(metrics_);
+  std::vector<std::vector<double>> kept(M);
+  tbb::parallel_for(std::size_t{0}, M, [&](std::size_t m) { kept[m] = pilot_edges(sorted_pilot[m], k_max_bins); });
   std::size_t widest = 2;
-  for (std::size_t m = 0; m < kept.size(); ++m) {
-    kept[m] = pilot_edges(sorted_pilot[m], k_max_bins);
-    widest = std::max(widest, kept[m].size());
-  }
+  for (const auto& k : kept) widest = std::max(widest, k.size());
   stride_ = static_cast<int>(widest) + 1;  // used + 1 edges, used + 2 bins
-  edges_.assign(static_cast<std::size_t>(metrics_) * stride_, 0.0);
-  used_.assign(static_cast<std::size_t>(metrics_), 1);
-  guide_scale_.assign(static_cast<std::size_t>(metrics_), 0.0);
-  cell_.assign(static_cast<std::size_t>(metrics_) * k_cells, 0);
-  atoms_.assign(static_cast<std::size_t>(metrics_), {});
-  atom_count_.assign(static_cast<std::size_t>(metrics_), 0);
-  for (int m = 0; m < metrics_; ++m) {
-    const auto mz = static_cast<std::size_t>(m);
+  edges_.assign(M * stride_, 0.0);
+  used_.assign(M, 1);
+  guide_scale_.assign(M, 0.0);
+  cell_.assign(M * k_cells, 0);
+  atoms_.assign(M, {});
+  atom_count_.assign(M, 0);
+  std::vector<std::vector<std::uint16_t>> subs(M);
+  tbb::parallel_for(std::size_t{0}, M, [&](std::size_t mz) {
+    const int m = static_cast<int>(mz);
     const int used = static_cast<int>(kept[mz].size()) - 1;
     used_[mz] = used;
     double* e = &edges_[mz * stride_];
     std::copy(kept[mz].begin(), kept[mz].end(), e);
-    // Point masses show as pairs of equal edges; keep the heaviest ones' values and bins.
-    std::vector<std::pair<double, int>> runs;  // (pilot mass between the pair, first index)
+    // Point masses show as runs of equal edges; keep the heaviest ones' values and bins.
+    std::vector<std::pair<double, int>> runs;  // (pilot mass at the value, first index)
     for (int j = 0; j < used; ++j) {
-      if (e[j + 1] == e[j]) runs.emplace_back(0.0, j);
+      if (e[j + 1] == e[j] && (j == 0 || e[j - 1] != e[j])) runs.emplace_back(0.0, j);
     }
     for (auto& [mass, j] : runs) {
       const auto& v = sorted_pilot[mz];
       const auto range = std::equal_range(v.begin(), v.end(), e[j]);
       mass = static_cast<double>(range.second - range.first);
     }
-    std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     auto& atoms = atoms_[mz];
     for (const auto& [mass, first] : runs) {
       if (atom_count_[mz] == k_max_atoms) break;
       atoms[static_cast<std::size_t>(atom_count_[mz]++)] = {e[first], bin_of(m, e[first])};
     }
-    build_guide(m);
+    build_guide(m, subs[mz]);
+  });
+  std::size_t total = 0;
+  for (const auto& sub : subs) total += sub.size();
+  if (total >= (std::size_t{1} << 27)) throw std::length_error("BinnedQuantiles: guide tables too large");
+  sub_.reserve(total);
+  for (std::size_t m = 0; m < M; ++m) {
+    const auto offset = static_cast<std::uint32_t>(sub_.size());
+    if (guide_scale_[m] != 0) {
+      for (int c = 0; c < k_cells; ++c) cell_[m * k_cells + static_cast<std::size_t>(c)] += offset << 5;
+    }
+    sub_.insert(sub_.end(), subs[m].begin(), subs[m].end());
   }
 }
 
-void BinnedQuantiles::build_guide(int metric) {
+void BinnedQuantiles::build_guide(int metric, std::vector<std::uint16_t>& sub) {
   const auto mz = static_cast<std::size_t>(metric);
   const double* e = &edges_[mz * stride_];
   const int used = used_[mz];
@@ -335,14 +350,13 @@ void BinnedQuantiles::build_guide(int metric) {
   for (int c = 0; c < k_cells; ++c) {
     const int span = at_left[static_cast<std::size_t>(c) + 1] - at_left[static_cast<std::size_t>(c)];
     const int shift = span == 0 ? 0 : std::min(k_max_sub_shift, static_cast<int>(std::bit_width(2u * static_cast<unsigned>(span) - 1u)));
-    cells[c] = static_cast<std::uint32_t>(sub_.size()) << 5 | static_cast<std::uint32_t>(shift);
+    cells[c] = static_cast<std::uint32_t>(sub.size()) << 5 | static_cast<std::uint32_t>(shift);
     const int n_sub = 1 << shift;
     for (int s = 0; s < n_sub; ++s) {
       const double left = c + static_cast<double>(s) / n_sub - k_margin;
-      sub_.push_back(static_cast<std::uint16_t>(lowest_bin(e[0] + left / scale)));
+      sub.push_back(static_cast<std::uint16_t>(lowest_bin(e[0] + left / scale)));
     }
   }
-  if (sub_.size() >= (std::size_t{1} << 27)) throw std::length_error("BinnedQuantiles: guide tables too large");
 }
 
 BinnedQuantiles::Counts BinnedQuantiles::make_counts() const {

@@ -119,7 +119,9 @@ private:
   /// bin_of() for a value of the slow pass: a repeated edge (point mass) from the short
   /// list of atoms, else the binary search.
   int bin_of_slow(int metric, double x) const;
-  void build_guide(int metric);
+  /// The guide tables of one metric: its cells (sub-cell offsets relative to `sub`), and
+  /// its sub-cells appended to `sub`.
+  void build_guide(int metric, std::vector<std::uint16_t>& sub);
 
   int metrics_ = 0;
   int stride_ = 0;              // per-metric stride of edges_ and bins: max bins + 2
