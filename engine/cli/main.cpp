@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <tbb/global_control.h>
 
 #include "infersim/analysis.hpp"
 #include "infersim/error.hpp"
@@ -306,6 +307,15 @@ int main(int argc, char** argv) {
 
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
+  // --threads holds for the whole command, scenario loading (its distribution tables are
+  // built in parallel) included, not just the runs.
+  std::optional<tbb::global_control> thread_limit;
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const CLI::Option* opt = sub->get_option_no_throw("--threads");
+    if (opt != nullptr && opt->count() > 0 && opt->as<int>() > 0) {
+      thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(opt->as<int>()));
+    }
+  }
   try {
     if (*run_cmd) return cmd_run(ra);
     if (*claims_cmd) return cmd_run(ca);
