@@ -174,9 +174,10 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   for (std::size_t m = 0; m < M; ++m) {
     const double* v = ws.values.data() + m * k_block_paths;
     if (m % G == 0) {
-      const double* group[G];
-      for (std::size_t k = 0; k < G; ++k) group[k] = v + k * k_block_paths;
-      Moments::of_columns(group, std::min(G, M - m), n, br.moments.data() + m);
+      const std::size_t g = std::min(G, M - m);
+      const double* group[G] = {};
+      for (std::size_t k = 0; k < g; ++k) group[k] = v + k * k_block_paths;
+      Moments::of_columns(group, g, n, br.moments.data() + m);
     }
     if (plan.pair_units) {
       for (std::size_t j = 0; j + 1 < n; j += 2) {
