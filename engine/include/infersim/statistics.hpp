@@ -102,8 +102,9 @@ public:
   void add_many(Counts& c, int metric, const double* x, std::size_t n, std::vector<std::uint32_t>& scratch) const;
   /// Type-7 quantile estimate of metric m, whose smallest and largest values are given.
   double quantile(const Counts& c, int metric, double p, double min, double max) const;
-  /// Largest share of a metric's values placed by interpolation in one bin: the bound on
-  /// the rank error of its quantiles.
+  /// The bound on the rank error of the reported percentiles (k_percentiles): for each,
+  /// the share of the metric's values interpolated in the bin that holds its rank (none
+  /// when the rank falls on copies of the bin's left edge); the largest of these.
   double rank_error_bound(const Counts& c, int metric) const;
 
 private:
