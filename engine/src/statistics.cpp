@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <numeric>
 #include <stdexcept>
 #include <utility>
 
@@ -63,15 +64,15 @@ Moments Moments::of(const double* x, std::size_t n) {
   return m;
 }
 
-void Moments::of_columns(const double* const* columns, std::size_t g, std::size_t n, Moments* out) {
-  constexpr std::size_t G = k_max_columns;
-  if (g > G) throw std::invalid_argument("Moments::of_columns: too many columns");
-  if (g < G) {  // the loops below are unrolled for exactly G columns
-    for (std::size_t k = 0; k < g; ++k) out[k] = of(columns[k], n);
-    return;
-  }
-  // As in of(), column by column in path order (so the same bits). NaN is skipped: adding
-  // +0.0 leaves a sum's bits unchanged.
+namespace {
+
+#ifdef __SSE2__
+/// Moments::of for four columns, two to a register, one in each lane: each lane is its
+/// column's own chain of of()'s operations in path order, so the bits are of()'s. NaN is
+/// skipped (adding +0.0 leaves a sum's bits unchanged); MINPD(x, lo) is x < lo ? x : lo, as
+/// in of(), NaN included.
+void moments_of_four(const double* const* columns, std::size_t n, Moments* out) {
+  constexpr std::size_t G = 4;
   constexpr double inf = std::numeric_limits<double>::infinity();
   const double* const c0 = columns[0];
   const double* const c1 = columns[1];
@@ -79,88 +80,50 @@ void Moments::of_columns(const double* const* columns, std::size_t g, std::size_
   const double* const c3 = columns[3];
   double sum[G], lo[G], hi[G], mean[G], m2[G];
   std::uint64_t count[G], positive[G], negative[G];
-#ifdef __SSE2__
-  // Two columns a register, one in each lane: each lane is its column's own chain of the
-  // same operations as below, so the bits do not change. min/max: MINPD(x, lo) is
-  // x < lo ? x : lo, as in of(), NaN included.
-  {
-    const __m128d zero = _mm_setzero_pd();
-    __m128d s01 = zero, s23 = zero, l01 = _mm_set1_pd(inf), l23 = l01, h01 = _mm_set1_pd(-inf), h23 = h01;
-    __m128i n01 = _mm_setzero_si128(), n23 = n01;
-    for (std::size_t j = 0; j < n; ++j) {
-      const __m128d x01 = _mm_loadh_pd(_mm_load_sd(c0 + j), c1 + j), x23 = _mm_loadh_pd(_mm_load_sd(c2 + j), c3 + j);
-      const __m128d ok01 = _mm_cmpeq_pd(x01, x01), ok23 = _mm_cmpeq_pd(x23, x23);
-      s01 = _mm_add_pd(s01, _mm_and_pd(x01, ok01));
-      s23 = _mm_add_pd(s23, _mm_and_pd(x23, ok23));
-      l01 = _mm_min_pd(x01, l01);
-      l23 = _mm_min_pd(x23, l23);
-      h01 = _mm_max_pd(x01, h01);
-      h23 = _mm_max_pd(x23, h23);
-      n01 = _mm_sub_epi64(n01, _mm_castpd_si128(ok01));
-      n23 = _mm_sub_epi64(n23, _mm_castpd_si128(ok23));
-    }
-    _mm_storeu_pd(sum, s01);
-    _mm_storeu_pd(sum + 2, s23);
-    _mm_storeu_pd(lo, l01);
-    _mm_storeu_pd(lo + 2, l23);
-    _mm_storeu_pd(hi, h01);
-    _mm_storeu_pd(hi + 2, h23);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(count), n01);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(count + 2), n23);
-    for (std::size_t k = 0; k < G; ++k) mean[k] = count[k] == 0 ? 0.0 : sum[k] / static_cast<double>(count[k]);
-    const __m128d mean01 = _mm_loadu_pd(mean), mean23 = _mm_loadu_pd(mean + 2);
-    __m128d q01 = zero, q23 = zero;
-    __m128i p01 = _mm_setzero_si128(), p23 = p01, g01 = p01, g23 = p01;
-    for (std::size_t j = 0; j < n; ++j) {
-      const __m128d x01 = _mm_loadh_pd(_mm_load_sd(c0 + j), c1 + j), x23 = _mm_loadh_pd(_mm_load_sd(c2 + j), c3 + j);
-      const __m128d d01 = _mm_and_pd(_mm_sub_pd(x01, mean01), _mm_cmpeq_pd(x01, x01));
-      const __m128d d23 = _mm_and_pd(_mm_sub_pd(x23, mean23), _mm_cmpeq_pd(x23, x23));
-      q01 = _mm_add_pd(q01, _mm_mul_pd(d01, d01));
-      q23 = _mm_add_pd(q23, _mm_mul_pd(d23, d23));
-      p01 = _mm_sub_epi64(p01, _mm_castpd_si128(_mm_cmpgt_pd(x01, zero)));
-      p23 = _mm_sub_epi64(p23, _mm_castpd_si128(_mm_cmpgt_pd(x23, zero)));
-      g01 = _mm_sub_epi64(g01, _mm_castpd_si128(_mm_cmplt_pd(x01, zero)));
-      g23 = _mm_sub_epi64(g23, _mm_castpd_si128(_mm_cmplt_pd(x23, zero)));
-    }
-    _mm_storeu_pd(m2, q01);
-    _mm_storeu_pd(m2 + 2, q23);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(positive), p01);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(positive + 2), p23);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(negative), g01);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(negative + 2), g23);
-  }
-#else
-  for (std::size_t k = 0; k < G; ++k) {
-    sum[k] = 0;
-    lo[k] = inf;
-    hi[k] = -inf;
-    count[k] = 0;
-  }
+  const __m128d zero = _mm_setzero_pd();
+  __m128d s01 = zero, s23 = zero, l01 = _mm_set1_pd(inf), l23 = l01, h01 = _mm_set1_pd(-inf), h23 = h01;
+  __m128i n01 = _mm_setzero_si128(), n23 = n01;
   for (std::size_t j = 0; j < n; ++j) {
-    const double x[G] = {c0[j], c1[j], c2[j], c3[j]};
-    for (std::size_t k = 0; k < G; ++k) {
-      const bool ok = x[k] == x[k];
-      sum[k] += ok ? x[k] : 0.0;
-      lo[k] = x[k] < lo[k] ? x[k] : lo[k];  // false for NaN
-      hi[k] = hi[k] < x[k] ? x[k] : hi[k];
-      count[k] += ok;
-    }
+    const __m128d x01 = _mm_loadh_pd(_mm_load_sd(c0 + j), c1 + j), x23 = _mm_loadh_pd(_mm_load_sd(c2 + j), c3 + j);
+    const __m128d ok01 = _mm_cmpeq_pd(x01, x01), ok23 = _mm_cmpeq_pd(x23, x23);
+    s01 = _mm_add_pd(s01, _mm_and_pd(x01, ok01));
+    s23 = _mm_add_pd(s23, _mm_and_pd(x23, ok23));
+    l01 = _mm_min_pd(x01, l01);
+    l23 = _mm_min_pd(x23, l23);
+    h01 = _mm_max_pd(x01, h01);
+    h23 = _mm_max_pd(x23, h23);
+    n01 = _mm_sub_epi64(n01, _mm_castpd_si128(ok01));
+    n23 = _mm_sub_epi64(n23, _mm_castpd_si128(ok23));
   }
-  for (std::size_t k = 0; k < G; ++k) {
-    mean[k] = count[k] == 0 ? 0.0 : sum[k] / static_cast<double>(count[k]);
-    m2[k] = 0;
-    positive[k] = negative[k] = 0;
-  }
+  _mm_storeu_pd(sum, s01);
+  _mm_storeu_pd(sum + 2, s23);
+  _mm_storeu_pd(lo, l01);
+  _mm_storeu_pd(lo + 2, l23);
+  _mm_storeu_pd(hi, h01);
+  _mm_storeu_pd(hi + 2, h23);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(count), n01);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(count + 2), n23);
+  for (std::size_t k = 0; k < G; ++k) mean[k] = count[k] == 0 ? 0.0 : sum[k] / static_cast<double>(count[k]);
+  const __m128d mean01 = _mm_loadu_pd(mean), mean23 = _mm_loadu_pd(mean + 2);
+  __m128d q01 = zero, q23 = zero;
+  __m128i p01 = _mm_setzero_si128(), p23 = p01, g01 = p01, g23 = p01;
   for (std::size_t j = 0; j < n; ++j) {
-    const double x[G] = {c0[j], c1[j], c2[j], c3[j]};
-    for (std::size_t k = 0; k < G; ++k) {
-      const double d = x[k] == x[k] ? x[k] - mean[k] : 0.0;
-      m2[k] += d * d;
-      positive[k] += x[k] > 0;
-      negative[k] += x[k] < 0;
-    }
+    const __m128d x01 = _mm_loadh_pd(_mm_load_sd(c0 + j), c1 + j), x23 = _mm_loadh_pd(_mm_load_sd(c2 + j), c3 + j);
+    const __m128d d01 = _mm_and_pd(_mm_sub_pd(x01, mean01), _mm_cmpeq_pd(x01, x01));
+    const __m128d d23 = _mm_and_pd(_mm_sub_pd(x23, mean23), _mm_cmpeq_pd(x23, x23));
+    q01 = _mm_add_pd(q01, _mm_mul_pd(d01, d01));
+    q23 = _mm_add_pd(q23, _mm_mul_pd(d23, d23));
+    p01 = _mm_sub_epi64(p01, _mm_castpd_si128(_mm_cmpgt_pd(x01, zero)));
+    p23 = _mm_sub_epi64(p23, _mm_castpd_si128(_mm_cmpgt_pd(x23, zero)));
+    g01 = _mm_sub_epi64(g01, _mm_castpd_si128(_mm_cmplt_pd(x01, zero)));
+    g23 = _mm_sub_epi64(g23, _mm_castpd_si128(_mm_cmplt_pd(x23, zero)));
   }
-#endif
+  _mm_storeu_pd(m2, q01);
+  _mm_storeu_pd(m2 + 2, q23);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(positive), p01);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(positive + 2), p23);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(negative), g01);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(negative + 2), g23);
   for (std::size_t k = 0; k < G; ++k) {
     Moments m;
     if (count[k] > 0) {
@@ -174,6 +137,21 @@ void Moments::of_columns(const double* const* columns, std::size_t g, std::size_
     }
     out[k] = m;
   }
+}
+#endif
+
+}  // namespace
+
+void Moments::of_columns(const double* const* columns, std::size_t g, std::size_t n, Moments* out) {
+  static_assert(k_max_columns == 4);
+  if (g > k_max_columns) throw std::invalid_argument("Moments::of_columns: too many columns");
+#ifdef __SSE2__
+  if (g == k_max_columns) {
+    moments_of_four(columns, n, out);
+    return;
+  }
+#endif
+  for (std::size_t k = 0; k < g; ++k) out[k] = of(columns[k], n);  // the reference itself
 }
 
 double Moments::variance() const {
@@ -489,37 +467,48 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   }
 }
 
+namespace {
+
+/// The bin among `bins` whose values hold fractional 0-based rank `rank`, and the number
+/// of values in the bins before it; bin -1 past the last value.
+struct Holding {
+  int bin = -1;
+  std::uint64_t before = 0;
+};
+Holding bin_holding(const std::uint32_t* count, int bins, double rank) {
+  std::uint64_t before = 0;
+  for (int b = 0; b < bins; ++b) {
+    if (count[b] != 0 && rank <= static_cast<double>(before + count[b] - 1)) return {b, before};
+    before += count[b];
+  }
+  return {-1, before};
+}
+
+}  // namespace
+
 double BinnedQuantiles::quantile(const Counts& c, int metric, double p, double min, double max) const {
   const auto mz = static_cast<std::size_t>(metric);
   const std::uint32_t* count = &c.count[mz * stride_];
   const std::uint32_t* at_edge = &c.at_edge[mz * stride_];
   const int used = used_[mz];
   const double* e = &edges_[mz * stride_];
-  std::uint64_t n = 0;
-  for (int b = 0; b <= used + 1; ++b) n += count[b];
+  const std::uint64_t n = std::accumulate(count, count + used + 2, std::uint64_t{0});
   if (n == 0) return std::nan("");
   if (p <= 0) return min;  // the extremes are tracked exactly
   if (p >= 1) return max;
   // Value range of bin b: below the pilot [min, e_0), [e_j, e_{j+1}), above (e_used, max].
   auto left = [&](int b) { return b == 0 ? min : e[b - 1]; };
   auto right = [&](int b) { return b == used + 1 ? max : b == 0 ? e[0] : e[b]; };
-  // Rank (0-based, fractional) of the type-7 quantile; find the bin holding it.
+  // Rank (0-based, fractional) of the type-7 quantile, and the bin holding it.
   const double rank = p * static_cast<double>(n - 1);
-  std::uint64_t before = 0;
-  for (int b = 0; b <= used + 1; ++b) {
-    if (count[b] == 0) continue;
-    const double first = static_cast<double>(before), last = static_cast<double>(before + count[b] - 1);
-    if (rank <= last) {
-      // Copies of the left edge come first, exactly; the others spread evenly over the bin.
-      const double atoms = static_cast<double>(at_edge[b]);
-      if (rank < first + atoms) return left(b);
-      const double spread = static_cast<double>(count[b]) - atoms;
-      const double frac = (rank - first - atoms + 0.5) / spread;
-      return std::clamp(left(b) + frac * (right(b) - left(b)), min, max);
-    }
-    before += count[b];
-  }
-  return max;
+  const auto [b, before] = bin_holding(count, used + 2, rank);
+  if (b < 0) return max;
+  // Copies of the left edge come first, exactly; the others spread evenly over the bin.
+  const double first = static_cast<double>(before), atoms = static_cast<double>(at_edge[b]);
+  if (rank < first + atoms) return left(b);
+  const double spread = static_cast<double>(count[b]) - atoms;
+  const double frac = (rank - first - atoms + 0.5) / spread;
+  return std::clamp(left(b) + frac * (right(b) - left(b)), min, max);
 }
 
 double BinnedQuantiles::rank_error_bound(const Counts& c, int metric) const {
@@ -527,8 +516,7 @@ double BinnedQuantiles::rank_error_bound(const Counts& c, int metric) const {
   const std::uint32_t* count = &c.count[mz * stride_];
   const std::uint32_t* at_edge = &c.at_edge[mz * stride_];
   const int used = used_[mz];
-  std::uint64_t n = 0;
-  for (int b = 0; b <= used + 1; ++b) n += count[b];
+  const std::uint64_t n = std::accumulate(count, count + used + 2, std::uint64_t{0});
   if (n == 0) return 0.0;
   // For each reported percentile, the values interpolated in the bin that holds its rank:
   // none when the rank falls among the copies of the bin's left edge (returned exactly),
@@ -536,17 +524,11 @@ double BinnedQuantiles::rank_error_bound(const Counts& c, int metric) const {
   std::uint64_t worst = 0;
   for (int pc : k_percentiles) {
     const double rank = pc / 100.0 * static_cast<double>(n - 1);
-    std::uint64_t before = 0;
-    for (int b = 0; b <= used + 1; ++b) {
-      if (count[b] == 0) continue;
-      if (rank <= static_cast<double>(before + count[b] - 1)) {
-        const double atoms_end = static_cast<double>(before + at_edge[b]);  // rank of the first other value
-        const std::uint64_t error = rank <= atoms_end - 1 ? 0 : rank < atoms_end ? 1 : count[b] - at_edge[b];
-        worst = std::max(worst, error);
-        break;
-      }
-      before += count[b];
-    }
+    const auto [b, before] = bin_holding(count, used + 2, rank);
+    if (b < 0) continue;
+    const double atoms_end = static_cast<double>(before + at_edge[b]);  // rank of the first other value
+    const std::uint64_t error = rank <= atoms_end - 1 ? 0 : rank < atoms_end ? 1 : count[b] - at_edge[b];
+    worst = std::max(worst, error);
   }
   return static_cast<double>(worst) / static_cast<double>(n);
 }
