@@ -389,7 +389,7 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   const double scale = guide_scale_[mz];
   if (scale == 0) {
     for (std::size_t i = 0; i < n; ++i) {
-      if (x[i] == x[i]) count(c, metric, x[i], bin_of_slow(metric, x[i]));
+      if (x[i] == x[i]) tally(c, metric, x[i], bin_of_slow(metric, x[i]));
     }
     return;
   }
@@ -458,7 +458,7 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
     const std::uint32_t t = slot[i];
     if (t == k_slow) {
       const double v = x[i];
-      if (v == v) this->count(c, metric, v, bin_of_slow(metric, v));
+      if (v == v) tally(c, metric, v, bin_of_slow(metric, v));
       continue;
     }
     const std::uint32_t b = (t & ~k_on_edge) + 1;

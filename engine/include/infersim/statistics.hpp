@@ -92,7 +92,7 @@ public:
   int bin_of(int metric, double x) const;
   void add(Counts& c, int metric, double x) const {
     if (x != x) return;
-    count(c, metric, x, bin_of(metric, x));
+    tally(c, metric, x, bin_of(metric, x));
   }
   /// add() for every value of an ascending range (a merge with the edges).
   void add_sorted(Counts& c, int metric, std::span<const double> sorted) const;
@@ -112,7 +112,8 @@ private:
     return {v.begin(), v.end()};
   }
   double edge(int metric, int j) const { return edges_[static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(j)]; }
-  void count(Counts& c, int metric, double x, int b) const {
+  /// Counts x in bin b of the metric.
+  void tally(Counts& c, int metric, double x, int b) const {
     const std::size_t i = static_cast<std::size_t>(metric) * stride_ + static_cast<std::size_t>(b);
     ++c.count[i];
     c.at_edge[i] += b > 0 && x == edge(metric, b - 1);
