@@ -4,6 +4,8 @@
 // number of threads. Memory is bounded: moments and quantile bins do not grow with paths.
 #include "infersim/simulation.hpp"
 
+#include "kernels.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <chrono>
@@ -89,6 +91,7 @@ struct Workspace {
   std::vector<double> u, scratch;
   std::vector<double> tile;    // path-major: the outputs of path j at [(j % k_tile_paths) * metrics]
   std::vector<double> values;  // metric-major: metric m of path j at [m * k_block_paths + j]
+  double* columns = nullptr;
   std::vector<std::uint32_t> cells;  // scratch of BinnedQuantiles::add_many
 };
 
@@ -103,7 +106,8 @@ Workspace make_workspace(const Plan& plan) {
   ws.u.assign(plan.variants.front().scenario->inputs().size(), 0.5);
   ws.scratch.assign(2 * copula_size + 1, 0.0);
   ws.tile.assign(static_cast<std::size_t>(plan.metrics) * k_tile_paths, 0.0);
-  ws.values.assign(static_cast<std::size_t>(plan.metrics) * k_block_paths, 0.0);
+  ws.values.assign(static_cast<std::size_t>(plan.metrics) * k_block_paths + 8, 0.0);
+  ws.columns = ws.values.data() + (8 - (reinterpret_cast<std::uintptr_t>(ws.values.data()) / 8) % 8) % 8;
   return ws;
 }
 
@@ -125,11 +129,8 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   // first-level cache); each full tile is then copied into the block's columns (one per
   // metric, k_block_paths long), a whole cache line at a time.
   auto flush_tile = [&](std::size_t end) {
-    const std::size_t first = (end - 1) / k_tile_paths * k_tile_paths, rows = end - first;
-    for (std::size_t m = 0; m < M; ++m) {
-      double* column = ws.values.data() + m * k_block_paths + first;
-      for (std::size_t r = 0; r < rows; ++r) column[r] = ws.tile[r * M + m];
-    }
+    const std::size_t first = (end - 1) / k_tile_paths * k_tile_paths;
+    kernels::tile_to_columns(ws.tile.data(), end - first, M, ws.columns + first, k_block_paths);
   };
   for (std::size_t j = 0; j < n; ++j) {
     const std::uint64_t path = start + j;
@@ -173,7 +174,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   // Moments of a few metrics at once (independent sums interleaved), then each metric on.
   constexpr std::size_t G = Moments::k_max_columns;
   for (std::size_t m = 0; m < M; ++m) {
-    const double* v = ws.values.data() + m * k_block_paths;
+    const double* v = ws.columns + m * k_block_paths;
     if (m % G == 0) {
       const std::size_t g = std::min(G, M - m);
       const double* group[G] = {};

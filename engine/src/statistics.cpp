@@ -1,6 +1,8 @@
 // Streaming statistics: mergeable moments and pilot-calibrated quantile bins.
 #include "infersim/statistics.hpp"
 
+#include "infersim/isa.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <numeric>
@@ -11,6 +13,9 @@
 
 #ifdef __SSE2__
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
 #endif
 #include <cmath>
 
@@ -140,18 +145,84 @@ void moments_of_four(const double* const* columns, std::size_t n, Moments* out) 
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/// Moments::of for eight columns, one in each lane of an AVX-512 register: each lane is
+/// its column's own chain of of()'s operations in path order, so the bits are of()'s. A
+/// row (the j-th value of each column) is one gather. NaN lanes are masked out of the sums;
+/// MINPD(x, lo) is x < lo ? x : lo, as in of(), NaN included. (The engine is compiled
+/// without floating-point contraction, so d * d + m2 stays two roundings.)
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void moments_of_eight(const double* const* columns,
+                                                                                     std::size_t n, Moments* out) {
+  constexpr std::size_t G = 8;
+  alignas(64) std::int64_t offset[G];
+  for (std::size_t k = 0; k < G; ++k) offset[k] = columns[k] - columns[0];
+  const __m512i index = _mm512_load_si512(offset);
+  const double* const base = columns[0];
+  const __m512d zero = _mm512_setzero_pd();
+  const __m512i one = _mm512_set1_epi64(1);
+  __m512d sum = zero, lo = _mm512_set1_pd(std::numeric_limits<double>::infinity()), hi = _mm512_set1_pd(-std::numeric_limits<double>::infinity());
+  __m512i count = _mm512_setzero_si512();
+  for (std::size_t j = 0; j < n; ++j) {
+    const __m512d x = _mm512_i64gather_pd(index, base + j, 8);
+    const __mmask8 ok = _mm512_cmp_pd_mask(x, x, _CMP_EQ_OQ);
+    sum = _mm512_mask_add_pd(sum, ok, sum, x);
+    lo = _mm512_min_pd(x, lo);
+    hi = _mm512_max_pd(x, hi);
+    count = _mm512_mask_add_epi64(count, ok, count, one);
+  }
+  alignas(64) double sums[G], los[G], his[G], means[G], m2s[G];
+  alignas(64) std::uint64_t counts[G], positives[G], negatives[G];
+  _mm512_store_pd(sums, sum);
+  _mm512_store_pd(los, lo);
+  _mm512_store_pd(his, hi);
+  _mm512_store_si512(counts, count);
+  for (std::size_t k = 0; k < G; ++k) means[k] = counts[k] == 0 ? 0.0 : sums[k] / static_cast<double>(counts[k]);
+  const __m512d mean = _mm512_load_pd(means);
+  __m512d m2 = zero;
+  __m512i positive = _mm512_setzero_si512(), negative = positive;
+  for (std::size_t j = 0; j < n; ++j) {
+    const __m512d x = _mm512_i64gather_pd(index, base + j, 8);
+    const __mmask8 ok = _mm512_cmp_pd_mask(x, x, _CMP_EQ_OQ);
+    const __m512d d = _mm512_sub_pd(x, mean);
+    m2 = _mm512_mask_add_pd(m2, ok, m2, _mm512_mul_pd(d, d));
+    positive = _mm512_mask_add_epi64(positive, _mm512_cmp_pd_mask(x, zero, _CMP_GT_OQ), positive, one);
+    negative = _mm512_mask_add_epi64(negative, _mm512_cmp_pd_mask(x, zero, _CMP_LT_OQ), negative, one);
+  }
+  _mm512_store_pd(m2s, m2);
+  _mm512_store_si512(positives, positive);
+  _mm512_store_si512(negatives, negative);
+  for (std::size_t k = 0; k < G; ++k) {
+    Moments m;
+    if (counts[k] > 0) {
+      m.count = counts[k];
+      m.mean = means[k];
+      m.m2 = m2s[k];
+      m.min = los[k];
+      m.max = his[k];
+      m.positive = positives[k];
+      m.negative = negatives[k];
+    }
+    out[k] = m;
+  }
+}
+#endif
+
 }  // namespace
 
 void Moments::of_columns(const double* const* columns, std::size_t g, std::size_t n, Moments* out) {
-  static_assert(k_max_columns == 4);
+  static_assert(k_max_columns == 8);
   if (g > k_max_columns) throw std::invalid_argument("Moments::of_columns: too many columns");
-#ifdef __SSE2__
-  if (g == k_max_columns) {
-    moments_of_four(columns, n, out);
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (g == 8 && active_isa() == Isa::avx512) {
+    moments_of_eight(columns, n, out);
     return;
   }
 #endif
-  for (std::size_t k = 0; k < g; ++k) out[k] = of(columns[k], n);  // the reference itself
+  std::size_t k = 0;
+#ifdef __SSE2__
+  for (; k + 4 <= g; k += 4) moments_of_four(columns + k, n, out + k);
+#endif
+  for (; k < g; ++k) out[k] = of(columns[k], n);  // the reference itself
 }
 
 double Moments::variance() const {
@@ -255,7 +326,8 @@ BinnedQuantiles::BinnedQuantiles(std::span<const std::span<const double>> sorted
   std::size_t widest = 2;
   for (const auto& k : kept) widest = std::max(widest, k.size());
   stride_ = static_cast<int>(widest) + 1;  // used + 1 edges, used + 2 bins
-  edges_.assign(M * stride_, 0.0);
+  // Past a metric's last edge: +infinity, so that the lookup's reads past the top never step.
+  edges_.assign(M * stride_, std::numeric_limits<double>::infinity());
   used_.assign(M, 1);
   guide_scale_.assign(M, 0.0);
   cell_.assign(M * k_cells, 0);
@@ -297,6 +369,7 @@ BinnedQuantiles::BinnedQuantiles(std::span<const std::span<const double>> sorted
     }
     sub_.insert(sub_.end(), subs[m].begin(), subs[m].end());
   }
+  sub_.push_back(0);  // the AVX-512 lookup reads entries 32 bits at a time
 }
 
 void BinnedQuantiles::build_guide(int metric, std::vector<std::uint16_t>& sub) {
@@ -383,40 +456,36 @@ void BinnedQuantiles::add_sorted(Counts& c, int metric, std::span<const double> 
   count[used + 1] += static_cast<std::uint32_t>(n - i);
 }
 
-void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size_t n,
-                               std::vector<std::uint32_t>& scratch) const {
-  const auto mz = static_cast<std::size_t>(metric);
-  const double scale = guide_scale_[mz];
-  if (scale == 0) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (x[i] == x[i]) tally(c, metric, x[i], bin_of_slow(metric, x[i]));
-    }
-    return;
-  }
-  const double* e = &edges_[mz * stride_];
-  const int used = used_[mz];
-  const std::uint32_t* cells = &cell_[mz * k_cells];
-  const std::uint16_t* sub = sub_.data();
-  std::uint32_t* count = &c.count[mz * stride_];
-  std::uint32_t* at_edge = &c.at_edge[mz * stride_];
-  scratch.resize(n);
-  std::uint32_t* slot = scratch.data();
-  // Values outside [e_0, e_{used-1}), NaN, and those more than two edges above their
-  // sub-cell's entry go to the slow path. Passes 1 and 2 have no data-dependent branches;
-  // a slow value runs them on the metric's first sub-cell, with a flag.
-  constexpr std::uint32_t k_flag = 0x80000000u, k_on_edge = 0x40000000u, k_slow = 0xFFFFFFFFu;
-  const double lo = e[0], top = e[used - 1];
-  // Pass 1a: each value's position in fixed point, cells << k_max_sub_shift: one
-  // multiplication by a power of two more than the cell position, so exactly its bits.
-  // Arithmetic only, two values at a time.
-  constexpr int F = k_max_sub_shift;
-  const double fixed_scale = std::ldexp(scale, F);
-  constexpr double top_position = static_cast<double>((k_cells << F) - 1);
+namespace {
+
+/// What the lookup passes of add_many read for one metric (see the guide tables in
+/// statistics.hpp), and the slot codes they write.
+struct Lookup {
+  static constexpr std::uint32_t k_flag = 0x80000000u, k_on_edge = 0x40000000u, k_slow = 0xFFFFFFFFu;
+  static constexpr int F = 9;                  // fixed-point bits of a cell: k_max_sub_shift
+  static constexpr double top_position = static_cast<double>((1024 << F) - 1);  // k_cells << F, less 1
+  double lo, top, fixed_scale;
+  const std::uint32_t* cells;
+  const std::uint16_t* sub;
+  const double* e;
+};
+
+/// The lookup for n values: slot i gets j (the value's bin is 1 + j), with k_on_edge if the
+/// value equals e_j, or k_slow for a value the passes cannot place: outside [e_0, e_{used-1}),
+/// NaN, or more than two edges above its sub-cell's entry. No data-dependent branches, so
+/// the loads of many values overlap.
+void lookup_portable(const Lookup& L, const double* x, std::size_t n, std::uint32_t* slot) {
+  constexpr std::uint32_t k_flag = Lookup::k_flag;
+  constexpr int F = Lookup::F;
+  // Pass 1a: each value's position in fixed point, cells << F: one multiplication by a
+  // power of two more than the cell position, so exactly its bits. Arithmetic only, two
+  // values at a time. A value outside gets the flag (and runs the later passes on the
+  // metric's first sub-cell).
   std::size_t first = 0;
 #ifdef __SSE2__
   {  // The same operations on two values at a time (MINPD(p, t) is p < t ? p : t).
-    const __m128d v_lo = _mm_set1_pd(lo), v_top = _mm_set1_pd(top), v_scale = _mm_set1_pd(fixed_scale),
-                  v_max = _mm_set1_pd(top_position);
+    const __m128d v_lo = _mm_set1_pd(L.lo), v_top = _mm_set1_pd(L.top), v_scale = _mm_set1_pd(L.fixed_scale),
+                  v_max = _mm_set1_pd(Lookup::top_position);
     const __m128i v_flag = _mm_set1_epi32(static_cast<int>(k_flag));
     for (; first + 2 <= n; first += 2) {
       const __m128d v = _mm_loadu_pd(x + first);
@@ -431,39 +500,129 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
 #endif
   for (std::size_t i = first; i < n; ++i) {
     const double v = x[i];
-    const bool inside = v >= lo && v < top;  // false for NaN
-    const double pos = std::min(inside ? (v - lo) * fixed_scale : 0.0, top_position);
+    const bool inside = v >= L.lo && v < L.top;  // false for NaN
+    const double pos = std::min(inside ? (v - L.lo) * L.fixed_scale : 0.0, Lookup::top_position);
     slot[i] = inside ? static_cast<std::uint32_t>(static_cast<std::int32_t>(pos)) : k_flag;
   }
   // Pass 1b: the sub-cell, 2^shift of them in the cell: floor(position * 2^shift) within it.
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t q = slot[i], flag = q & k_flag, fixed = flag ? 0u : q;
-    const std::uint32_t entry = cells[fixed >> F];
+    const std::uint32_t entry = L.cells[fixed >> F];
     const std::uint32_t s = (fixed & ((1u << F) - 1)) >> (F - (entry & 31u));
     slot[i] = ((entry >> 5) + s) | flag;
   }
   // Pass 2: from the sub-cell's entry, up to two steps over edges.
+  const double* e = L.e;
   for (std::size_t i = 0; i < n; ++i) {
     const double v = x[i];
     const std::uint32_t t = slot[i];
-    int j = sub[t & ~k_flag];
+    int j = L.sub[t & ~k_flag];
     j += static_cast<int>(e[j + 1] <= v);
     j += static_cast<int>(e[j + 1] <= v);
     const auto slow = (t >> 31) | static_cast<std::uint32_t>(e[j + 1] <= v);
     const auto on_edge = static_cast<std::uint32_t>(v == e[j]) << 30;
     slot[i] = (static_cast<std::uint32_t>(j) | on_edge) | (0u - slow);
   }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define INFERSIM_HAVE_AVX512 1
+/// lookup_portable() eight values at a time with AVX-512: the same arithmetic (so the same
+/// fixed-point positions, bit for bit) and the same table reads, as gathers. The entry j0
+/// of a sub-cell is read first; e_{j0} ... e_{j0+3} are then independent reads, and since
+/// the edges ascend, the two steps are j0 + [e_{j0+1} <= v] + [e_{j0+2} <= v] and the
+/// value is slow if e_{j0+3} <= v. The tail (n mod 8) takes the portable passes.
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void lookup_avx512(const Lookup& L, const double* x,
+                                                                                std::size_t n, std::uint32_t* slot) {
+  constexpr int F = Lookup::F;
+  const __m512d v_lo = _mm512_set1_pd(L.lo), v_top = _mm512_set1_pd(L.top), v_scale = _mm512_set1_pd(L.fixed_scale),
+                v_max = _mm512_set1_pd(Lookup::top_position);
+  const __m256i v_low_bits = _mm256_set1_epi32((1 << F) - 1), v_f = _mm256_set1_epi32(F), v_31 = _mm256_set1_epi32(31),
+                v_u16 = _mm256_set1_epi32(0xFFFF), v_one = _mm256_set1_epi32(1), v_slow = _mm256_set1_epi32(-1),
+                v_on_edge = _mm256_set1_epi32(static_cast<int>(Lookup::k_on_edge)),
+                v_flag = _mm256_set1_epi32(static_cast<int>(Lookup::k_flag));
+  const auto* cells = reinterpret_cast<const int*>(L.cells);
+  const auto* sub = reinterpret_cast<const char*>(L.sub);  // entries read as 32 bits at 2 t, the low 16 kept
+  const double* e = L.e;
+  // Three passes, like the portable ones, so that each pass's gathers depend only on
+  // loads (a chain of three gathers in one pass leaves the gather units idle).
+  const std::size_t n8 = n / 8 * 8;
+  for (std::size_t i = 0; i < n8; i += 8) {  // pass 1: the sub-cell, or the flag
+    const __m512d v = _mm512_loadu_pd(x + i);
+    const __mmask8 inside = _mm512_cmp_pd_mask(v, v_lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, v_top, _CMP_LT_OQ);
+    const __m512d pos = _mm512_min_pd(_mm512_maskz_mul_pd(inside, _mm512_sub_pd(v, v_lo), v_scale), v_max);
+    const __m256i fixed = _mm256_maskz_mov_epi32(inside, _mm512_cvttpd_epi32(pos));
+    const __m256i entry = _mm256_i32gather_epi32(cells, _mm256_srli_epi32(fixed, F), 4);
+    const __m256i shift = _mm256_sub_epi32(v_f, _mm256_and_si256(entry, v_31));
+    const __m256i t = _mm256_add_epi32(_mm256_srli_epi32(entry, 5), _mm256_srlv_epi32(_mm256_and_si256(fixed, v_low_bits), shift));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(slot + i), _mm256_mask_mov_epi32(t, static_cast<__mmask8>(~inside), v_flag));
+  }
+  for (std::size_t i = 0; i < n8; i += 8) {  // pass 2: the sub-cell's entry (the flag kept)
+    const __m256i t = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(slot + i));
+    const __m256i index = _mm256_andnot_si256(v_flag, t);
+    const __m256i j0 = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(sub), _mm256_add_epi32(index, index), 1), v_u16);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(slot + i), _mm256_or_si256(j0, _mm256_and_si256(t, v_flag)));
+  }
+  for (std::size_t i = 0; i < n8; i += 8) {  // pass 3: the steps over edges
+    const __m512d v = _mm512_loadu_pd(x + i);
+    const __m256i t = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(slot + i));
+    const __m256i j0 = _mm256_andnot_si256(v_flag, t);
+    const __mmask8 flagged = _mm256_cmp_epi32_mask(t, j0, _MM_CMPINT_NE);
+    const __m512d e0 = _mm512_i32gather_pd(j0, e, 8), e1 = _mm512_i32gather_pd(j0, e + 1, 8),
+                  e2 = _mm512_i32gather_pd(j0, e + 2, 8), e3 = _mm512_i32gather_pd(j0, e + 3, 8);
+    const __mmask8 m1 = _mm512_cmp_pd_mask(e1, v, _CMP_LE_OQ), m2 = _mm512_cmp_pd_mask(e2, v, _CMP_LE_OQ),
+                   m3 = _mm512_cmp_pd_mask(e3, v, _CMP_LE_OQ);
+    const __m256i j1 = _mm256_mask_add_epi32(j0, m1, j0, v_one), j = _mm256_mask_add_epi32(j1, m2, j1, v_one);
+    const __m512d ej = _mm512_mask_blend_pd(m2, _mm512_mask_blend_pd(m1, e0, e1), e2);
+    const __mmask8 on_edge = _mm512_cmp_pd_mask(v, ej, _CMP_EQ_OQ);
+    const __m256i code = _mm256_mask_or_epi32(j, on_edge, j, v_on_edge);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(slot + i), _mm256_mask_mov_epi32(code, flagged | m3, v_slow));
+  }
+  const std::size_t i = n8;
+  if (i < n) lookup_portable(L, x + i, n - i, slot + i);
+}
+#endif
+
+}  // namespace
+
+void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size_t n,
+                               std::vector<std::uint32_t>& scratch) const {
+  const auto mz = static_cast<std::size_t>(metric);
+  const double scale = guide_scale_[mz];
+  if (scale == 0) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (x[i] == x[i]) tally(c, metric, x[i], bin_of_slow(metric, x[i]));
+    }
+    return;
+  }
+  static_assert(Lookup::F == k_max_sub_shift && Lookup::top_position == static_cast<double>((k_cells << k_max_sub_shift) - 1));
+  const double* e = &edges_[mz * stride_];
+  const int used = used_[mz];
+  const Lookup lookup{e[0], e[used - 1], std::ldexp(scale, k_max_sub_shift), &cell_[mz * k_cells], sub_.data(), e};
+  scratch.resize(n);
+  std::uint32_t* slot = scratch.data();
+#ifdef INFERSIM_HAVE_AVX512
+  if (active_isa() == Isa::avx512) {
+    lookup_avx512(lookup, x, n, slot);
+  } else {
+    lookup_portable(lookup, x, n, slot);
+  }
+#else
+  lookup_portable(lookup, x, n, slot);
+#endif
   // Pass 3: count (a value on its bin's left edge, rare but for point masses, apart).
+  std::uint32_t* count = &c.count[mz * stride_];
+  std::uint32_t* at_edge = &c.at_edge[mz * stride_];
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t t = slot[i];
-    if (t == k_slow) {
+    if (t == Lookup::k_slow) {
       const double v = x[i];
       if (v == v) tally(c, metric, v, bin_of_slow(metric, v));
       continue;
     }
-    const std::uint32_t b = (t & ~k_on_edge) + 1;
+    const std::uint32_t b = (t & ~Lookup::k_on_edge) + 1;
     ++count[b];
-    if (t & k_on_edge) ++at_edge[b];
+    if (t & Lookup::k_on_edge) ++at_edge[b];
   }
 }
 
