@@ -11,6 +11,11 @@
 
 #include "infersim/counter_rng.hpp"
 #include "infersim/error.hpp"
+#include "infersim/isa.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 namespace infersim {
 namespace {
@@ -22,6 +27,98 @@ constexpr std::size_t k_max_replicates = 16;
 std::uint64_t derive_key(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t purpose) {
   return mix64(seed ^ mix64(a * 0x9E3779B97F4A7C15ull ^ mix64(b + (purpose << 48))));
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define INFERSIM_HAVE_AVX512 1
+#define INFERSIM_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+/// philox4x32() on two registers of blocks at once (one block a 64-bit lane, its 32-bit
+/// words in the low halves): counters (a0, a1, p_a, stream) and (b0, b1, p_b, stream), the
+/// ten round keys given. `out_a` gets (word 0 << 32 | word 1) of each lane, out_a + 8 (word
+/// 2 << 32 | word 3); the same for `out_b`.
+INFERSIM_AVX512 inline void philox2_avx512(const __m512i (*round_key)[2], __m512i a0, __m512i a1, __m512i p_a,
+                                           __m512i b0, __m512i b1, __m512i p_b, std::uint64_t* out_a,
+                                           std::uint64_t* out_b) {
+  const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFF), m0 = _mm512_set1_epi64(0xD2511F53), m1 = _mm512_set1_epi64(0xCD9E8D57);
+  const __m512i stream = _mm512_set1_epi64(k_stream_random);
+  __m512i x0 = a0, x1 = a1, x2 = p_a, x3 = stream, y0 = b0, y1 = b1, y2 = p_b, y3 = stream;
+  for (int r = 0; r < 10; ++r) {
+    const __m512i px0 = _mm512_mul_epu32(x0, m0), px1 = _mm512_mul_epu32(x2, m1);
+    const __m512i py0 = _mm512_mul_epu32(y0, m0), py1 = _mm512_mul_epu32(y2, m1);
+    x0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(px1, 32), x1), round_key[r][0]);
+    x1 = _mm512_and_si512(px1, low32);
+    x2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(px0, 32), x3), round_key[r][1]);
+    x3 = _mm512_and_si512(px0, low32);
+    y0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(py1, 32), y1), round_key[r][0]);
+    y1 = _mm512_and_si512(py1, low32);
+    y2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(py0, 32), y3), round_key[r][1]);
+    y3 = _mm512_and_si512(py0, low32);
+  }
+  _mm512_store_si512(out_a, _mm512_or_si512(_mm512_slli_epi64(x0, 32), x1));
+  _mm512_store_si512(out_a + 8, _mm512_or_si512(_mm512_slli_epi64(x2, 32), x3));
+  _mm512_store_si512(out_b, _mm512_or_si512(_mm512_slli_epi64(y0, 32), y1));
+  _mm512_store_si512(out_b + 8, _mm512_or_si512(_mm512_slli_epi64(y2, 32), y3));
+}
+
+/// The `random` sampler's uniforms of up to 16 paths (base indices b[0..count)) with
+/// AVX-512: philox4x32() eight paths a register, two registers (two input pairs, or two
+/// sets of paths) at once to hide the multiplications' latency; then bits_to_open_unit's
+/// exact arithmetic. `inputs` ascend.
+INFERSIM_AVX512 void random_uniforms_avx512(
+    std::uint64_t seed, const std::uint64_t* b, std::size_t count, std::span<const std::size_t> inputs, double* u,
+    std::size_t stride) {
+  constexpr std::size_t W = 8;
+  alignas(64) std::uint64_t a_lo[2 * W] = {}, a_hi[2 * W] = {};
+  for (std::size_t k = 0; k < count; ++k) {
+    a_lo[k] = static_cast<std::uint32_t>(b[k]);
+    a_hi[k] = static_cast<std::uint32_t>(b[k] >> 32);
+  }
+  __m512i round_key[10][2];
+  {
+    std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+      if (r > 0) {
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+      }
+      round_key[r][0] = _mm512_set1_epi64(k0);
+      round_key[r][1] = _mm512_set1_epi64(k1);
+    }
+  }
+  const __m512i lo0 = _mm512_load_si512(a_lo), hi0 = _mm512_load_si512(a_hi);
+  const __m512i lo1 = _mm512_load_si512(a_lo + W), hi1 = _mm512_load_si512(a_hi + W);
+  // bits[0..W): the first 64 bits of paths 0-7, [W..2W) the second; [2W..4W) paths 8-15.
+  alignas(64) std::uint64_t bits_a[4 * W], bits_b[4 * W];
+  auto write = [&](std::size_t pair, const std::uint64_t* bits) {
+    for (std::size_t i : inputs) {
+      if (i / 2 != pair) continue;
+      for (std::size_t k = 0; k < count; ++k) {
+        u[k * stride + i] = bits_to_open_unit(bits[(k / W) * 2 * W + (i & 1) * W + k % W]);
+      }
+    }
+  };
+  // The distinct pairs (inputs ascend, so a pair's inputs are adjacent), two at a time.
+  std::size_t pairs[128], n_pairs = 0;
+  for (std::size_t i : inputs) {
+    if (n_pairs == 0 || pairs[n_pairs - 1] != i / 2) pairs[n_pairs++] = i / 2;
+  }
+  for (std::size_t k = 0; k < n_pairs; k += 2) {
+    const std::size_t p = pairs[k], q = pairs[std::min(k + 1, n_pairs - 1)];  // q == p: one left
+    const __m512i vp = _mm512_set1_epi64(static_cast<long long>(p)), vq = _mm512_set1_epi64(static_cast<long long>(q));
+    if (count > W) {
+      philox2_avx512(round_key, lo0, hi0, vp, lo1, hi1, vp, bits_a, bits_a + 2 * W);
+      write(p, bits_a);
+      if (q != p) {
+        philox2_avx512(round_key, lo0, hi0, vq, lo1, hi1, vq, bits_b, bits_b + 2 * W);
+        write(q, bits_b);
+      }
+    } else {
+      philox2_avx512(round_key, lo0, hi0, vp, lo0, hi0, vq, bits_a, bits_b);
+      write(p, bits_a);
+      if (q != p) write(q, bits_b);
+    }
+  }
+}
+#endif
 
 }  // namespace
 
@@ -138,6 +235,32 @@ void Sampler::uniforms(std::uint64_t path, std::span<const std::size_t> inputs, 
   }
   if (flip) {
     for (std::size_t i : inputs) u[i] = 1.0 - u[i];
+  }
+}
+
+void Sampler::uniforms_many(std::uint64_t first, std::size_t count, std::span<const std::size_t> inputs, double* u,
+                            std::size_t stride) const {
+  for (std::size_t done = 0; done < count;) {
+    const std::size_t n = std::min<std::size_t>(16, count - done);
+#ifdef INFERSIM_HAVE_AVX512
+    if (kind_ == SamplerKind::random && active_isa() == Isa::avx512 && inputs.size() <= 128 &&
+        std::is_sorted(inputs.begin(), inputs.end())) {
+      std::uint64_t b[16];
+      for (std::size_t k = 0; k < n; ++k) b[k] = base_index(first + done + k);
+      random_uniforms_avx512(seed_, b, n, inputs, u + done * stride, stride);
+      if (antithetic_) {
+        for (std::size_t k = 0; k < n; ++k) {
+          if ((first + done + k) & 1) {
+            for (std::size_t i : inputs) u[(done + k) * stride + i] = 1.0 - u[(done + k) * stride + i];
+          }
+        }
+      }
+      done += n;
+      continue;
+    }
+#endif
+    for (std::size_t k = 0; k < n; ++k) uniforms(first + done + k, inputs, u + (done + k) * stride);
+    done += n;
   }
 }
 

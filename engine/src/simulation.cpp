@@ -88,7 +88,7 @@ struct BlockResult {
 struct Workspace {
   std::vector<ModelInputs> inputs;  // one per variant
   ModelWorkspace model;
-  std::vector<double> u, scratch;
+  std::vector<double> u, scratch;  // u: uniforms of a tile of paths, per variant
   std::vector<double> tile;    // path-major: the outputs of path j at [(j % k_tile_paths) * metrics]
   std::vector<double> values;  // metric-major: metric m of path j at [m * k_block_paths + j]
   double* columns = nullptr;
@@ -103,7 +103,8 @@ Workspace make_workspace(const Plan& plan) {
     copula_size = std::max(copula_size, v.copula.members().size());
   }
   ws.model.reserve(plan.horizon, ws.inputs.front().clusters.size());
-  ws.u.assign(plan.variants.front().scenario->inputs().size(), 0.5);
+  // Uniforms of a tile of paths: variant v's of tile row r at [(v * k_tile_paths + r) * inputs].
+  ws.u.assign(plan.variants.size() * k_tile_paths * std::max<std::size_t>(1, plan.variants.front().scenario->inputs().size()), 0.5);
   ws.scratch.assign(2 * copula_size + 1, 0.0);
   ws.tile.assign(static_cast<std::size_t>(plan.metrics) * k_tile_paths, 0.0);
   ws.values.assign(static_cast<std::size_t>(plan.metrics) * k_block_paths + 8, 0.0);
@@ -132,17 +133,24 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
     const std::size_t first = (end - 1) / k_tile_paths * k_tile_paths;
     kernels::tile_to_columns(ws.tile.data(), end - first, M, ws.columns + first, k_block_paths);
   };
+  const std::size_t dim = ws.u.size() / (K * k_tile_paths);
   for (std::size_t j = 0; j < n; ++j) {
     const std::uint64_t path = start + j;
     const std::span<double> all(ws.tile.data() + (j % k_tile_paths) * M, M);
+    if (j % k_tile_paths == 0) {  // the uniforms of the tile's paths, for each variant
+      for (std::size_t vi = 0; vi < K; ++vi) {
+        plan.sampler.uniforms_many(path, std::min(k_tile_paths, n - j), plan.variants[vi].sampled,
+                                   ws.u.data() + vi * k_tile_paths * dim, dim);
+      }
+    }
     for (std::size_t vi = 0; vi < K; ++vi) {
       const Variant& v = plan.variants[vi];
       // model.md §8: uniforms -> copula -> inverse CDFs -> the model. The uniforms are a
       // function of (seed, path, input) alone, so every variant sees the same ones.
-      plan.sampler.uniforms(path, v.sampled, ws.u.data());
-      if (!v.copula.empty()) v.copula.apply(ws.u.data(), ws.scratch.data());
+      double* u = ws.u.data() + (vi * k_tile_paths + j % k_tile_paths) * dim;
+      if (!v.copula.empty()) v.copula.apply(u, ws.scratch.data());
       ModelInputs& in = ws.inputs[vi];
-      for (std::size_t i : v.uncertain) v.scenario->assign(in, i, v.dists[i].quantile(ws.u[i]));
+      for (std::size_t i : v.uncertain) v.scenario->assign(in, i, v.dists[i].quantile(u[i]));
       v.scenario->finish(in);
       evaluate(in, ws.model, all.subspan(vi * Mv, Mv));
     }

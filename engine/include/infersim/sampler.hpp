@@ -18,6 +18,11 @@ public:
 
   /// Fill `u[i]` for each input index i in `inputs` for path `path`.
   void uniforms(std::uint64_t path, std::span<const std::size_t> inputs, double* u) const;
+  /// uniforms() for `count` consecutive paths from `first`: path first + k's at
+  /// u + k * stride. The same values; faster where the paths' draws can share vector
+  /// registers (the `random` sampler with AVX-512).
+  void uniforms_many(std::uint64_t first, std::size_t count, std::span<const std::size_t> inputs, double* u,
+                     std::size_t stride) const;
 
   /// Independent randomizations that `lhs` and `sobol` split the paths into, so that a
   /// standard error exists (1 for `random`, whose paths are independent already).
