@@ -459,9 +459,9 @@ void BinnedQuantiles::add_sorted(Counts& c, int metric, std::span<const double> 
 namespace {
 
 /// What the lookup passes of add_many read for one metric (see the guide tables in
-/// statistics.hpp), and the slot codes they write.
+/// statistics.hpp).
 struct Lookup {
-  static constexpr std::uint32_t k_flag = 0x80000000u, k_on_edge = 0x40000000u, k_slow = 0xFFFFFFFFu;
+  static constexpr std::uint32_t k_flag = 0x80000000u;  // in a slot between passes: outside the guide
   static constexpr int F = 9;                  // fixed-point bits of a cell: k_max_sub_shift
   static constexpr double top_position = static_cast<double>((1024 << F) - 1);  // k_cells << F, less 1
   double lo, top, fixed_scale;
@@ -470,18 +470,20 @@ struct Lookup {
   const double* e;
 };
 
-/// The lookup for n values: slot i gets j (the value's bin is 1 + j), with k_on_edge if the
-/// value equals e_j, or k_slow for a value the passes cannot place: outside [e_0, e_{used-1}),
-/// NaN, or more than two edges above its sub-cell's entry. No data-dependent branches, so
-/// the loads of many values overlap.
-void lookup_portable(const Lookup& L, const double* x, std::size_t n, std::uint32_t* slot) {
+/// The lookup for values [from, n): slot i gets the value's bin, 1 + j for [e_j, e_{j+1}),
+/// unless the value is an exception: outside [e_0, e_{used-1}) or NaN, more than two
+/// edges above its sub-cell's entry, or equal to its bin's left edge (it must be counted
+/// there too). An exception's slot gets 0 and its index goes to `exceptions`; returns how
+/// many. No data-dependent branches, so the loads of many values overlap.
+std::size_t lookup_portable(const Lookup& L, const double* x, std::size_t from, std::size_t n, std::uint32_t* slot,
+                            std::uint32_t* exceptions) {
   constexpr std::uint32_t k_flag = Lookup::k_flag;
   constexpr int F = Lookup::F;
   // Pass 1a: each value's position in fixed point, cells << F: one multiplication by a
   // power of two more than the cell position, so exactly its bits. Arithmetic only, two
   // values at a time. A value outside gets the flag (and runs the later passes on the
   // metric's first sub-cell).
-  std::size_t first = 0;
+  std::size_t first = from;
 #ifdef __SSE2__
   {  // The same operations on two values at a time (MINPD(p, t) is p < t ? p : t).
     const __m128d v_lo = _mm_set1_pd(L.lo), v_top = _mm_set1_pd(L.top), v_scale = _mm_set1_pd(L.fixed_scale),
@@ -505,7 +507,7 @@ void lookup_portable(const Lookup& L, const double* x, std::size_t n, std::uint3
     slot[i] = inside ? static_cast<std::uint32_t>(static_cast<std::int32_t>(pos)) : k_flag;
   }
   // Pass 1b: the sub-cell, 2^shift of them in the cell: floor(position * 2^shift) within it.
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = from; i < n; ++i) {
     const std::uint32_t q = slot[i], flag = q & k_flag, fixed = flag ? 0u : q;
     const std::uint32_t entry = L.cells[fixed >> F];
     const std::uint32_t s = (fixed & ((1u << F) - 1)) >> (F - (entry & 31u));
@@ -513,34 +515,39 @@ void lookup_portable(const Lookup& L, const double* x, std::size_t n, std::uint3
   }
   // Pass 2: from the sub-cell's entry, up to two steps over edges.
   const double* e = L.e;
-  for (std::size_t i = 0; i < n; ++i) {
+  std::size_t count = 0;
+  for (std::size_t i = from; i < n; ++i) {
     const double v = x[i];
     const std::uint32_t t = slot[i];
     int j = L.sub[t & ~k_flag];
     j += static_cast<int>(e[j + 1] <= v);
     j += static_cast<int>(e[j + 1] <= v);
-    const auto slow = (t >> 31) | static_cast<std::uint32_t>(e[j + 1] <= v);
-    const auto on_edge = static_cast<std::uint32_t>(v == e[j]) << 30;
-    slot[i] = (static_cast<std::uint32_t>(j) | on_edge) | (0u - slow);
+    const bool exception = (t & k_flag) != 0 || e[j + 1] <= v || v == e[j];
+    slot[i] = exception ? 0u : static_cast<std::uint32_t>(j) + 1;
+    exceptions[count] = static_cast<std::uint32_t>(i);
+    count += exception;
   }
+  return count;
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define INFERSIM_HAVE_AVX512 1
-/// lookup_portable() eight values at a time with AVX-512: the same arithmetic (so the same
-/// fixed-point positions, bit for bit) and the same table reads, as gathers. The entry j0
-/// of a sub-cell is read first; e_{j0} ... e_{j0+3} are then independent reads, and since
-/// the edges ascend, the two steps are j0 + [e_{j0+1} <= v] + [e_{j0+2} <= v] and the
-/// value is slow if e_{j0+3} <= v. The tail (n mod 8) takes the portable passes.
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void lookup_avx512(const Lookup& L, const double* x,
-                                                                                std::size_t n, std::uint32_t* slot) {
+/// lookup_portable() for [0, n) eight values at a time with AVX-512: the same arithmetic
+/// (so the same fixed-point positions, bit for bit) and the same table reads, as gathers.
+/// The entry j0 of a sub-cell is read first; e_{j0} ... e_{j0+3} are then independent
+/// reads, and since the edges ascend, the two steps are j0 + [e_{j0+1} <= v] +
+/// [e_{j0+2} <= v] and the value is an exception if e_{j0+3} <= v. Exceptions are packed
+/// eight lanes at a time, so `exceptions` needs room for n + 8. The tail (n mod 8) takes
+/// the portable passes.
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) std::size_t lookup_avx512(const Lookup& L, const double* x,
+                                                                                       std::size_t n, std::uint32_t* slot,
+                                                                                       std::uint32_t* exceptions) {
   constexpr int F = Lookup::F;
   const __m512d v_lo = _mm512_set1_pd(L.lo), v_top = _mm512_set1_pd(L.top), v_scale = _mm512_set1_pd(L.fixed_scale),
                 v_max = _mm512_set1_pd(Lookup::top_position);
   const __m256i v_low_bits = _mm256_set1_epi32((1 << F) - 1), v_f = _mm256_set1_epi32(F), v_31 = _mm256_set1_epi32(31),
-                v_u16 = _mm256_set1_epi32(0xFFFF), v_one = _mm256_set1_epi32(1), v_slow = _mm256_set1_epi32(-1),
-                v_on_edge = _mm256_set1_epi32(static_cast<int>(Lookup::k_on_edge)),
-                v_flag = _mm256_set1_epi32(static_cast<int>(Lookup::k_flag));
+                v_u16 = _mm256_set1_epi32(0xFFFF), v_one = _mm256_set1_epi32(1),
+                v_flag = _mm256_set1_epi32(static_cast<int>(Lookup::k_flag)), v_lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const auto* cells = reinterpret_cast<const int*>(L.cells);
   const auto* sub = reinterpret_cast<const char*>(L.sub);  // entries read as 32 bits at 2 t, the low 16 kept
   const double* e = L.e;
@@ -563,6 +570,7 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void lookup_avx512
     const __m256i j0 = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(sub), _mm256_add_epi32(index, index), 1), v_u16);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(slot + i), _mm256_or_si256(j0, _mm256_and_si256(t, v_flag)));
   }
+  std::size_t count = 0;
   for (std::size_t i = 0; i < n8; i += 8) {  // pass 3: the steps over edges
     const __m512d v = _mm512_loadu_pd(x + i);
     const __m256i t = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(slot + i));
@@ -575,11 +583,15 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void lookup_avx512
     const __m256i j1 = _mm256_mask_add_epi32(j0, m1, j0, v_one), j = _mm256_mask_add_epi32(j1, m2, j1, v_one);
     const __m512d ej = _mm512_mask_blend_pd(m2, _mm512_mask_blend_pd(m1, e0, e1), e2);
     const __mmask8 on_edge = _mm512_cmp_pd_mask(v, ej, _CMP_EQ_OQ);
-    const __m256i code = _mm256_mask_or_epi32(j, on_edge, j, v_on_edge);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(slot + i), _mm256_mask_mov_epi32(code, flagged | m3, v_slow));
+    const __mmask8 exception = flagged | m3 | on_edge;
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(slot + i),
+                        _mm256_maskz_add_epi32(static_cast<__mmask8>(~exception), j, v_one));
+    const __m256i index = _mm256_add_epi32(v_lane, _mm256_set1_epi32(static_cast<int>(i)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(exceptions + count), _mm256_maskz_compress_epi32(exception, index));
+    count += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(exception)));
   }
-  const std::size_t i = n8;
-  if (i < n) lookup_portable(L, x + i, n - i, slot + i);
+  if (n8 < n) count += lookup_portable(L, x, n8, n, slot, exceptions + count);
+  return count;
 }
 #endif
 
@@ -599,30 +611,23 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   const double* e = &edges_[mz * stride_];
   const int used = used_[mz];
   const Lookup lookup{e[0], e[used - 1], std::ldexp(scale, k_max_sub_shift), &cell_[mz * k_cells], sub_.data(), e};
-  scratch.resize(n);
+  scratch.resize(2 * n + 8);
   std::uint32_t* slot = scratch.data();
+  std::uint32_t* exceptions = slot + n;
 #ifdef INFERSIM_HAVE_AVX512
-  if (active_isa() == Isa::avx512) {
-    lookup_avx512(lookup, x, n, slot);
-  } else {
-    lookup_portable(lookup, x, n, slot);
-  }
+  const std::size_t n_exceptions = active_isa() == Isa::avx512 ? lookup_avx512(lookup, x, n, slot, exceptions)
+                                                                : lookup_portable(lookup, x, 0, n, slot, exceptions);
 #else
-  lookup_portable(lookup, x, n, slot);
+  const std::size_t n_exceptions = lookup_portable(lookup, x, 0, n, slot, exceptions);
 #endif
-  // Pass 3: count (a value on its bin's left edge, rare but for point masses, apart).
+  // Pass 3: count. Exceptions were counted in bin 0 and are taken back out, then placed by
+  // the definition (point masses from the atom list): NaN is left out.
   std::uint32_t* count = &c.count[mz * stride_];
-  std::uint32_t* at_edge = &c.at_edge[mz * stride_];
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t t = slot[i];
-    if (t == Lookup::k_slow) {
-      const double v = x[i];
-      if (v == v) tally(c, metric, v, bin_of_slow(metric, v));
-      continue;
-    }
-    const std::uint32_t b = (t & ~Lookup::k_on_edge) + 1;
-    ++count[b];
-    if (t & Lookup::k_on_edge) ++at_edge[b];
+  for (std::size_t i = 0; i < n; ++i) ++count[slot[i]];
+  count[0] -= static_cast<std::uint32_t>(n_exceptions);
+  for (std::size_t k = 0; k < n_exceptions; ++k) {
+    const double v = x[exceptions[k]];
+    if (v == v) tally(c, metric, v, bin_of_slow(metric, v));
   }
 }
 
