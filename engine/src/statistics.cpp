@@ -233,26 +233,38 @@ double Moments::variance() const {
 void sort_values(std::span<double> v) {
   const std::size_t n = v.size();
   if (n < 2) return;
-  constexpr int bits = 11, radix = 1 << bits, passes = 6;  // 6 x 11 bits cover 64
   // Keys in unsigned order: negative values have all bits flipped, others the sign bit set.
   constexpr std::uint64_t sign = std::uint64_t{1} << 63;
+  // LSD passes on the top 33 bits only (3 x 11: sign, exponent and 21 bits of mantissa),
+  // then each run of keys that share those bits, rare and short for continuous values, is
+  // sorted on the whole key: half the passes of a full radix sort.
+  constexpr int bits = 11, radix = 1 << bits, passes = 3, low = 64 - passes * bits;
   std::vector<std::uint64_t> buffer(2 * n);
   std::uint64_t* from = buffer.data();
   std::uint64_t* to = from + n;
   std::vector<std::uint32_t> histogram(static_cast<std::size_t>(passes) * radix, 0);
+  auto digit = [](std::uint64_t key, int p) { return static_cast<std::size_t>((key >> (low + p * bits)) & (radix - 1)); };
   for (std::size_t i = 0; i < n; ++i) {
     const auto u = std::bit_cast<std::uint64_t>(v[i]);
     const std::uint64_t key = u & sign ? ~u : u | sign;
     from[i] = key;
-    for (int p = 0; p < passes; ++p) ++histogram[static_cast<std::size_t>(p * radix) + ((key >> (p * bits)) & (radix - 1))];
+    for (int p = 0; p < passes; ++p) ++histogram[static_cast<std::size_t>(p * radix) + digit(key, p)];
   }
   for (int p = 0; p < passes; ++p) {
     std::uint32_t* h = histogram.data() + static_cast<std::size_t>(p) * radix;
-    if (h[(from[0] >> (p * bits)) & (radix - 1)] == n) continue;  // every key has this digit
+    if (h[digit(from[0], p)] == n) continue;  // every key has this digit
     std::uint32_t start = 0;
     for (int r = 0; r < radix; ++r) start += std::exchange(h[r], start);
-    for (std::size_t i = 0; i < n; ++i) to[h[(from[i] >> (p * bits)) & (radix - 1)]++] = from[i];
+    for (std::size_t i = 0; i < n; ++i) to[h[digit(from[i], p)]++] = from[i];
     std::swap(from, to);
+  }
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    const std::uint64_t high = from[i] >> low;
+    bool equal = true;  // the whole keys too (a point mass needs no sorting)
+    for (; j < n && from[j] >> low == high; ++j) equal = equal && from[j] == from[i];
+    if (!equal) std::sort(from + i, from + j);
+    i = j;
   }
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint64_t key = from[i];
