@@ -327,6 +327,9 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
 
   // §7 P&L, cash flow and value.
   const double inv_baseline = 1.0 / pl.baseline_ebit_usd;
+  // The discount factor (1 + wacc)^-(t+1) by multiplication: a chain of divisions would
+  // hold every path up by ten division latencies.
+  const double per_year_discount = 1.0 / (1.0 + pl.wacc);
   double npv = 0, discount = 1, cumulative = 0, total_capex = 0;
   double payback = k_nan;
   bool was_negative = false, recovered = false;
@@ -335,7 +338,7 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
     const double nopat = ebit[t] - pl.tax_rate * std::max(ebit[t], 0.0);
     fcf[t] = nopat + dep[t] - capex[t];
     ratio[t] = ebit[t] * inv_baseline;
-    discount /= 1.0 + pl.wacc;
+    discount *= per_year_discount;
     npv += fcf[t] * discount;
     cumulative += fcf[t];
     total_capex += capex[t];

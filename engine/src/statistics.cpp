@@ -546,7 +546,7 @@ std::size_t lookup_portable(const Lookup& L, const double* x, std::size_t from, 
 #define INFERSIM_HAVE_AVX512 1
 /// lookup_portable() for [0, n) eight values at a time with AVX-512: the same arithmetic
 /// (so the same fixed-point positions, bit for bit) and the same table reads, as gathers.
-/// The entry j0 of a sub-cell is read first; e_{j0} ... e_{j0+3} are then independent
+/// The entry j0 of a sub-cell is read first; e_{j0+1} ... e_{j0+3} are then independent
 /// reads, and since the edges ascend, the two steps are j0 + [e_{j0+1} <= v] +
 /// [e_{j0+2} <= v] and the value is an exception if e_{j0+3} <= v. Exceptions are packed
 /// eight lanes at a time, so `exceptions` needs room for n + 8. The tail (n mod 8) takes
@@ -555,6 +555,7 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) std::size_t lookup
                                                                                        std::size_t n, std::uint32_t* slot,
                                                                                        std::uint32_t* exceptions) {
   constexpr int F = Lookup::F;
+  const __m512d v_nan = _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN());
   const __m512d v_lo = _mm512_set1_pd(L.lo), v_top = _mm512_set1_pd(L.top), v_scale = _mm512_set1_pd(L.fixed_scale),
                 v_max = _mm512_set1_pd(Lookup::top_position);
   const __m256i v_low_bits = _mm256_set1_epi32((1 << F) - 1), v_f = _mm256_set1_epi32(F), v_31 = _mm256_set1_epi32(31),
@@ -588,8 +589,12 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) std::size_t lookup
     const __m256i t = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(slot + i));
     const __m256i j0 = _mm256_andnot_si256(v_flag, t);
     const __mmask8 flagged = _mm256_cmp_epi32_mask(t, j0, _MM_CMPINT_NE);
-    const __m512d e0 = _mm512_i32gather_pd(j0, e, 8), e1 = _mm512_i32gather_pd(j0, e + 1, 8),
-                  e2 = _mm512_i32gather_pd(j0, e + 2, 8), e3 = _mm512_i32gather_pd(j0, e + 3, 8);
+    // A value that stays at its sub-cell's entry j0 > 0 lies above e_{j0} (the entry is
+    // taken at the sub-cell's left end lowered by the margin), so it can only be on the
+    // edge e_{j0} when j0 = 0: e_{j0} need not be read.
+    const __m512d e0 = _mm512_mask_blend_pd(_mm256_cmpeq_epi32_mask(j0, _mm256_setzero_si256()), v_nan, v_lo);
+    const __m512d e1 = _mm512_i32gather_pd(j0, e + 1, 8), e2 = _mm512_i32gather_pd(j0, e + 2, 8),
+                  e3 = _mm512_i32gather_pd(j0, e + 3, 8);
     const __mmask8 m1 = _mm512_cmp_pd_mask(e1, v, _CMP_LE_OQ), m2 = _mm512_cmp_pd_mask(e2, v, _CMP_LE_OQ),
                    m3 = _mm512_cmp_pd_mask(e3, v, _CMP_LE_OQ);
     const __m256i j1 = _mm256_mask_add_epi32(j0, m1, j0, v_one), j = _mm256_mask_add_epi32(j1, m2, j1, v_one);
