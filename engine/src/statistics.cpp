@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <utility>
@@ -239,8 +240,8 @@ void sort_values(std::span<double> v) {
   // then each run of keys that share those bits, rare and short for continuous values, is
   // sorted on the whole key: half the passes of a full radix sort.
   constexpr int bits = 11, radix = 1 << bits, passes = 3, low = 64 - passes * bits;
-  std::vector<std::uint64_t> buffer(2 * n);
-  std::uint64_t* from = buffer.data();
+  const auto buffer = std::make_unique_for_overwrite<std::uint64_t[]>(2 * n);  // every key is written first
+  std::uint64_t* from = buffer.get();
   std::uint64_t* to = from + n;
   std::vector<std::uint32_t> histogram(static_cast<std::size_t>(passes) * radix, 0);
   auto digit = [](std::uint64_t key, int p) { return static_cast<std::size_t>((key >> (low + p * bits)) & (radix - 1)); };
