@@ -68,4 +68,23 @@ void GaussianCopula::apply(double* u, double* scratch) const {
   }
 }
 
+void GaussianCopula::apply_many(double* u, std::size_t stride, std::size_t count, double* scratch) const {
+  const std::size_t n = members_.size();
+  double* z = scratch;           // z of member i, path k at z[i * count + k]
+  double* zc = scratch + n * count;
+  for (std::size_t i = 0; i < n; ++i) normal_quantile_many(u + members_[i] * stride, z + i * count, count);
+  for (std::size_t i = 0; i < n; ++i) {
+    double* acc = zc + i * count;
+    std::fill(acc, acc + count, 0.0);
+    for (std::size_t m = 0; m <= i; ++m) {  // apply()'s sums, path by path, in its order
+      const double l = lower_(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(m));
+      for (std::size_t k = 0; k < count; ++k) acc[k] += l * z[m * count + k];
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    double* out = u + members_[i] * stride;
+    for (std::size_t k = 0; k < count; ++k) out[k] = std::clamp(normal_cdf(zc[i * count + k]), 1e-300, 1.0 - 0x1p-53);
+  }
+}
+
 }  // namespace infersim

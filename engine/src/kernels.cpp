@@ -2,11 +2,8 @@
 #include "kernels.hpp"
 
 #include "infersim/isa.hpp"
+#include "simd.hpp"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define INFERSIM_HAVE_AVX512 1
-#endif
 
 namespace infersim::kernels {
 
@@ -23,7 +20,7 @@ void tile_to_columns_portable(const double* tile, std::size_t rows, std::size_t 
 #ifdef INFERSIM_HAVE_AVX512
 /// Eight rows by eight columns at a time: eight loads, the 8 x 8 transpose in registers
 /// (three rounds of eight shuffles), eight stores. The rest of the columns go one by one.
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void tile_to_columns_avx512(
+INFERSIM_AVX512 void tile_to_columns_avx512(
     const double* tile, std::size_t rows, std::size_t width, double* columns, std::size_t stride) {
   const std::size_t full_rows = rows / 8 * 8, full_width = width / 8 * 8;
   // Lane indices of _mm512_permutex2var_pd: 0-7 from the first operand, 8-15 the second.

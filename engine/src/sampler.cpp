@@ -6,16 +6,15 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <stdexcept>
 
 #include <boost/random/sobol.hpp>
 
 #include "infersim/counter_rng.hpp"
 #include "infersim/error.hpp"
 #include "infersim/isa.hpp"
+#include "simd.hpp"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
 
 namespace infersim {
 namespace {
@@ -28,9 +27,7 @@ std::uint64_t derive_key(std::uint64_t seed, std::uint64_t a, std::uint64_t b, s
   return mix64(seed ^ mix64(a * 0x9E3779B97F4A7C15ull ^ mix64(b + (purpose << 48))));
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define INFERSIM_HAVE_AVX512 1
-#define INFERSIM_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#ifdef INFERSIM_HAVE_AVX512
 /// philox4x32() on two registers of blocks at once (one block a 64-bit lane, its 32-bit
 /// words in the low halves): counters (a0, a1, p_a, stream) and (b0, b1, p_b, stream), the
 /// ten round keys given. `out_a` gets (word 0 << 32 | word 1) of each lane, out_a + 8 (word
@@ -60,12 +57,12 @@ INFERSIM_AVX512 inline void philox2_avx512(const __m512i (*round_key)[2], __m512
 }
 
 /// The `random` sampler's uniforms of up to 16 paths (base indices b[0..count)) with
-/// AVX-512: philox4x32() eight paths a register, two registers (two input pairs, or two
-/// sets of paths) at once to hide the multiplications' latency; then bits_to_open_unit's
-/// exact arithmetic. `inputs` ascend.
-INFERSIM_AVX512 void random_uniforms_avx512(
-    std::uint64_t seed, const std::uint64_t* b, std::size_t count, std::span<const std::size_t> inputs, double* u,
-    std::size_t stride) {
+/// AVX-512, input i of path k at u[i * stride + k]: philox4x32() eight paths a register,
+/// two registers (two input pairs, or two sets of paths) at once to hide the
+/// multiplications' latency; then bits_to_open_unit's exact arithmetic, eight paths at
+/// once. `inputs` ascend; at most 128 of them.
+INFERSIM_AVX512 void random_uniforms_avx512(std::uint64_t seed, const std::uint64_t* b, std::size_t count,
+                                            std::span<const std::size_t> inputs, double* u, std::size_t stride) {
   constexpr std::size_t W = 8;
   alignas(64) std::uint64_t a_lo[2 * W] = {}, a_hi[2 * W] = {};
   for (std::size_t k = 0; k < count; ++k) {
@@ -86,35 +83,34 @@ INFERSIM_AVX512 void random_uniforms_avx512(
   }
   const __m512i lo0 = _mm512_load_si512(a_lo), hi0 = _mm512_load_si512(a_hi);
   const __m512i lo1 = _mm512_load_si512(a_lo + W), hi1 = _mm512_load_si512(a_hi + W);
-  // bits[0..W): the first 64 bits of paths 0-7, [W..2W) the second; [2W..4W) paths 8-15.
-  alignas(64) std::uint64_t bits_a[4 * W], bits_b[4 * W];
-  auto write = [&](std::size_t pair, const std::uint64_t* bits) {
-    for (std::size_t i : inputs) {
-      if (i / 2 != pair) continue;
-      for (std::size_t k = 0; k < count; ++k) {
-        u[k * stride + i] = bits_to_open_unit(bits[(k / W) * 2 * W + (i & 1) * W + k % W]);
-      }
-    }
-  };
-  // The distinct pairs (inputs ascend, so a pair's inputs are adjacent), two at a time.
+  // The distinct pairs (inputs ascend, so a pair's inputs are adjacent).
   std::size_t pairs[128], n_pairs = 0;
   for (std::size_t i : inputs) {
     if (n_pairs == 0 || pairs[n_pairs - 1] != i / 2) pairs[n_pairs++] = i / 2;
   }
+  // bits[s]: the block of the s-th pair for 16 paths: [0, W) word 0|1 of paths 0-7,
+  // [W, 2W) word 2|3 of paths 0-7, [2W, 4W) the same of paths 8-15.
+  alignas(64) std::uint64_t bits[128][4 * W];
   for (std::size_t k = 0; k < n_pairs; k += 2) {
-    const std::size_t p = pairs[k], q = pairs[std::min(k + 1, n_pairs - 1)];  // q == p: one left
+    const std::size_t p = pairs[k], next = std::min(k + 1, n_pairs - 1), q = pairs[next];  // q == p: one left
     const __m512i vp = _mm512_set1_epi64(static_cast<long long>(p)), vq = _mm512_set1_epi64(static_cast<long long>(q));
     if (count > W) {
-      philox2_avx512(round_key, lo0, hi0, vp, lo1, hi1, vp, bits_a, bits_a + 2 * W);
-      write(p, bits_a);
-      if (q != p) {
-        philox2_avx512(round_key, lo0, hi0, vq, lo1, hi1, vq, bits_b, bits_b + 2 * W);
-        write(q, bits_b);
-      }
+      philox2_avx512(round_key, lo0, hi0, vp, lo1, hi1, vp, bits[k], bits[k] + 2 * W);
+      if (next != k) philox2_avx512(round_key, lo0, hi0, vq, lo1, hi1, vq, bits[next], bits[next] + 2 * W);
     } else {
-      philox2_avx512(round_key, lo0, hi0, vp, lo0, hi0, vq, bits_a, bits_b);
-      write(p, bits_a);
-      if (q != p) write(q, bits_b);
+      philox2_avx512(round_key, lo0, hi0, vp, lo0, hi0, vq, bits[k], bits[next]);
+    }
+  }
+  const __m512d half = _mm512_set1_pd(0.5), ulp = _mm512_set1_pd(0x1p-53);
+  std::size_t slot = 0;
+  for (std::size_t i : inputs) {
+    while (pairs[slot] != i / 2) ++slot;
+    for (std::size_t h = 0; h * W < count; ++h) {
+      const __m512i word = _mm512_load_si512(bits[slot] + h * 2 * W + (i & 1) * W);
+      // (double(bits >> 11) + 0.5) * 2^-53, each step exact.
+      const __m512d x = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(word, 11)), half), ulp);
+      const std::size_t n = std::min(W, count - h * W);
+      _mm512_mask_storeu_pd(u + i * stride + h * W, static_cast<__mmask8>((1u << n) - 1), x);
     }
   }
 }
@@ -190,7 +186,7 @@ Sampler::Sampler(SamplerKind kind, std::uint64_t seed, std::uint64_t paths, bool
   }
 }
 
-void Sampler::uniforms(std::uint64_t path, std::span<const std::size_t> inputs, double* u) const {
+void Sampler::uniforms_at(std::uint64_t path, std::span<const std::size_t> inputs, double* u, std::size_t stride) const {
   const std::uint64_t b = base_index(path);
   const bool flip = antithetic_ && (path & 1);
   switch (kind_) {
@@ -203,7 +199,7 @@ void Sampler::uniforms(std::uint64_t path, std::span<const std::size_t> inputs, 
           pair = i / 2;
           bits = counter_bits2(seed_, b, static_cast<std::uint32_t>(pair), k_stream_random);
         }
-        u[i] = bits_to_open_unit(bits[i & 1]);
+        u[i * stride] = bits_to_open_unit(bits[i & 1]);
       }
       break;
     }
@@ -213,7 +209,7 @@ void Sampler::uniforms(std::uint64_t path, std::span<const std::size_t> inputs, 
       for (std::size_t i : inputs) {
         const std::uint64_t stratum = permute_index(k, n, derive_key(seed_, r, i, 1));
         const double jitter = bits_to_open_unit(counter_bits(seed_, b, static_cast<std::uint32_t>(i), k_stream_lhs_jitter));
-        u[i] = (static_cast<double>(stratum) + jitter) / static_cast<double>(n);
+        u[i * stride] = (static_cast<double>(stratum) + jitter) / static_cast<double>(n);
       }
       break;
     }
@@ -228,18 +224,19 @@ void Sampler::uniforms(std::uint64_t path, std::span<const std::size_t> inputs, 
         x = owen_scramble(x, static_cast<std::uint32_t>(derive_key(seed_, r, i, 2)));
         // 32 scrambled bits, then 21 random low bits so that u is a 53-bit double.
         const std::uint64_t low = counter_bits(seed_, b, static_cast<std::uint32_t>(i), k_stream_sobol_low_bits) >> 43;
-        u[i] = (static_cast<double>((std::uint64_t{x} << 21) | low) + 0.5) * 0x1p-53;
+        u[i * stride] = (static_cast<double>((std::uint64_t{x} << 21) | low) + 0.5) * 0x1p-53;
       }
       break;
     }
   }
   if (flip) {
-    for (std::size_t i : inputs) u[i] = 1.0 - u[i];
+    for (std::size_t i : inputs) u[i * stride] = 1.0 - u[i * stride];
   }
 }
 
 void Sampler::uniforms_many(std::uint64_t first, std::size_t count, std::span<const std::size_t> inputs, double* u,
                             std::size_t stride) const {
+  if (count > stride) throw std::invalid_argument("Sampler::uniforms_many: more paths than the stride holds");
   for (std::size_t done = 0; done < count;) {
     const std::size_t n = std::min<std::size_t>(16, count - done);
 #ifdef INFERSIM_HAVE_AVX512
@@ -247,11 +244,11 @@ void Sampler::uniforms_many(std::uint64_t first, std::size_t count, std::span<co
         std::is_sorted(inputs.begin(), inputs.end())) {
       std::uint64_t b[16];
       for (std::size_t k = 0; k < n; ++k) b[k] = base_index(first + done + k);
-      random_uniforms_avx512(seed_, b, n, inputs, u + done * stride, stride);
+      random_uniforms_avx512(seed_, b, n, inputs, u + done, stride);
       if (antithetic_) {
-        for (std::size_t k = 0; k < n; ++k) {
-          if ((first + done + k) & 1) {
-            for (std::size_t i : inputs) u[(done + k) * stride + i] = 1.0 - u[(done + k) * stride + i];
+        for (std::size_t k = done; k < done + n; ++k) {
+          if ((first + k) & 1) {
+            for (std::size_t i : inputs) u[i * stride + k] = 1.0 - u[i * stride + k];
           }
         }
       }
@@ -259,7 +256,7 @@ void Sampler::uniforms_many(std::uint64_t first, std::size_t count, std::span<co
       continue;
     }
 #endif
-    for (std::size_t k = 0; k < n; ++k) uniforms(first + done + k, inputs, u + (done + k) * stride);
+    for (std::size_t k = done; k < done + n; ++k) uniforms_at(first + k, inputs, u + k, stride);
     done += n;
   }
 }

@@ -88,7 +88,7 @@ struct BlockResult {
 struct Workspace {
   std::vector<ModelInputs> inputs;  // one per variant
   ModelWorkspace model;
-  std::vector<double> u, scratch;  // u: uniforms of a tile of paths, per variant
+  std::vector<double> u, x, scratch;  // uniforms and input values of a tile of paths, per variant
   std::vector<double> tile;    // path-major: the outputs of path j at [(j % k_tile_paths) * metrics]
   std::unique_ptr<double[]> values;  // metric-major: metric m of path j at columns[m * k_block_paths + j]
   double* columns = nullptr;
@@ -103,9 +103,11 @@ Workspace make_workspace(const Plan& plan) {
     copula_size = std::max(copula_size, v.copula.members().size());
   }
   ws.model.reserve(plan.horizon, ws.inputs.front().clusters.size());
-  // Uniforms of a tile of paths: variant v's of tile row r at [(v * k_tile_paths + r) * inputs].
+  // Uniforms and input values of a tile of paths: variant v's input i of tile path r at
+  // [(v * inputs + i) * k_tile_paths + r].
   ws.u.assign(plan.variants.size() * k_tile_paths * std::max<std::size_t>(1, plan.variants.front().scenario->inputs().size()), 0.5);
-  ws.scratch.assign(2 * copula_size + 1, 0.0);
+  ws.x.assign(ws.u.size(), 0.0);
+  ws.scratch.assign(2 * copula_size * k_tile_paths + 1, 0.0);
   ws.tile.assign(static_cast<std::size_t>(plan.metrics) * k_tile_paths, 0.0);
   // Not zero-filled (5 MB): a block writes every value it reads. Aligned to a cache line.
   ws.values = std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(plan.metrics) * k_block_paths + 8);
@@ -138,20 +140,26 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   for (std::size_t j = 0; j < n; ++j) {
     const std::uint64_t path = start + j;
     const std::span<double> all(ws.tile.data() + (j % k_tile_paths) * M, M);
-    if (j % k_tile_paths == 0) {  // the uniforms of the tile's paths, for each variant
+    if (j % k_tile_paths == 0) {
+      // model.md §8: uniforms -> copula -> inverse CDFs, for the tile's paths at once, input
+      // by input (input i of the tile's path r at [i * k_tile_paths + r], per variant). The
+      // uniforms are a function of (seed, path, input) alone, so every variant sees the same.
+      const std::size_t count = std::min(k_tile_paths, n - j);
       for (std::size_t vi = 0; vi < K; ++vi) {
-        plan.sampler.uniforms_many(path, std::min(k_tile_paths, n - j), plan.variants[vi].sampled,
-                                   ws.u.data() + vi * k_tile_paths * dim, dim);
+        const Variant& v = plan.variants[vi];
+        double* u = ws.u.data() + vi * k_tile_paths * dim;
+        double* x = ws.x.data() + vi * k_tile_paths * dim;
+        plan.sampler.uniforms_many(path, count, v.sampled, u, k_tile_paths);
+        if (!v.copula.empty()) v.copula.apply_many(u, k_tile_paths, count, ws.scratch.data());
+        for (std::size_t i : v.uncertain) v.dists[i].quantile_many(u + i * k_tile_paths, x + i * k_tile_paths, count);
       }
     }
     for (std::size_t vi = 0; vi < K; ++vi) {
       const Variant& v = plan.variants[vi];
-      // model.md §8: uniforms -> copula -> inverse CDFs -> the model. The uniforms are a
-      // function of (seed, path, input) alone, so every variant sees the same ones.
-      double* u = ws.u.data() + (vi * k_tile_paths + j % k_tile_paths) * dim;
-      if (!v.copula.empty()) v.copula.apply(u, ws.scratch.data());
+      // The model, path by path.
+      const double* x = ws.x.data() + vi * k_tile_paths * dim + j % k_tile_paths;
       ModelInputs& in = ws.inputs[vi];
-      for (std::size_t i : v.uncertain) v.scenario->assign(in, i, v.dists[i].quantile(u[i]));
+      for (std::size_t i : v.uncertain) v.scenario->assign(in, i, x[i * k_tile_paths]);
       v.scenario->finish(in);
       evaluate(in, ws.model, all.subspan(vi * Mv, Mv));
     }

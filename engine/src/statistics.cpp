@@ -2,6 +2,7 @@
 #include "infersim/statistics.hpp"
 
 #include "infersim/isa.hpp"
+#include "simd.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -14,9 +15,6 @@
 
 #ifdef __SSE2__
 #include <emmintrin.h>
-#endif
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
 #endif
 #include <cmath>
 
@@ -55,7 +53,9 @@ Moments Moments::of(const double* x, std::size_t n) {
   }
   if (count == 0) return m;
   m.count = count;
-  m.mean = sum / static_cast<double>(count);
+  // All the defined values equal: that value, exactly, and no spread (sum / count can be
+  // an ulp off it).
+  m.mean = lo == hi ? lo : sum / static_cast<double>(count);
   double m2 = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (std::isnan(x[i])) continue;
@@ -109,7 +109,9 @@ void moments_of_four(const double* const* columns, std::size_t n, Moments* out) 
   _mm_storeu_pd(hi + 2, h23);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(count), n01);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(count + 2), n23);
-  for (std::size_t k = 0; k < G; ++k) mean[k] = count[k] == 0 ? 0.0 : sum[k] / static_cast<double>(count[k]);
+  for (std::size_t k = 0; k < G; ++k) {
+    mean[k] = count[k] == 0 ? 0.0 : lo[k] == hi[k] ? lo[k] : sum[k] / static_cast<double>(count[k]);  // as of()
+  }
   const __m128d mean01 = _mm_loadu_pd(mean), mean23 = _mm_loadu_pd(mean + 2);
   __m128d q01 = zero, q23 = zero;
   __m128i p01 = _mm_setzero_si128(), p23 = p01, g01 = p01, g23 = p01;
@@ -146,14 +148,13 @@ void moments_of_four(const double* const* columns, std::size_t n, Moments* out) 
 }
 #endif
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef INFERSIM_HAVE_AVX512
 /// Moments::of for eight columns, one in each lane of an AVX-512 register: each lane is
 /// its column's own chain of of()'s operations in path order, so the bits are of()'s. A
 /// row (the j-th value of each column) is one gather. NaN lanes are masked out of the sums;
 /// MINPD(x, lo) is x < lo ? x : lo, as in of(), NaN included. (The engine is compiled
 /// without floating-point contraction, so d * d + m2 stays two roundings.)
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void moments_of_eight(const double* const* columns,
-                                                                                     std::size_t n, Moments* out) {
+INFERSIM_AVX512 void moments_of_eight(const double* const* columns, std::size_t n, Moments* out) {
   constexpr std::size_t G = 8;
   alignas(64) std::int64_t offset[G];
   for (std::size_t k = 0; k < G; ++k) offset[k] = columns[k] - columns[0];
@@ -177,7 +178,9 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void moments_of_ei
   _mm512_store_pd(los, lo);
   _mm512_store_pd(his, hi);
   _mm512_store_si512(counts, count);
-  for (std::size_t k = 0; k < G; ++k) means[k] = counts[k] == 0 ? 0.0 : sums[k] / static_cast<double>(counts[k]);
+  for (std::size_t k = 0; k < G; ++k) {
+    means[k] = counts[k] == 0 ? 0.0 : los[k] == his[k] ? los[k] : sums[k] / static_cast<double>(counts[k]);  // as of()
+  }
   const __m512d mean = _mm512_load_pd(means);
   __m512d m2 = zero;
   __m512i positive = _mm512_setzero_si512(), negative = positive;
@@ -213,7 +216,7 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void moments_of_ei
 void Moments::of_columns(const double* const* columns, std::size_t g, std::size_t n, Moments* out) {
   static_assert(k_max_columns == 8);
   if (g > k_max_columns) throw std::invalid_argument("Moments::of_columns: too many columns");
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef INFERSIM_HAVE_AVX512
   if (g == 8 && active_isa() == Isa::avx512) {
     moments_of_eight(columns, n, out);
     return;
@@ -543,8 +546,7 @@ std::size_t lookup_portable(const Lookup& L, const double* x, std::size_t from, 
   return count;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define INFERSIM_HAVE_AVX512 1
+#ifdef INFERSIM_HAVE_AVX512
 /// lookup_portable() for [0, n) eight values at a time with AVX-512: the same arithmetic
 /// (so the same fixed-point positions, bit for bit) and the same table reads, as gathers.
 /// The entry j0 of a sub-cell is read first; e_{j0+1} ... e_{j0+3} are then independent
@@ -552,9 +554,8 @@ std::size_t lookup_portable(const Lookup& L, const double* x, std::size_t from, 
 /// [e_{j0+2} <= v] and the value is an exception if e_{j0+3} <= v. Exceptions are packed
 /// eight lanes at a time, so `exceptions` needs room for n + 8. The tail (n mod 8) takes
 /// the portable passes.
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) std::size_t lookup_avx512(const Lookup& L, const double* x,
-                                                                                       std::size_t n, std::uint32_t* slot,
-                                                                                       std::uint32_t* exceptions) {
+INFERSIM_AVX512 std::size_t lookup_avx512(const Lookup& L, const double* x, std::size_t n, std::uint32_t* slot,
+                                          std::uint32_t* exceptions) {
   constexpr int F = Lookup::F;
   const __m512d v_nan = _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN());
   const __m512d v_lo = _mm512_set1_pd(L.lo), v_top = _mm512_set1_pd(L.top), v_scale = _mm512_set1_pd(L.fixed_scale),

@@ -34,6 +34,9 @@ public:
   /// Transform in place the uniforms of members(); `u[i]` is input i's uniform.
   /// `scratch` must hold 2 * members().size() doubles.
   void apply(double* u, double* scratch) const;
+  /// apply() for `count` paths at once, input i's uniform of path k at u[i * stride + k]:
+  /// the same bits. `scratch` must hold 2 * members().size() * count doubles.
+  void apply_many(double* u, std::size_t stride, std::size_t count, double* scratch) const;
 
 private:
   std::vector<std::size_t> members_;

@@ -17,10 +17,12 @@ public:
   Sampler(SamplerKind kind, std::uint64_t seed, std::uint64_t paths, bool antithetic, std::size_t dimension);
 
   /// Fill `u[i]` for each input index i in `inputs` for path `path`.
-  void uniforms(std::uint64_t path, std::span<const std::size_t> inputs, double* u) const;
-  /// uniforms() for `count` consecutive paths from `first`: path first + k's at
-  /// u + k * stride. The same values; faster where the paths' draws can share vector
-  /// registers (the `random` sampler with AVX-512).
+  void uniforms(std::uint64_t path, std::span<const std::size_t> inputs, double* u) const {
+    uniforms_at(path, inputs, u, 1);
+  }
+  /// uniforms() for `count` <= `stride` consecutive paths from `first`, input by input:
+  /// input i of path first + k at u[i * stride + k]. The same values; faster where the
+  /// paths' draws share vector registers (the `random` sampler with AVX-512).
   void uniforms_many(std::uint64_t first, std::size_t count, std::span<const std::size_t> inputs, double* u,
                      std::size_t stride) const;
 
@@ -38,6 +40,8 @@ public:
   static std::size_t replicate_count(SamplerKind kind, std::uint64_t base_points);
 
 private:
+  /// uniforms() with input i's uniform at u[i * stride].
+  void uniforms_at(std::uint64_t path, std::span<const std::size_t> inputs, double* u, std::size_t stride) const;
   std::uint64_t base_index(std::uint64_t path) const { return antithetic_ ? path / 2 : path; }
 
   SamplerKind kind_;

@@ -35,7 +35,8 @@ struct Moments {
     if (x < 0) ++negative;
   }
   void merge(const Moments& o);
-  /// The moments of n values at once (two passes: exact mean, then squared deviations).
+  /// The moments of n values at once (two passes: the mean, then squared deviations from
+  /// it; values all equal give that value and m2 = 0 exactly).
   static Moments of(const double* x, std::size_t n);
   static constexpr std::size_t k_max_columns = 8;
   /// of() for g <= k_max_columns columns of n values at once, bit for bit: the columns'

@@ -1,0 +1,17 @@
+#pragma once
+// The AVX-512 kernels' common ground (private to the engine): the intrinsics, and the
+// target attribute that compiles one function for AVX-512 F, VL, BW and DQ while the rest
+// of the engine stays portable. A kernel runs only when active_isa() says so (isa.hpp),
+// and gives the bits of its portable twin: no contraction (the engine is compiled with
+// -ffp-contract=off), the same operations in the same order, lane for lane.
+#if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12 warns that the "undefined" registers its own intrinsics start from may be used
+// uninitialized (they are not: every lane is written); silenced for the header's lines
+// only, so include this file before anything else that includes <immintrin.h>.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#define INFERSIM_HAVE_AVX512 1
+#define INFERSIM_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#endif
