@@ -651,15 +651,19 @@ Scenario Scenario::with_stress(const std::string& name) const {
 }
 
 void Scenario::assign(ModelInputs& m, std::size_t index, double value) const {
+  const InputSlot s = slot(m, index);
+  *s.value = s.whole ? std::nearbyint(value) : value;
+}
+
+Scenario::InputSlot Scenario::slot(ModelInputs& m, std::size_t index) const {
   const Input& in = inputs_[index];
   switch (in.section) {
-    case k_market: m.market.*(k_market_fields[static_cast<std::size_t>(in.leaf)].member) = value; break;
-    case k_player: m.player.*(k_player_fields[static_cast<std::size_t>(in.leaf)].member) = value; break;
-    default: {
+    case k_market: return {&(m.market.*(k_market_fields[static_cast<std::size_t>(in.leaf)].member)), false};
+    case k_player: return {&(m.player.*(k_player_fields[static_cast<std::size_t>(in.leaf)].member)), false};
+    default:
       // Whole-number inputs (online_year) take the nearest whole value of a draw.
-      const double v = in.whole ? std::nearbyint(value) : value;
-      m.clusters[static_cast<std::size_t>(in.cluster)].*(k_cluster_fields[static_cast<std::size_t>(in.leaf)].member) = v;
-    }
+      return {&(m.clusters[static_cast<std::size_t>(in.cluster)].*(k_cluster_fields[static_cast<std::size_t>(in.leaf)].member)),
+              in.whole};
   }
 }
 

@@ -84,9 +84,16 @@ struct BlockResult {
   std::vector<std::uint64_t> claim_holds, claim_le, claim_defined;
 };
 
-/// Scratch memory of one thread.
+/// Scratch memory of one thread. Move-only: `slots` point into `inputs`.
 struct Workspace {
+  Workspace() = default;
+  Workspace(Workspace&&) = default;
+  Workspace& operator=(Workspace&&) = default;
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
   std::vector<ModelInputs> inputs;  // one per variant
+  std::vector<std::vector<Scenario::InputSlot>> slots;  // per variant: where its uncertain inputs go in `inputs`
   ModelWorkspace model;
   std::vector<double> u, x, scratch;  // uniforms and input values of a tile of paths, per variant
   std::vector<double> tile;    // path-major: the outputs of path j at [(j % k_tile_paths) * metrics]
@@ -101,6 +108,11 @@ Workspace make_workspace(const Plan& plan) {
   for (const auto& v : plan.variants) {
     ws.inputs.push_back(v.scenario->base_inputs());
     copula_size = std::max(copula_size, v.copula.members().size());
+  }
+  // After the last push_back, so the addresses hold (a Workspace moves, never copies).
+  ws.slots.resize(plan.variants.size());
+  for (std::size_t vi = 0; vi < plan.variants.size(); ++vi) {
+    for (std::size_t i : plan.variants[vi].uncertain) ws.slots[vi].push_back(plan.variants[vi].scenario->slot(ws.inputs[vi], i));
   }
   ws.model.reserve(plan.horizon, ws.inputs.front().clusters.size());
   // Uniforms and input values of a tile of paths: variant v's input i of tile path r at
@@ -159,7 +171,11 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
       // The model, path by path.
       const double* x = ws.x.data() + vi * k_tile_paths * dim + j % k_tile_paths;
       ModelInputs& in = ws.inputs[vi];
-      for (std::size_t i : v.uncertain) v.scenario->assign(in, i, x[i * k_tile_paths]);
+      const auto& slots = ws.slots[vi];
+      for (std::size_t k = 0; k < v.uncertain.size(); ++k) {  // Scenario::assign, its places looked up once
+        const double value = x[v.uncertain[k] * k_tile_paths];
+        *slots[k].value = slots[k].whole ? std::nearbyint(value) : value;
+      }
       v.scenario->finish(in);
       evaluate(in, ws.model, all.subspan(vi * Mv, Mv));
     }

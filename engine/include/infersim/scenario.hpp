@@ -135,6 +135,13 @@ public:
   ModelInputs base_inputs() const;
   /// Write the value of input `index` into `m` (rounding whole-number inputs).
   void assign(ModelInputs& m, std::size_t index, double value) const;
+  /// Where assign() writes input `index` in `m`, and whether it rounds to a whole number:
+  /// for loops that set the same inputs of the same ModelInputs many times.
+  struct InputSlot {
+    double* value;
+    bool whole;
+  };
+  InputSlot slot(ModelInputs& m, std::size_t index) const;
   /// Apply defaults that depend on other inputs (share_start follows share_end).
   void finish(ModelInputs& m) const;
 
