@@ -100,6 +100,7 @@ struct Workspace {
   std::unique_ptr<double[]> values;  // metric-major: metric m of path j at columns[m * k_block_paths + j]
   double* columns = nullptr;
   std::vector<std::uint32_t> cells;  // scratch of BinnedQuantiles::add_many
+  kernels::TileMoments moments;      // the block's moments, tile by tile
 };
 
 Workspace make_workspace(const Plan& plan) {
@@ -144,9 +145,11 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   // A path's outputs are written contiguously to a small tile (rows of M values, in the
   // first-level cache); each full tile is then copied into the block's columns (one per
   // metric, k_block_paths long), a whole cache line at a time.
+  ws.moments.reset(M);
   auto flush_tile = [&](std::size_t end) {
     const std::size_t first = (end - 1) / k_tile_paths * k_tile_paths;
     kernels::tile_to_columns(ws.tile.data(), end - first, M, ws.columns + first, k_block_paths);
+    ws.moments.add_tile(ws.tile.data(), end - first);
   };
   const std::size_t dim = ws.u.size() / (K * k_tile_paths);
   for (std::size_t j = 0; j < n; ++j) {
@@ -204,16 +207,9 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
     br.rep_sum.assign(br.rep_count_touched * M, 0.0);
     br.rep_n.assign(br.rep_count_touched * M, 0);
   }
-  // Moments of a few metrics at once (independent sums interleaved), then each metric on.
-  constexpr std::size_t G = Moments::k_max_columns;
+  ws.moments.store(br.moments.data());
   for (std::size_t m = 0; m < M; ++m) {
     const double* v = ws.columns + m * k_block_paths;
-    if (m % G == 0) {
-      const std::size_t g = std::min(G, M - m);
-      const double* group[G] = {};
-      for (std::size_t k = 0; k < g; ++k) group[k] = v + k * k_block_paths;
-      Moments::of_columns(group, g, n, br.moments.data() + m);
-    }
     if (plan.pair_units) {
       for (std::size_t j = 0; j + 1 < n; j += 2) {
         const bool a = !std::isnan(v[j]), c = !std::isnan(v[j + 1]);

@@ -38,11 +38,6 @@ struct Moments {
   /// The moments of n values at once (two passes: the mean, then squared deviations from
   /// it; values all equal give that value and m2 = 0 exactly).
   static Moments of(const double* x, std::size_t n);
-  static constexpr std::size_t k_max_columns = 8;
-  /// of() for g <= k_max_columns columns of n values at once, bit for bit: the columns'
-  /// sums are independent chains, side by side in vector lanes (eight with AVX-512, else
-  /// two per SSE2 register, four interleaved).
-  static void of_columns(const double* const* columns, std::size_t g, std::size_t n, Moments* out);
   /// Sample variance (n - 1); NaN with fewer than two values.
   double variance() const;
 };
