@@ -298,19 +298,33 @@ void BinnedQuantiles::add_sorted(Counts& c, int metric, std::span<const double> 
   const int used = used_[mz];
   std::uint32_t* count = &c.count[mz * stride_];
   std::uint32_t* at_edge = &c.at_edge[mz * stride_];
-  std::size_t i = 0;
-  const std::size_t n = sorted.size();
-  for (; i < n && sorted[i] < e[0]; ++i) ++count[0];
-  // Bin 1 + j holds [e_j, e_{j+1}) for j < used - 1; the last inner bin also e_used.
-  for (int j = 0; j < used; ++j) {
-    const double right = e[j + 1];
-    const bool last = j == used - 1;
-    for (; i < n && (sorted[i] < right || (last && sorted[i] == right)); ++i) {
-      ++count[j + 1];
-      at_edge[j + 1] += sorted[i] == e[j];
+  const double* const begin = sorted.data();
+  const double* const end = begin + sorted.size();
+  // The first value at or past `from` for which below(x) fails: a galloping search, since
+  // a bin holds a few values or a great many.
+  auto gallop = [end](const double* from, auto below) {
+    std::size_t step = 1;
+    const double* lo = from;
+    while (lo + step < end && below(lo[step])) {
+      lo += step;
+      step *= 2;
     }
+    return std::partition_point(lo, std::min(lo + step, end), below);
+  };
+  const double* i = gallop(begin, [&](double x) { return x < e[0]; });
+  count[0] += static_cast<std::uint32_t>(i - begin);
+  // Bin 1 + j holds [e_j, e_{j+1}) for j < used - 1; the last inner bin also e_used. Its
+  // copies of e_j come first.
+  for (int j = 0; j < used; ++j) {
+    const double left = e[j], right = e[j + 1];
+    const double* stop = j == used - 1 ? gallop(i, [&](double x) { return x <= right; })
+                                       : gallop(i, [&](double x) { return x < right; });
+    count[j + 1] += static_cast<std::uint32_t>(stop - i);
+    // (A repeated edge's bin is empty: its copies belong to the last bin starting there.)
+    at_edge[j + 1] += static_cast<std::uint32_t>(std::min(gallop(i, [&](double x) { return x == left; }), stop) - i);
+    i = stop;
   }
-  count[used + 1] += static_cast<std::uint32_t>(n - i);
+  count[used + 1] += static_cast<std::uint32_t>(end - i);
 }
 
 namespace {
