@@ -240,11 +240,16 @@ void BinnedQuantiles::build_guide(int metric, std::vector<std::uint16_t>& sub) {
   if (used < 3 || !(width > 0) || !std::isfinite(width) || width < 1e-5 * magnitude) return;
   const double scale = k_cells / width;
   guide_scale_[mz] = scale;
-  // The lowest j with e_j <= x (j = 0 below e_0), for increasing x: a merge walk.
-  int walk = 0;
+  // The lowest j with e_j <= x (j = 0 below e_0), for increasing x: a merge walk (two: the
+  // sub-cells' left and right ends).
+  int walk = 0, walk_right = 0;
   auto lowest_bin = [&](double x) {
     while (walk + 1 < used && e[walk + 1] <= x) ++walk;
     return walk;
+  };
+  auto lowest_bin_right = [&](double x) {
+    while (walk_right + 1 < used && e[walk_right + 1] <= x) ++walk_right;
+    return walk_right;
   };
   // Left ends are lowered by a millionth of a cell: a value's computed cell position is
   // off by less than 1e-12 cells, and the left end's own rounding by less than 1e-7
@@ -261,8 +266,14 @@ void BinnedQuantiles::build_guide(int metric, std::vector<std::uint16_t>& sub) {
     cells[c] = static_cast<std::uint32_t>(sub.size()) << 5 | static_cast<std::uint32_t>(shift);
     const int n_sub = 1 << shift;
     for (int s = 0; s < n_sub; ++s) {
+      // The entry, and how many edges a value in the sub-cell may step over: its right end
+      // raised by the margin bounds its values' bins from above.
       const double left = c + static_cast<double>(s) / n_sub - k_margin;
-      sub.push_back(static_cast<std::uint16_t>(lowest_bin(e[0] + left / scale)));
+      const double right = c + static_cast<double>(s + 1) / n_sub + k_margin;
+      const int j0 = lowest_bin(e[0] + left / scale);
+      const int steps = lowest_bin_right(e[0] + right / scale) - j0;
+      const unsigned reach = steps <= 1 ? k_reach_one : steps == 2 ? k_reach_two : k_reach_more;
+      sub.push_back(static_cast<std::uint16_t>(static_cast<unsigned>(j0) | reach << k_entry_bits));
     }
   }
 }
@@ -333,6 +344,8 @@ namespace {
 /// statistics.hpp).
 struct Lookup {
   static constexpr std::uint32_t k_flag = 0x80000000u;  // in a slot between passes: outside the guide
+  // A sub-cell's entry: j0 in the low bits, above them how far its values may step.
+  static constexpr std::uint32_t k_entry_mask = (1u << 13) - 1, k_reach_shift = 13;
   static constexpr int F = 9;                  // fixed-point bits of a cell: k_max_sub_shift
   static constexpr double top_position = static_cast<double>((1024 << F) - 1);  // k_cells << F, less 1
   double lo, top, fixed_scale;
@@ -390,7 +403,7 @@ std::size_t lookup_portable(const Lookup& L, const double* x, std::size_t from, 
   for (std::size_t i = from; i < n; ++i) {
     const double v = x[i];
     const std::uint32_t t = slot[i];
-    int j = L.sub[t & ~k_flag];
+    int j = L.sub[t & ~k_flag] & Lookup::k_entry_mask;
     j += static_cast<int>(e[j + 1] <= v);
     j += static_cast<int>(e[j + 1] <= v);
     const bool exception = (t & k_flag) != 0 || e[j + 1] <= v || v == e[j];
@@ -404,9 +417,10 @@ std::size_t lookup_portable(const Lookup& L, const double* x, std::size_t from, 
 #ifdef INFERSIM_HAVE_AVX512
 /// lookup_portable() for [0, n) eight values at a time with AVX-512: the same arithmetic
 /// (so the same fixed-point positions, bit for bit) and the same table reads, as gathers.
-/// The entry j0 of a sub-cell is read first; e_{j0+1} ... e_{j0+3} are then independent
-/// reads, and since the edges ascend, the two steps are j0 + [e_{j0+1} <= v] +
-/// [e_{j0+2} <= v] and the value is an exception if e_{j0+3} <= v. Exceptions are packed
+/// The entry j0 of a sub-cell is read first, with its reach (how many edges its values
+/// may step over, known from the tables); then e_{j0+1}, and e_{j0+2} only for the lanes
+/// whose reach is two: the steps are j0 + [e_{j0+1} <= v] + [e_{j0+2} <= v] (the edges
+/// ascend), and a value whose reach is farther is an exception. Exceptions are packed
 /// eight lanes at a time, so `exceptions` needs room for n + 8. The tail (n mod 8) takes
 /// the portable passes.
 INFERSIM_AVX512 std::size_t lookup_avx512(const Lookup& L, const double* x, std::size_t n, std::uint32_t* slot,
@@ -417,7 +431,11 @@ INFERSIM_AVX512 std::size_t lookup_avx512(const Lookup& L, const double* x, std:
                 v_max = _mm512_set1_pd(Lookup::top_position);
   const __m256i v_low_bits = _mm256_set1_epi32((1 << F) - 1), v_f = _mm256_set1_epi32(F), v_31 = _mm256_set1_epi32(31),
                 v_u16 = _mm256_set1_epi32(0xFFFF), v_one = _mm256_set1_epi32(1),
-                v_flag = _mm256_set1_epi32(static_cast<int>(Lookup::k_flag)), v_lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                v_flag = _mm256_set1_epi32(static_cast<int>(Lookup::k_flag)), v_lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                v_entry = _mm256_set1_epi32(static_cast<int>(Lookup::k_entry_mask)),
+                v_reach_two = _mm256_set1_epi32(static_cast<int>(BinnedQuantiles::k_reach_two)),
+                v_reach_more = _mm256_set1_epi32(static_cast<int>(BinnedQuantiles::k_reach_more));
+  const __m512d v_inf = _mm512_set1_pd(std::numeric_limits<double>::infinity());
   const auto* cells = reinterpret_cast<const int*>(L.cells);
   const auto* sub = reinterpret_cast<const char*>(L.sub);  // entries read as 32 bits at 2 t, the low 16 kept
   const double* e = L.e;
@@ -444,20 +462,24 @@ INFERSIM_AVX512 std::size_t lookup_avx512(const Lookup& L, const double* x, std:
   for (std::size_t i = 0; i < n8; i += 8) {  // pass 3: the steps over edges
     const __m512d v = _mm512_loadu_pd(x + i);
     const __m256i t = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(slot + i));
-    const __m256i j0 = _mm256_andnot_si256(v_flag, t);
-    const __mmask8 flagged = _mm256_cmp_epi32_mask(t, j0, _MM_CMPINT_NE);
+    const __m256i entry = _mm256_andnot_si256(v_flag, t);
+    const __mmask8 flagged = _mm256_cmp_epi32_mask(t, entry, _MM_CMPINT_NE);
+    const __m256i j0 = _mm256_and_si256(entry, v_entry), reach = _mm256_srli_epi32(entry, Lookup::k_reach_shift);
     // A value that stays at its sub-cell's entry j0 > 0 lies above e_{j0} (the entry is
     // taken at the sub-cell's left end lowered by the margin), so it can only be on the
     // edge e_{j0} when j0 = 0: e_{j0} need not be read.
     const __m512d e0 = _mm512_mask_blend_pd(_mm256_cmpeq_epi32_mask(j0, _mm256_setzero_si256()), v_nan, v_lo);
-    const __m512d e1 = _mm512_i32gather_pd(j0, e + 1, 8), e2 = _mm512_i32gather_pd(j0, e + 2, 8),
-                  e3 = _mm512_i32gather_pd(j0, e + 3, 8);
-    const __mmask8 m1 = _mm512_cmp_pd_mask(e1, v, _CMP_LE_OQ), m2 = _mm512_cmp_pd_mask(e2, v, _CMP_LE_OQ),
-                   m3 = _mm512_cmp_pd_mask(e3, v, _CMP_LE_OQ);
+    const __m512d e1 = _mm512_i32gather_pd(j0, e + 1, 8);
+    const __mmask8 m1 = _mm512_cmp_pd_mask(e1, v, _CMP_LE_OQ);
+    // A second step only where the sub-cell's reach allows one (e_{j0+2} is read for those
+    // lanes alone); none beyond: a farther reach makes an exception.
+    const __mmask8 two = _mm256_cmpeq_epi32_mask(reach, v_reach_two);
+    const __m512d e2 = _mm512_mask_i32gather_pd(v_inf, two, j0, e + 2, 8);
+    const __mmask8 m2 = _mm512_cmp_pd_mask(e2, v, _CMP_LE_OQ);
     const __m256i j1 = _mm256_mask_add_epi32(j0, m1, j0, v_one), j = _mm256_mask_add_epi32(j1, m2, j1, v_one);
     const __m512d ej = _mm512_mask_blend_pd(m2, _mm512_mask_blend_pd(m1, e0, e1), e2);
     const __mmask8 on_edge = _mm512_cmp_pd_mask(v, ej, _CMP_EQ_OQ);
-    const __mmask8 exception = flagged | m3 | on_edge;
+    const __mmask8 exception = flagged | _mm256_cmpeq_epi32_mask(reach, v_reach_more) | on_edge;
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(slot + i),
                         _mm256_maskz_add_epi32(static_cast<__mmask8>(~exception), j, v_one));
     const __m256i index = _mm256_add_epi32(v_lane, _mm256_set1_epi32(static_cast<int>(i)));

@@ -139,7 +139,14 @@ private:
   static constexpr int k_max_atoms = 4;
   std::vector<double> guide_scale_;     // per metric: cells per unit of x; 0: no guide
   std::vector<std::uint32_t> cell_;     // per metric, per cell: first sub-cell << 5 | log2(sub-cells)
-  std::vector<std::uint16_t> sub_;      // all sub-cells: the lowest j (bin 1 + j) of their values
+  std::vector<std::uint16_t> sub_;      // all sub-cells: the lowest j (bin 1 + j) of their values, and
+                                        // (<< k_entry_bits) how many edges above it they may reach
+public:
+  static constexpr int k_entry_bits = 13;
+  static constexpr unsigned k_reach_one = 0, k_reach_two = 1, k_reach_more = 2;  // at most 1, 2 steps; more
+  static_assert(k_max_bins + 2 < (1 << k_entry_bits));
+
+private:
   struct Atom {
     double value;
     int bin;
