@@ -22,6 +22,7 @@
 #include "infersim/analysis.hpp"
 #include "infersim/error.hpp"
 #include "infersim/io.hpp"
+#include "infersim/isa.hpp"
 #include "infersim/scenario.hpp"
 #include "infersim/simulation.hpp"
 #include "common.hpp"
@@ -228,7 +229,8 @@ int cmd_validate(const std::vector<std::string>& files) {
 int main(int argc, char** argv) {
   CLI::App app{"infersim: Monte Carlo simulation of AI inference businesses and the clusters that serve them"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("infersim ") + INFERSIM_VERSION);
+  app.set_version_flag("--version", std::string("infersim ") + INFERSIM_VERSION + " (vector kernels: " +
+                                        std::string(isa_name(active_isa())) + ")");
 
   RunArgs ra;
   auto* run_cmd = app.add_subcommand("run", "Run scenarios and print a summary; --out writes the result JSON");

@@ -345,7 +345,8 @@ namespace {
 struct Lookup {
   static constexpr std::uint32_t k_flag = 0x80000000u;  // in a slot between passes: outside the guide
   // A sub-cell's entry: j0 in the low bits, above them how far its values may step.
-  static constexpr std::uint32_t k_entry_mask = (1u << 13) - 1, k_reach_shift = 13;
+  static constexpr std::uint32_t k_entry_mask = (1u << BinnedQuantiles::k_entry_bits) - 1,
+                                 k_reach_shift = BinnedQuantiles::k_entry_bits;
   static constexpr int F = 9;                  // fixed-point bits of a cell: k_max_sub_shift
   static constexpr double top_position = static_cast<double>((1024 << F) - 1);  // k_cells << F, less 1
   double lo, top, fixed_scale;

@@ -44,9 +44,11 @@ def infersim_bin(pytestconfig) -> Path:
 
 @pytest.fixture(scope="session")
 def run_infersim(infersim_bin):
-    """run_infersim(*args, cwd=None) -> CompletedProcess with text stdout/stderr."""
+    """run_infersim(*args, cwd=None, env=None) -> CompletedProcess with text stdout/stderr.
 
-    def run(*args, cwd=None, timeout=TIMEOUT_S) -> subprocess.CompletedProcess:
+    `env`: variables to set on top of this process's environment."""
+
+    def run(*args, cwd=None, timeout=TIMEOUT_S, env=None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [str(infersim_bin), *map(str, args)],
             capture_output=True,
@@ -54,6 +56,7 @@ def run_infersim(infersim_bin):
             timeout=timeout,
             cwd=cwd,
             stdin=subprocess.DEVNULL,
+            env=None if env is None else {**os.environ, **env},
         )
 
     return run

@@ -67,6 +67,11 @@ double quantile_sorted(std::span<const double> sorted, double p);
 class BinnedQuantiles {
 public:
   static constexpr int k_max_bins = 4096;
+  /// A guide sub-cell's entry (see below): the lowest j of its values in the low
+  /// k_entry_bits, and above them its reach: at most one step over an edge, two, or more.
+  static constexpr int k_entry_bits = 13;
+  static constexpr unsigned k_reach_one = 0, k_reach_two = 1, k_reach_more = 2;
+  static_assert(k_max_bins + 2 < (1 << k_entry_bits));
 
   /// The bins of all metrics (one set per thread, merged at the end): values in each bin,
   /// and of those, values exactly equal to its left edge (kept apart: rarely touched).
@@ -140,13 +145,7 @@ private:
   std::vector<double> guide_scale_;     // per metric: cells per unit of x; 0: no guide
   std::vector<std::uint32_t> cell_;     // per metric, per cell: first sub-cell << 5 | log2(sub-cells)
   std::vector<std::uint16_t> sub_;      // all sub-cells: the lowest j (bin 1 + j) of their values, and
-                                        // (<< k_entry_bits) how many edges above it they may reach
-public:
-  static constexpr int k_entry_bits = 13;
-  static constexpr unsigned k_reach_one = 0, k_reach_two = 1, k_reach_more = 2;  // at most 1, 2 steps; more
-  static_assert(k_max_bins + 2 < (1 << k_entry_bits));
-
-private:
+                                        // (<< k_entry_bits) how far above it they may reach
   struct Atom {
     double value;
     int bin;
