@@ -1,4 +1,4 @@
-// Data-movement kernels of the simulation's blocks (kernels.hpp).
+// Kernels of the simulation's blocks: the tile transpose and the tile moments (kernels.hpp).
 #include "kernels.hpp"
 
 #include "infersim/isa.hpp"

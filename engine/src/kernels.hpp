@@ -1,6 +1,7 @@
 #pragma once
-// Small data-movement kernels of the simulation's blocks, with an AVX-512 version chosen
-// at run time (isa.hpp). Private to the engine.
+// Kernels of the simulation's blocks (the tile transpose, the tile moments), each with an
+// AVX-512 version chosen at run time (isa.hpp) that gives the portable one's bits. Private
+// to the engine.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
