@@ -51,6 +51,13 @@ GaussianCopula::GaussianCopula(const std::vector<Correlation>& correlations,
   lower_ = llt.matrixL();
 }
 
+namespace {
+
+/// u' = Phi(z'), kept inside (0, 1): Phi of a large |z'| rounds to 0 or 1 in double.
+double correlated_uniform(double z) { return std::clamp(normal_cdf(z), 1e-300, 1.0 - 0x1p-53); }
+
+}  // namespace
+
 void GaussianCopula::apply(double* u, double* scratch) const {
   const std::size_t n = members_.size();
   double* z = scratch;
@@ -62,9 +69,7 @@ void GaussianCopula::apply(double* u, double* scratch) const {
     zc[i] = acc;
   }
   for (std::size_t i = 0; i < n; ++i) {
-    // Keep u' inside (0, 1): Phi of a large |z'| rounds to 0 or 1 in double.
-    const double v = normal_cdf(zc[i]);
-    u[members_[i]] = std::clamp(v, 1e-300, 1.0 - 0x1p-53);
+    u[members_[i]] = correlated_uniform(zc[i]);
   }
 }
 
@@ -83,7 +88,7 @@ void GaussianCopula::apply_many(double* u, std::size_t stride, std::size_t count
   }
   for (std::size_t i = 0; i < n; ++i) {
     double* out = u + members_[i] * stride;
-    for (std::size_t k = 0; k < count; ++k) out[k] = std::clamp(normal_cdf(zc[i * count + k]), 1e-300, 1.0 - 0x1p-53);
+    for (std::size_t k = 0; k < count; ++k) out[k] = correlated_uniform(zc[i * count + k]);
   }
 }
 

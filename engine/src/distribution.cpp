@@ -569,7 +569,6 @@ INFERSIM_AVX512 inline __m512d grid_at(const Distribution::Impl::Grid& g, __m512
 INFERSIM_AVX512 bool quantile_many_avx512(const Distribution& dist, const Distribution::Impl& p, const double* u,
                                           double* x, std::size_t n) {
   const DistKind kind = dist.kind();
-  if (kind == DistKind::discrete) return false;
   const __m512d lo = _mm512_set1_pd(p.lo), scale = _mm512_set1_pd(p.scale), a = _mm512_set1_pd(p.a),
                 b = _mm512_set1_pd(p.b), one = _mm512_set1_pd(1.0);
   std::size_t k = 0;
@@ -607,12 +606,12 @@ INFERSIM_AVX512 bool quantile_many_avx512(const Distribution& dist, const Distri
         r = _mm512_add_pd(a, _mm512_mul_pd(b, normal_quantile_body(v, tail)));
         alignas(64) double t[8];
         _mm512_store_pd(t, r);
-        for (int i = 0; i < 8; ++i) t[i] = std::exp(t[i]);  // the tails' lanes are redone below
+        for (unsigned m = static_cast<__mmask8>(~tail); m != 0; m &= m - 1) t[std::countr_zero(m)] = std::exp(t[std::countr_zero(m)]);
         r = _mm512_load_pd(t);
         scalar = tail;
         break;
       }
-      case DistKind::discrete: return false;
+      case DistKind::discrete: return false;  // a search: quantile() itself
     }
     _mm512_storeu_pd(x + k, r);
     for (unsigned m = scalar & 0xFFu; m != 0; m &= m - 1) {

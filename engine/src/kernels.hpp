@@ -1,5 +1,5 @@
 #pragma once
-// Kernels of the simulation's blocks (the tile transpose, the tile moments), each with an
+// Kernels of the simulation's blocks: the tile transpose, and the tile moments with an
 // AVX-512 version chosen at run time (isa.hpp) that gives the portable one's bits. Private
 // to the engine.
 #include <cstddef>

@@ -651,8 +651,7 @@ Scenario Scenario::with_stress(const std::string& name) const {
 }
 
 void Scenario::assign(ModelInputs& m, std::size_t index, double value) const {
-  const InputSlot s = slot(m, index);
-  *s.value = s.whole ? std::nearbyint(value) : value;
+  slot(m, index).set(value);
 }
 
 Scenario::InputSlot Scenario::slot(ModelInputs& m, std::size_t index) const {

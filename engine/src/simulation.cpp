@@ -95,6 +95,7 @@ struct Workspace {
   std::vector<ModelInputs> inputs;  // one per variant
   std::vector<std::vector<Scenario::InputSlot>> slots;  // per variant: where its uncertain inputs go in `inputs`
   ModelWorkspace model;
+  std::size_t dim = 0;                 // input slots of the scenario
   std::vector<double> u, x, scratch;  // uniforms and input values of a tile of paths, per variant
   std::vector<double> tile;    // path-major: the outputs of path j at [(j % k_tile_paths) * metrics]
   std::unique_ptr<double[]> values;  // metric-major: metric m of path j at columns[m * k_block_paths + j]
@@ -118,7 +119,8 @@ Workspace make_workspace(const Plan& plan) {
   ws.model.reserve(plan.horizon, ws.inputs.front().clusters.size());
   // Uniforms and input values of a tile of paths: variant v's input i of tile path r at
   // [(v * inputs + i) * k_tile_paths + r].
-  ws.u.assign(plan.variants.size() * k_tile_paths * std::max<std::size_t>(1, plan.variants.front().scenario->inputs().size()), 0.5);
+  ws.dim = std::max<std::size_t>(1, plan.variants.front().scenario->inputs().size());
+  ws.u.assign(plan.variants.size() * k_tile_paths * ws.dim, 0.5);
   ws.x.assign(ws.u.size(), 0.0);
   ws.scratch.assign(2 * copula_size * k_tile_paths + 1, 0.0);
   ws.tile.assign(static_cast<std::size_t>(plan.metrics) * k_tile_paths, 0.0);
@@ -144,14 +146,14 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
   const std::size_t K = plan.variants.size();
   // A path's outputs are written contiguously to a small tile (rows of M values, in the
   // first-level cache); each full tile is then copied into the block's columns (one per
-  // metric, k_block_paths long), a whole cache line at a time.
+  // metric, k_block_paths long) and its moments merged into the block's.
   ws.moments.reset(M);
   auto flush_tile = [&](std::size_t end) {
     const std::size_t first = (end - 1) / k_tile_paths * k_tile_paths;
     kernels::tile_to_columns(ws.tile.data(), end - first, M, ws.columns + first, k_block_paths);
     ws.moments.add_tile(ws.tile.data(), end - first);
   };
-  const std::size_t dim = ws.u.size() / (K * k_tile_paths);
+  const std::size_t dim = ws.dim;
   for (std::size_t j = 0; j < n; ++j) {
     const std::uint64_t path = start + j;
     const std::span<double> all(ws.tile.data() + (j % k_tile_paths) * M, M);
@@ -175,10 +177,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, BlockResult
       const double* x = ws.x.data() + vi * k_tile_paths * dim + j % k_tile_paths;
       ModelInputs& in = ws.inputs[vi];
       const auto& slots = ws.slots[vi];
-      for (std::size_t k = 0; k < v.uncertain.size(); ++k) {  // Scenario::assign, its places looked up once
-        const double value = x[v.uncertain[k] * k_tile_paths];
-        *slots[k].value = slots[k].whole ? std::nearbyint(value) : value;
-      }
+      for (std::size_t k = 0; k < v.uncertain.size(); ++k) slots[k].set(x[v.uncertain[k] * k_tile_paths]);
       v.scenario->finish(in);
       evaluate(in, ws.model, all.subspan(vi * Mv, Mv));
     }

@@ -508,35 +508,31 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   const double* e = &edges_[mz * stride_];
   const int used = used_[mz];
   const Lookup lookup{e[0], e[used - 1], std::ldexp(scale, k_max_sub_shift), &cell_[mz * k_cells], sub_.data(), e};
-  scratch.resize(2 * n + 8);
+  // Scratch: the slots, the exceptions (n + 8: packed eight lanes at a time), the odd values' histogram.
+  const std::size_t bins = static_cast<std::size_t>(used) + 2;
+  scratch.resize(2 * n + 8 + bins);
   std::uint32_t* slot = scratch.data();
   std::uint32_t* exceptions = slot + n;
+  std::uint32_t* odd = exceptions + n + 8;
 #ifdef INFERSIM_HAVE_AVX512
   const std::size_t n_exceptions = active_isa() == Isa::avx512 ? lookup_avx512(lookup, x, n, slot, exceptions)
                                                                 : lookup_portable(lookup, x, 0, n, slot, exceptions);
 #else
   const std::size_t n_exceptions = lookup_portable(lookup, x, 0, n, slot, exceptions);
 #endif
-  // Pass 3: count. Exceptions were counted in bin 0 and are taken back out, then placed by
-  // the definition (point masses from the atom list): NaN is left out.
+  // Counting. Exceptions were counted in bin 0 and are taken back out, then placed by the
+  // definition (point masses from the atom list): NaN is left out. Two histograms, even
+  // and odd values: a run of values in one bin (a merged bin holds a tenth of them) would
+  // otherwise make every increment wait for the last one.
   std::uint32_t* count = &c.count[mz * stride_];
-  {
-    // Two histograms, even and odd values: a run of values in one bin (a merged bin holds
-    // a tenth of them) makes every increment wait for the last one otherwise.
-    const std::size_t bins = static_cast<std::size_t>(used) + 2;
-    scratch.resize(2 * n + 8 + bins);
-    slot = scratch.data();
-    exceptions = slot + n;
-    std::uint32_t* odd = slot + 2 * n + 8;
-    std::fill(odd, odd + bins, 0u);
-    std::size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-      ++count[slot[i]];
-      ++odd[slot[i + 1]];
-    }
-    if (i < n) ++count[slot[i]];
-    for (std::size_t b = 0; b < bins; ++b) count[b] += odd[b];
+  std::fill(odd, odd + bins, 0u);
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    ++count[slot[i]];
+    ++odd[slot[i + 1]];
   }
+  if (i < n) ++count[slot[i]];
+  for (std::size_t b = 0; b < bins; ++b) count[b] += odd[b];
   count[0] -= static_cast<std::uint32_t>(n_exceptions);
   for (std::size_t k = 0; k < n_exceptions; ++k) {
     const double v = x[exceptions[k]];

@@ -65,26 +65,23 @@ TEST_CASE("isa: the limit is at most what the processor has, and can be restored
   MESSAGE("this processor: " << isa_name(supported));
 }
 
-TEST_CASE("kernels: tile_to_columns is a transpose on every instruction set") {
+TEST_CASE("kernels: tile_to_columns is a transpose") {
   for (std::size_t width : {155u, 8u, 3u, 17u}) {
     for (std::size_t rows : {16u, 9u, 8u, 1u}) {
       std::vector<double> tile(rows * width);
       for (std::size_t i = 0; i < tile.size(); ++i) tile[i] = awkward(i, i % width);
       const std::size_t stride = 40;
-      for (Isa isa : testing::isas()) {
-        const IsaScope scope(isa);
-        std::vector<double> columns(width * stride, -1.0);
-        kernels::tile_to_columns(tile.data(), rows, width, columns.data() + 3, stride);
-        bool ok = true;
-        for (std::size_t k = 0; k < width; ++k) {
-          for (std::size_t r = 0; r < stride - 3; ++r) {
-            const double want = r < rows ? tile[r * width + k] : -1.0;
-            ok = ok && same_bits(columns[k * stride + 3 + r], want);
-          }
+      std::vector<double> columns(width * stride, -1.0);
+      kernels::tile_to_columns(tile.data(), rows, width, columns.data() + 3, stride);
+      bool ok = true;  // each value in its place, nothing written outside
+      for (std::size_t k = 0; k < width; ++k) {
+        for (std::size_t r = 0; r < stride - 3; ++r) {
+          const double want = r < rows ? tile[r * width + k] : -1.0;
+          ok = ok && same_bits(columns[k * stride + 3 + r], want);
         }
-        INFO(isa_name(isa) << " width " << width << " rows " << rows);
-        CHECK(ok);
       }
+      INFO("width " << width << " rows " << rows);
+      CHECK(ok);
     }
   }
 }

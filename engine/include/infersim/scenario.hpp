@@ -1,6 +1,7 @@
 #pragma once
 /// A scenario: the inputs of the model, each a number or a distribution, with the run
 /// settings, correlations, claims and stresses (docs/scenario-format.md).
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -140,6 +141,7 @@ public:
   struct InputSlot {
     double* value;
     bool whole;
+    void set(double x) const { *value = whole ? std::nearbyint(x) : x; }
   };
   InputSlot slot(ModelInputs& m, std::size_t index) const;
   /// Apply defaults that depend on other inputs (share_start follows share_end).
