@@ -8,24 +8,20 @@
 
 #include "bindings.hpp"
 #include "infersim/error.hpp"
-#include "infersim/sampler.hpp"
 
 namespace infersim::bindings {
 
 RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
                        const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads) {
+  // Conversions only: the ranges are checked by the engine (resolve_settings).
   RunOptions opt;
-  if (paths) {
-    if (*paths < 1) throw InputError("paths: must be >= 1, got " + std::to_string(*paths));
-    opt.paths = static_cast<std::uint64_t>(*paths);
-  }
+  opt.paths = paths;
   if (seed) {
     if (*seed < 0) throw InputError("seed: must be >= 0, got " + std::to_string(*seed));
     opt.seed = static_cast<std::uint64_t>(*seed);
   }
   if (sampler) opt.sampler = parse_sampler(*sampler, "sampler");
   opt.antithetic = antithetic;
-  if (threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(threads));
   opt.threads = threads;
   return opt;
 }

@@ -19,18 +19,10 @@ void write_statistics(const MetricStats& s, bool with_negative, double* row) {
   for (const auto& name : statistic_names(with_negative)) *row++ = s.get(name);
 }
 
-/// The metric called `name`; InputError listing the metrics otherwise.
-MetricKind metric_named(const std::string& name, const std::string& where) {
-  if (const auto kind = find_metric(name)) return *kind;
-  std::string known;
-  for (const auto& n : metric_names()) known += (known.empty() ? "" : ", ") + n;
-  throw InputError(where + ": unknown metric \"" + name + "\"; expected one of " + known);
-}
-
 /// The kept per-path values of a metric, as a read-only view that keeps the Result alive.
 py::array samples(const py::object& self, const std::string& name) {
   const auto& r = self.cast<const RunResult&>();
-  const MetricKind metric = metric_named(name, "samples");
+  const MetricKind metric = require_metric(name, "samples");
   const auto it = r.samples.find(name);
   if (it == r.samples.end()) {
     throw InputError("samples: \"" + name + "\" was not kept; run with keep_samples=[\"" + name + "\"]");
@@ -50,7 +42,7 @@ RunResult run_scenario(const Scenario& scenario, std::optional<std::int64_t> pat
                        const std::vector<std::string>& keep_samples, const py::object& progress) {
   RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
   opt.keep_samples = keep_samples;
-  for (const auto& name : keep_samples) (void)metric_named(name, "keep_samples");
+  (void)resolve_settings(scenario, opt);  // checked with the GIL held, before the run
   std::optional<RunResult> result;
   call_with_progress(opt, progress, [&] { result = run(scenario, opt); });
   return std::move(*result);
@@ -66,7 +58,7 @@ std::vector<std::string> statistic_names(bool with_negative) {
 
 py::array_t<double> metric_statistics(const std::vector<MetricStats>& metrics, int T, const std::string& name,
                                       bool with_negative, const std::string& where) {
-  const MetricKind metric = metric_named(name, where);
+  const MetricKind metric = require_metric(name, where);
   const auto S = static_cast<py::ssize_t>(statistic_names(with_negative).size());
   if (!metric.series) {
     py::array_t<double> out(S);

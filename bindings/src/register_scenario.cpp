@@ -8,7 +8,7 @@
 
 #include "bindings.hpp"
 #include "infersim/error.hpp"
-#include "infersim/sampler.hpp"
+#include "infersim/simulation.hpp"
 #include "infersim/scenario.hpp"
 
 namespace infersim::bindings {
@@ -145,16 +145,7 @@ void register_scenario(py::module_& m) {
       .def("with_stress", &Scenario::with_stress, py::arg("name"), "A copy with a named stress applied.")
       .def(
           "validate",
-          [](const Scenario& s) {
-            // Loading checks the scenario; the sampler checks what only a run would (an odd
-            // number of antithetic paths).
-            const SimulationSettings& sim = s.simulation();
-            try {
-              (void)Sampler(sim.sampler, sim.seed, sim.paths, sim.antithetic, s.inputs().size());
-            } catch (const InputError& e) {
-              throw InputError(std::string("simulation.") + e.what());
-            }
-          },
+          [](const Scenario& s) { check_simulation(s); },
           "Raise ValueError if the scenario's own run settings cannot be used.");
 }
 

@@ -3,11 +3,10 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
+#include <cstdint>
 #include <limits>
 
 #include "infersim/error.hpp"
-#include "infersim/statistics.hpp"
 
 namespace infersim::cli {
 
@@ -33,7 +32,8 @@ std::uint64_t parse_count(const std::string& text, const std::string& option, st
 
 RunOptions analysis_options(const AnalysisArgs& a) {
   RunOptions opt;
-  if (a.paths) opt.paths = parse_count(*a.paths, "--paths", 1, BinnedQuantiles::k_max_paths);
+  // Whole numbers here; their ranges are the engine's (resolve_settings).
+  if (a.paths) opt.paths = static_cast<std::int64_t>(parse_count(*a.paths, "--paths", 0, INT64_MAX));
   if (a.seed) opt.seed = parse_count(*a.seed, "--seed", 0, std::numeric_limits<std::uint64_t>::max());
   if (a.sampler) opt.sampler = parse_sampler(*a.sampler, "--sampler");
   opt.threads = a.threads;
@@ -41,9 +41,14 @@ RunOptions analysis_options(const AnalysisArgs& a) {
   return opt;
 }
 
+Scenario load_scenario(const std::string& path, const std::string& data) {
+  // The catalog of --data, loaded once for the command; else the default one, if needed.
+  const std::shared_ptr<const Catalog> catalog = data.empty() ? nullptr : Catalog::cached(data);
+  return Scenario::from_file(path, catalog.get());
+}
+
 Scenario analysis_scenario(const AnalysisArgs& a) {
-  if (!a.data.empty()) ::setenv("INFERSIM_DATA", a.data.c_str(), 1);
-  Scenario sc = Scenario::from_file(a.scenario);
+  Scenario sc = load_scenario(a.scenario, a.data);
   return a.stress.empty() ? sc : sc.with_stress(a.stress);
 }
 

@@ -40,6 +40,8 @@ struct AnalysisArgs {
 /// Adds scenario, --paths, --seed, --sampler, --threads, --stress, --data, --out.
 void add_analysis_options(CLI::App* cmd, AnalysisArgs& a);
 RunOptions analysis_options(const AnalysisArgs& a);
+/// Loads a scenario file with the catalog of `data` (a directory; empty: the default).
+Scenario load_scenario(const std::string& path, const std::string& data);
 /// Loads the scenario (with --data and --stress applied).
 Scenario analysis_scenario(const AnalysisArgs& a);
 

@@ -86,9 +86,8 @@ int cmd_run(const RunArgs& a) {
   if (!a.out_dir.empty() && !std::filesystem::is_directory(a.out_dir)) {
     throw InputError("--out-dir: directory " + a.out_dir + " does not exist");
   }
-  if (!a.data.empty()) ::setenv("INFERSIM_DATA", a.data.c_str(), 1);
   RunOptions opt;
-  if (a.paths) opt.paths = parse_count(*a.paths, "--paths", 1, 1'000'000'000'000);
+  if (a.paths) opt.paths = static_cast<std::int64_t>(parse_count(*a.paths, "--paths", 0, INT64_MAX));
   if (a.seed) opt.seed = parse_count(*a.seed, "--seed", 0, std::numeric_limits<std::uint64_t>::max());
   if (a.sampler) opt.sampler = parse_sampler(*a.sampler, "--sampler");
   if (a.antithetic) opt.antithetic = true;
@@ -100,10 +99,15 @@ int cmd_run(const RunArgs& a) {
   std::vector<std::unique_ptr<AtomicFile>> outputs;
   std::set<std::string> targets;
   for (const auto& path : a.scenarios) {
-    Scenario sc = Scenario::from_file(path);
+    Scenario sc = cli::load_scenario(path, a.data);
     if (!a.stress.empty()) sc = sc.with_stress(a.stress);
     if (a.chain && !sc.claim_chain()) {
       throw InputError(path + ": has no \"claim_chain\" to check (see docs/scenario-format.md)");
+    }
+    try {
+      (void)resolve_settings(sc, opt);  // every run's settings checked before the first runs
+    } catch (const InputError& e) {
+      throw InputError(path + ": " + e.what());
     }
     scenarios.push_back(std::move(sc));
     std::string target = a.out;
@@ -206,7 +210,7 @@ int cmd_compare(const CompareArgs& a, bool stresses) {
   } else {
     std::vector<std::pair<std::string, Scenario>> variants;
     for (const auto& f : a.others) {
-      Scenario other = Scenario::from_file(f);
+      Scenario other = cli::load_scenario(f, a.common.data);
       variants.emplace_back(other.name(), std::move(other));
     }
     r = run_compared(sc, variants, analysis_options(a.common));
@@ -216,9 +220,9 @@ int cmd_compare(const CompareArgs& a, bool stresses) {
   return 0;
 }
 
-int cmd_validate(const std::vector<std::string>& files) {
+int cmd_validate(const std::vector<std::string>& files, const std::string& data) {
   for (const auto& f : files) {
-    const Scenario sc = Scenario::from_file(f);
+    const Scenario sc = cli::load_scenario(f, data);
     cli::print_validation(std::cout, sc);
   }
   return 0;
@@ -328,10 +332,7 @@ int main(int argc, char** argv) {
     for (const auto& [cmd, handler] : commands.list) {
       if (*cmd) return handler();
     }
-    if (*val_cmd) {
-      if (!vdata.empty()) ::setenv("INFERSIM_DATA", vdata.c_str(), 1);
-      return cmd_validate(vfiles);
-    }
+    if (*val_cmd) return cmd_validate(vfiles, vdata);
   } catch (const Cancelled&) {
     std::cerr << "\ninfersim: interrupted; no output written\n";
     return 130;

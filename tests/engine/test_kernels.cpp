@@ -8,15 +8,15 @@
 #include <limits>
 #include <vector>
 
-#include "infersim/copula.hpp"
-#include "infersim/counter_rng.hpp"
+#include "sampling/copula.hpp"
+#include "sampling/counter_rng.hpp"
 #include "infersim/distribution.hpp"
 #include "infersim/isa.hpp"
 #include "infersim/result.hpp"
-#include "infersim/sampler.hpp"
+#include "sampling/sampler.hpp"
 #include "infersim/simulation.hpp"
 #include "isa_scope.hpp"
-#include "kernels.hpp"
+#include "simd/kernels.hpp"
 
 using namespace infersim;
 using testing::IsaScope;

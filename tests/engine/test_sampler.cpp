@@ -7,10 +7,10 @@
 #include <set>
 #include <vector>
 
-#include "infersim/copula.hpp"
-#include "infersim/counter_rng.hpp"
+#include "sampling/copula.hpp"
+#include "sampling/counter_rng.hpp"
 #include "infersim/error.hpp"
-#include "infersim/sampler.hpp"
+#include "sampling/sampler.hpp"
 
 using namespace infersim;
 

@@ -10,6 +10,7 @@
 #include "infersim/result.hpp"
 #include "infersim/scenario.hpp"
 #include "infersim/simulation.hpp"
+#include "statistics/moments.hpp"
 
 using namespace infersim;
 

@@ -6,8 +6,10 @@
 #include <cstring>
 #include <vector>
 
-#include "infersim/counter_rng.hpp"
-#include "infersim/statistics.hpp"
+#include "sampling/counter_rng.hpp"
+#include "statistics/binned_quantiles.hpp"
+#include "statistics/moments.hpp"
+#include "infersim/metric.hpp"
 #include "isa_scope.hpp"
 
 using namespace infersim;

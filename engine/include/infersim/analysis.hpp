@@ -9,31 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "infersim/metric.hpp"
 #include "infersim/result.hpp"
 #include "infersim/scenario.hpp"
 #include "infersim/simulation.hpp"
 
 namespace infersim {
-
-/// A metric of one path: a scalar (`npv_usd`) or a series in one year (`revenue_usd@2028`).
-struct MetricRef {
-  std::string metric;
-  std::optional<int> year;  ///< required for series, absent for scalars
-  int index = 0;            ///< into a path's outputs (model.hpp metric_index)
-  /// Parse `METRIC[@YEAR]`; `where` names the option or key in errors.
-  static MetricRef parse(const std::string& text, const Scenario& scenario, const std::string& where);
-  std::string to_string() const;
-};
-
-/// A statistic of a metric: `npv_usd:p50`, `revenue_usd@2028:mean`, `npv_usd:prob_positive`.
-struct StatisticRef {
-  MetricRef metric;
-  std::string statistic;    ///< mean, sd, se, min, max, p1..p99, prob_positive, defined_fraction
-  /// Parse `METRIC[@YEAR]:STAT`; `where` names the option or key in errors.
-  static StatisticRef parse(const std::string& text, const Scenario& scenario, const std::string& where);
-  std::string to_string() const;
-  double of(const RunResult& r) const;
-};
 
 /// One evaluation of a solve or sweep: input values and the statistics there.
 struct Evaluation {

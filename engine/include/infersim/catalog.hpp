@@ -2,6 +2,7 @@
 /// The reference catalog (data/*.json): sourced figures that scenarios can take values
 /// from, by dotted path (`companies.meta.fy2024.operating_income_usd`).
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,12 @@ class Catalog {
 public:
   /// Read every `*.json` of a directory. Throws InputError if it is missing or malformed.
   static Catalog load(const std::string& dir);
-  /// The catalog the engine uses when a scenario refers to it: `$INFERSIM_DATA` if set,
-  /// else the repository's data/ (compiled in). Loaded once.
-  static const Catalog& shared();
+  /// The catalog of `dir`, loaded on first use and kept for the process: every command or
+  /// Python object that names the same directory shares one load, and two directories give
+  /// two catalogs side by side.
+  static std::shared_ptr<const Catalog> cached(const std::string& dir);
+  /// Where scenarios look when no catalog is given: `$INFERSIM_DATA` if set, else the
+  /// repository's data/ (compiled in).
   static std::string default_dir();
 
   /// The figure at a dotted path, or InputError naming `where` and the nearest paths.
@@ -49,8 +53,8 @@ struct CatalogUse {
 };
 
 /// Replace every `{"ref": PATH[, "scale": k]}` in a scenario by the figure's value, and
-/// fill a cluster's `accelerator` defaults; returns what was used. The catalog is loaded
-/// only if the scenario refers to it.
+/// fill a cluster's `accelerator` defaults; returns what was used. Without a catalog, the
+/// default one (Catalog::default_dir()) is loaded, only if the scenario refers to it.
 std::vector<CatalogUse> resolve_catalog_references(nlohmann::json& scenario, const Catalog* catalog = nullptr);
 
 /// The `catalog` array of the result JSON.

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "infersim/metric.hpp"
+
 namespace infersim {
 
 /// model.md §2
@@ -98,17 +100,6 @@ inline constexpr std::array<std::string_view, k_series_count> k_series_names{
     "power_cost_usd",   "opex_usd",           "ebit_usd",      "fcf_usd",         "ebit_ratio"};
 inline constexpr std::array<std::string_view, k_scalar_count> k_scalar_names{
     "npv_usd", "irr", "payback_year", "total_capex_usd", "cumulative_fcf_usd"};
-
-/// A metric by name: a series (one value a year) or a scalar (one value a path), and its
-/// position in k_series_names or k_scalar_names.
-struct MetricKind {
-  bool series = false;
-  int index = 0;
-};
-/// The metric called `name`, or nothing if there is none.
-std::optional<MetricKind> find_metric(std::string_view name);
-/// Every metric name: the scalars (what people usually mean), then the series.
-std::vector<std::string> metric_names();
 
 /// Where a path's outputs live in a flat array of `metric_count(T)` doubles:
 /// series `s` of year index `t` at `s * T + t`, then the scalars.

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "infersim/metric.hpp"
 #include "infersim/scenario.hpp"
-#include "infersim/statistics.hpp"
 
 namespace infersim {
 

@@ -11,11 +11,16 @@
 #include <nlohmann/json.hpp>
 
 #include "infersim/catalog.hpp"
-#include "infersim/copula.hpp"
 #include "infersim/distribution.hpp"
 #include "infersim/model.hpp"
 
 namespace infersim {
+
+/// `correlations[]`: a pair of inputs (by index) and their correlation (model.md §8).
+struct Correlation {
+  std::size_t a = 0, b = 0;
+  double rho = 0;
+};
 
 enum class SamplerKind { random, lhs, sobol };
 const char* to_string(SamplerKind k);
@@ -93,7 +98,7 @@ public:
   /// The same, resolving catalog references against a given catalog.
   static Scenario from_json(const nlohmann::json& j, const Catalog* catalog);
   /// Read a file, then from_json; syntax errors carry `file:line:col`.
-  static Scenario from_file(const std::string& path);
+  static Scenario from_file(const std::string& path, const Catalog* catalog = nullptr);
 
   /// The scenario as JSON in canonical form (defaults written out).
   nlohmann::json to_json() const;
@@ -150,7 +155,15 @@ public:
 private:
   void check_input(const Input& in, const std::string& json_path) const;
   void check_cross_fields(const std::string& where) const;
+  // Reading, section by section (docs/scenario-format.md).
+  void parse_simulation(const nlohmann::json& j);
+  void parse_market(const nlohmann::json& j);
+  void parse_player(const nlohmann::json& j);
+  void parse_clusters(const nlohmann::json& j);
+  void parse_correlations(const nlohmann::json& j);
+  void parse_claims(const nlohmann::json& j);
   void parse_claim_chain(const nlohmann::json& j);
+  void parse_stresses(const nlohmann::json& j);
 
   std::string name_, description_;
   int start_year_ = 0, horizon_years_ = 0;
@@ -159,6 +172,7 @@ private:
   std::vector<std::string> cluster_names_;
   TerminalMethod terminal_ = TerminalMethod::none;
   std::vector<Input> inputs_;
+  std::size_t player_first_ = 0;  // index of the first player input
   std::vector<Correlation> correlations_;
   std::vector<Claim> claims_;
   std::vector<Stress> stresses_;

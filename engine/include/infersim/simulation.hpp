@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "infersim/metric.hpp"
 #include "infersim/result.hpp"
 #include "infersim/scenario.hpp"
 
@@ -17,9 +18,13 @@ namespace infersim {
 /// thread count, because the merge order of floating-point moments depends on it.
 inline constexpr std::uint64_t k_block_paths = 4096;
 
-/// Settings of one run; unset fields take the scenario's `simulation` values.
+/// Paths a run may have: quantile bins count in 32 bits.
+inline constexpr std::int64_t k_max_paths = 4'000'000'000;
+
+/// Settings of one run as asked for; unset fields take the scenario's `simulation` values.
+/// Checked by resolve_settings(), which every entry point calls.
 struct RunOptions {
-  std::optional<std::uint64_t> paths;
+  std::optional<std::int64_t> paths;
   std::optional<std::uint64_t> seed;
   std::optional<SamplerKind> sampler;
   std::optional<bool> antithetic;
@@ -31,6 +36,24 @@ struct RunOptions {
   /// When set to true (e.g. by a signal handler), the run stops and throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;
 };
+
+/// The settings of one run: options merged with the scenario's `simulation` block, checked.
+struct RunSettings {
+  std::uint64_t paths = 0;
+  std::uint64_t seed = 0;
+  SamplerKind sampler = SamplerKind::random;
+  bool antithetic = false;
+  int threads = 0;
+  std::vector<MetricRef> keep_samples;  ///< whole metrics (a series: every year)
+};
+
+/// Merge `options` with the scenario's `simulation` block and check the result, the one
+/// place where run settings are validated: paths in [1, k_max_paths] (even with antithetic
+/// pairs; Sobol points per replicate and dimension within the sampler's limits), threads
+/// >= 0, kept metrics known. Throws InputError naming the setting (`paths: ...`).
+RunSettings resolve_settings(const Scenario& scenario, const RunOptions& options);
+/// The same checks of a scenario's own `simulation` block, with `simulation.` in messages.
+void check_simulation(const Scenario& scenario);
 
 /// Run a scenario. Throws InputError for bad options, Cancelled when stopped.
 RunResult run(const Scenario& scenario, const RunOptions& options = {});

@@ -1,26 +1,26 @@
-// File output that never leaves a half-written file, and JSON helpers.
-#include "infersim/io.hpp"
+// The strict JSON reader (strict_json.hpp) and number formatting for messages.
+#include "json/strict_json.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <charconv>
+#include <cmath>
 
 #include "infersim/error.hpp"
-#include "json_util.hpp"
 
 namespace infersim {
-namespace fs = std::filesystem;
+
+std::string format_number(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, res.ptr);
+}
 
 namespace detail {
+
+using json = nlohmann::json;
+
 
 std::string render(const nlohmann::json& v) {
   std::string s = v.dump();
@@ -85,11 +85,9 @@ std::string suggest(const std::string& name, const std::vector<std::string>& can
   return otherwise;
 }
 
-}  // namespace detail
 
-namespace {
 // "line:column" of a 1-based byte offset, which is what an editor shows.
-std::string line_col(const std::string& text, std::size_t byte) {
+static std::string line_col(const std::string& text, std::size_t byte) {
   std::size_t line = 1, col = 1;
   for (std::size_t i = 0; i < std::min<std::size_t>(byte ? byte - 1 : 0, text.size()); ++i) {
     if (text[i] == '\n') {
@@ -101,14 +99,9 @@ std::string line_col(const std::string& text, std::size_t byte) {
   }
   return std::to_string(line) + ":" + std::to_string(col);
 }
-}  // namespace
 
-nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open file (" + std::strerror(errno) + ")");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
+
+nlohmann::json parse_strict(const std::string& text, const std::string& source) {
   // Duplicate keys are errors: a typo'd second "pue" must not silently replace the first.
   std::vector<std::vector<std::string>> keys;  // keys seen, per open object
   std::string duplicate;
@@ -127,7 +120,7 @@ nlohmann::json read_json_file(const std::string& path) {
   try {
     nlohmann::json j = nlohmann::json::parse(text, callback);
     if (!duplicate.empty()) {
-      throw InputError(path + ": duplicate key \"" + duplicate + "\" in one object (the second would silently win)");
+      throw InputError(source + ": duplicate key \"" + duplicate + "\" in one object (the second would silently win)");
     }
     return j;
   } catch (const nlohmann::json::out_of_range& e) {
@@ -137,57 +130,64 @@ nlohmann::json read_json_file(const std::string& path) {
     what = pos == std::string::npos ? what : what.substr(pos);
     const auto q1 = what.find('\''), q2 = what.rfind('\'');
     const auto at = q1 < q2 ? text.find(what.substr(q1 + 1, q2 - q1 - 1)) : std::string::npos;
-    throw InputError(path + (at == std::string::npos ? "" : ":" + line_col(text, at + 1)) + ": invalid JSON: " + what);
+    throw InputError(source + (at == std::string::npos ? "" : ":" + line_col(text, at + 1)) + ": invalid JSON: " + what);
   } catch (const nlohmann::json::parse_error& e) {
     std::string what = e.what();
     const auto pos = what.find("syntax error");
     if (pos != std::string::npos) what = what.substr(pos);
-    throw InputError(path + ":" + line_col(text, e.byte) + ": invalid JSON: " + what);
+    throw InputError(source + ":" + line_col(text, e.byte) + ": invalid JSON: " + what);
   }
 }
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-  const fs::path target(path_);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    throw InputError(path_ + ": cannot write output: directory " + dir.string() + " does not exist");
-  }
-  if (fs::is_directory(target, ec)) throw InputError(path_ + ": cannot write output: it is a directory");
-  // The temporary lives next to the target so that rename() is atomic (same file system).
-  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  const int fd = ::mkstemp(name.data());
-  if (fd < 0) {
-    throw InputError(path_ + ": cannot write output in " + dir.string() + " (" + std::strerror(errno) + ")");
-  }
-  ::close(fd);
-  tmp_ = name.data();
+
+const json& require_object(const json& j, const std::string& path) {
+  if (!j.is_object()) throw InputError(path + ": expected an object, got " + render(j));
+  return j;
 }
 
-AtomicFile::~AtomicFile() {
-  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+void check_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
+  for (const auto& [key, _] : obj.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      const std::string where = path.empty() ? key : path + "." + key;
+      throw InputError(where + ": unknown key" +
+                       suggest(key, allowed, " (allowed here: " + join(allowed) + ")"));
+    }
+  }
 }
 
-void AtomicFile::commit(const std::string& contents) {
-  {
-    std::ofstream out(tmp_, std::ios::binary | std::ios::trunc);
-    out << contents;
-    out.flush();
-    if (!out) throw std::runtime_error(path_ + ": write failed");
+const json& require_key(const json& obj, const std::string& path, const std::string& key) {
+  if (!obj.contains(key)) {
+    throw InputError((path.empty() ? key : path + "." + key) + ": required key is missing");
   }
-  const int fd = ::open(tmp_.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  // mkstemp creates 0600; give the result the usual permissions.
-  ::chmod(tmp_.c_str(), 0644);
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    throw std::runtime_error(path_ + ": cannot rename temporary file (" + std::strerror(errno) + ")");
-  }
-  committed_ = true;
+  return obj.at(key);
 }
 
+std::string string_value(const json& j, const std::string& path) {
+  if (!j.is_string()) throw InputError(path + ": expected a string, got " + render(j));
+  return j.get<std::string>();
+}
+
+double number_value(const json& j, const std::string& path) {
+  if (!j.is_number()) throw InputError(path + ": expected a number, got " + render(j));
+  return j.get<double>();
+}
+
+std::int64_t whole_value(const json& j, const std::string& path, std::int64_t lo, std::int64_t hi) {
+  if (!j.is_number()) throw InputError(path + ": expected a whole number, got " + render(j));
+  const double x = j.get<double>();
+  if (j.is_number_float() && x != std::floor(x)) {
+    throw InputError(path + ": expected a whole number, got " + render(j));
+  }
+  const bool out_of_range = j.is_number_unsigned()
+                                ? (j.get<std::uint64_t>() > static_cast<std::uint64_t>(hi) ||
+                                   j.get<std::uint64_t>() < static_cast<std::uint64_t>(std::max<std::int64_t>(lo, 0)))
+                                : (x < static_cast<double>(lo) || x > static_cast<double>(hi));
+  if (out_of_range) {
+    throw InputError(path + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+                     render(j));
+  }
+  return j.is_number_unsigned() ? static_cast<std::int64_t>(j.get<std::uint64_t>()) : static_cast<std::int64_t>(x);
+}
+
+}  // namespace detail
 }  // namespace infersim

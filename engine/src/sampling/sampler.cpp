@@ -1,6 +1,6 @@
 // Samplers (model.md §8): every sampler hands out uniforms as a pure function of
 // (seed, paths, path, input), so results never depend on threads or block splits.
-#include "infersim/sampler.hpp"
+#include "sampling/sampler.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,10 +10,10 @@
 
 #include <boost/random/sobol.hpp>
 
-#include "infersim/counter_rng.hpp"
+#include "sampling/counter_rng.hpp"
 #include "infersim/error.hpp"
 #include "infersim/isa.hpp"
-#include "simd.hpp"
+#include "simd/simd.hpp"
 
 
 namespace infersim {

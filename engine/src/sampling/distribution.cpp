@@ -1,7 +1,7 @@
 // Distributions and their inverse CDFs (model.md §8, scenario-format "Distributions").
 #include "infersim/distribution.hpp"
 
-#include "simd.hpp"
+#include "simd/simd.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -20,7 +20,7 @@
 
 #include "infersim/error.hpp"
 #include "infersim/isa.hpp"
-#include "json_util.hpp"
+#include "json/strict_json.hpp"
 
 namespace infersim {
 namespace {
@@ -36,13 +36,6 @@ constexpr double k_inf = std::numeric_limits<double>::infinity();
 
 }  // namespace
 
-std::string format_number(double x) {
-  if (std::isnan(x)) return "nan";
-  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, res.ptr);
-}
 
 namespace {
 
@@ -260,11 +253,7 @@ using json = nlohmann::json;
 using detail::type_name;
 
 double number_param(const json& obj, const std::string& key, const std::string& path) {
-  const json& v = obj.at(key);
-  if (!v.is_number()) {
-    throw InputError(path + "." + key + ": expected a number, got " + detail::render(v));
-  }
-  return v.get<double>();
+  return detail::number_value(obj.at(key), path + "." + key);
 }
 
 [[noreturn]] void bad(const std::string& path, const std::string& what, double got) {

@@ -1,5 +1,5 @@
 // Gaussian copula (model.md §8) with Eigen's Cholesky factorization.
-#include "infersim/copula.hpp"
+#include "sampling/copula.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 
 #include "infersim/distribution.hpp"
 #include "infersim/error.hpp"
-#include "json_util.hpp"
+#include "json/strict_json.hpp"
 
 namespace infersim {
 

@@ -1,8 +1,8 @@
 // Kernels of the simulation's blocks: the tile transpose and the tile moments (kernels.hpp).
-#include "kernels.hpp"
+#include "simd/kernels.hpp"
 
 #include "infersim/isa.hpp"
-#include "simd.hpp"
+#include "simd/simd.hpp"
 
 #include <algorithm>
 #include <limits>

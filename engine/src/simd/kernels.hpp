@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "infersim/statistics.hpp"
+#include "statistics/moments.hpp"
 
 namespace infersim::kernels {
 

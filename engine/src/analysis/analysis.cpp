@@ -7,7 +7,7 @@
 #include <boost/math/tools/roots.hpp>
 
 #include "infersim/error.hpp"
-#include "json_util.hpp"
+#include "json/strict_json.hpp"
 
 namespace infersim {
 namespace {
@@ -17,75 +17,6 @@ Scenario with_value(const Scenario& sc, const std::string& input, double x, cons
 }
 
 }  // namespace
-
-MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
-  if (const auto colon = text.find(':'); colon != std::string::npos) {
-    throw InputError(where + ": expected a metric of one path, METRIC or METRIC@YEAR such as npv_usd, not a "
-                     "statistic; remove \"" + text.substr(colon) + "\"");
-  }
-  MetricRef m;
-  m.metric = text;
-  if (const auto at = text.find('@'); at != std::string::npos) {
-    m.metric = text.substr(0, at);
-    const std::string year = text.substr(at + 1);
-    try {
-      std::size_t used = 0;
-      m.year = std::stoi(year, &used);
-      if (used != year.size()) throw std::invalid_argument(year);
-    } catch (const std::exception&) {
-      throw InputError(where + ": expected a year after '@', got \"" + year + "\"");
-    }
-  }
-  const int T = sc.horizon_years();
-  const auto kind = find_metric(m.metric);
-  if (!kind) {
-    const std::vector<std::string> names = metric_names();
-    // A near miss ("npv_ud"), else a name it begins ("npv"), else the list.
-    std::string hint = detail::suggest(m.metric, names);
-    for (const auto& n : names) {
-      if (hint.empty() && !m.metric.empty() && n.starts_with(m.metric)) hint = "; did you mean \"" + n + "\"?";
-    }
-    throw InputError(where + ": unknown metric \"" + m.metric + "\"" +
-                     (hint.empty() ? "; expected one of " + detail::join(names) : hint));
-  }
-  if (!kind->series) {
-    if (m.year) throw InputError(where + ": \"" + m.metric + "\" is a scalar; remove \"@" + std::to_string(*m.year) + "\"");
-    m.index = metric_index(static_cast<Scalar>(kind->index), T);
-    return m;
-  }
-  if (!m.year) {
-    throw InputError(where + ": \"" + m.metric + "\" is a series; name a year, e.g. " + m.metric + "@" +
-                     std::to_string(sc.start_year()));
-  }
-  if (*m.year < sc.start_year() || *m.year >= sc.start_year() + T) {
-    throw InputError(where + ": year " + std::to_string(*m.year) + " is outside the horizon " +
-                     std::to_string(sc.start_year()) + ".." + std::to_string(sc.start_year() + T - 1));
-  }
-  m.index = metric_index(static_cast<Series>(kind->index), *m.year - sc.start_year(), T);
-  return m;
-}
-
-std::string MetricRef::to_string() const { return metric + (year ? "@" + std::to_string(*year) : ""); }
-
-StatisticRef StatisticRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) {
-    throw InputError(where + ": expected METRIC[@YEAR]:STATISTIC such as npv_usd:p50, got \"" + text + "\"");
-  }
-  StatisticRef s;
-  s.metric = MetricRef::parse(text.substr(0, colon), sc, where);
-  s.statistic = text.substr(colon + 1);
-  const auto& stats = statistic_names();
-  if (std::find(stats.begin(), stats.end(), s.statistic) == stats.end()) {
-    throw InputError(where + ": unknown statistic \"" + s.statistic + "\"" +
-                     detail::suggest(s.statistic, stats, "; expected one of " + detail::join(stats)));
-  }
-  return s;
-}
-
-std::string StatisticRef::to_string() const { return metric.to_string() + ":" + statistic; }
-
-double StatisticRef::of(const RunResult& r) const { return r.metrics[static_cast<std::size_t>(metric.index)].get(statistic); }
 
 SolveResult solve(const Scenario& sc, const std::string& input, double lo, double hi, const StatisticRef& stat,
                   double target, const RunOptions& options, double x_tolerance, int max_runs) {

@@ -87,22 +87,6 @@ std::array<int, 2> root_bounds_above_and_below_one(std::span<const double> c) {
 
 }  // namespace
 
-std::optional<MetricKind> find_metric(std::string_view name) {
-  for (int i = 0; i < k_series_count; ++i) {
-    if (k_series_names[static_cast<std::size_t>(i)] == name) return MetricKind{true, i};
-  }
-  for (int i = 0; i < k_scalar_count; ++i) {
-    if (k_scalar_names[static_cast<std::size_t>(i)] == name) return MetricKind{false, i};
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string> metric_names() {
-  std::vector<std::string> names(k_scalar_names.begin(), k_scalar_names.end());
-  names.insert(names.end(), k_series_names.begin(), k_series_names.end());
-  return names;
-}
-
 void ModelWorkspace::reserve(int horizon_years, std::size_t clusters) {
   const auto n = static_cast<std::size_t>(horizon_years);
   for (auto* v : {&quantity_, &pow_hw_, &pow_sw_, &vintage_sum_}) v->assign(n, 0.0);

@@ -1,56 +1,12 @@
 #pragma once
-/// Statistics of a run in memory that does not grow with the number of paths: moments
-/// merged in a fixed order, and quantiles from equal-mass bins calibrated on a pilot.
+/// Quantiles of many metrics in memory that does not grow with the number of paths:
+/// equal-mass bins calibrated on a pilot sample (model.md §10).
 #include <array>
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <vector>
 
 namespace infersim {
-
-/// The percentiles every metric reports (p1 ... p99).
-inline constexpr std::array<int, 9> k_percentiles{1, 5, 10, 25, 50, 75, 90, 95, 99};
-
-/// Count, mean, variance, extremes and sign of the defined (non-NaN) values seen.
-/// Mergeable (Chan, Golub & LeVeque); merging in a fixed order gives fixed bits.
-struct Moments {
-  std::uint64_t count = 0;
-  double mean = 0;
-  double m2 = 0;  ///< sum of squared deviations from the mean
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-  std::uint64_t positive = 0;
-  std::uint64_t negative = 0;
-
-  void add(double x) {
-    if (x != x) return;  // NaN: undefined for this path
-    ++count;
-    const double delta = x - mean;
-    mean += delta / static_cast<double>(count);
-    m2 += delta * (x - mean);
-    if (x < min) min = x;
-    if (x > max) max = x;
-    if (x > 0) ++positive;
-    if (x < 0) ++negative;
-  }
-  void merge(const Moments& o);
-  /// The moments of n values at once (two passes: the mean, then squared deviations from
-  /// it; values all equal give that value and m2 = 0 exactly).
-  static Moments of(const double* x, std::size_t n);
-  /// Sample variance (n - 1); NaN with fewer than two values.
-  double variance() const;
-};
-
-/// Sorts values (no NaN) ascending, -0.0 before +0.0: an LSD radix sort on the top 33
-/// bits (11 a pass, passes where all values share the digit skipped), then the runs that
-/// share them sorted whole. For the 32768-value pilot columns it takes about a quarter of
-/// the time of pdqsort or Boost's spreadsort.
-void sort_values(std::span<double> v);
-
-/// Quantile of sorted values with linear interpolation between order statistics
-/// (Hyndman & Fan type 7, NumPy's default). NaN when empty.
-double quantile_sorted(std::span<const double> sorted, double p);
 
 /// Quantiles of many metrics from fixed bins. Each metric's range is cut at quantiles of
 /// a pilot sample: equal-mass fine bins (4 to 8 pilot values each, at most k_max_bins)

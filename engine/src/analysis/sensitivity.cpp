@@ -9,52 +9,26 @@
 #include <numeric>
 #include <span>
 
-#include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
-#include "infersim/copula.hpp"
-#include "infersim/counter_rng.hpp"
+#include "sampling/counter_rng.hpp"
 #include "infersim/error.hpp"
 #include "infersim/model.hpp"
-#include "infersim/sampler.hpp"
-#include "infersim/statistics.hpp"
-#include "json_util.hpp"
+#include "sampling/path_generator.hpp"
+#include "sampling/sampler.hpp"
+#include "simulation/block_runner.hpp"
+#include "statistics/moments.hpp"
+#include "json/strict_json.hpp"
 
 namespace infersim {
 namespace {
 
-constexpr std::uint64_t k_sample_block = 1024;  // paths a task; any size gives the same bits
+constexpr std::uint64_t k_sample_block = 1024;  // paths a task, whole tiles; any size gives the same bits
 constexpr std::uint64_t k_sobol_block = 64;     // rows of A and B a task (each d + 2 evaluations)
 // Streams of the Sobol design's uniforms, away from the sampler's 0, 1 and 2 (model.md §11).
 constexpr std::uint32_t k_stream_a = 0x5A170000u, k_stream_b = 0x5A170001u, k_stream_bootstrap = 0x5A170002u;
 // Values kept in memory by a sample or a Sobol design (8 bytes each): 2 GB.
 constexpr std::uint64_t k_max_kept_values = std::uint64_t{1} << 28;
-
-/// Run `body(first, last)` over [0, n) in blocks of `block`, on `threads` threads (0: all).
-template <class Body>
-void parallel_blocks(std::uint64_t n, std::uint64_t block, int threads, const std::atomic<bool>* cancel, Body&& body) {
-  // An explicit thread count is honoured even above the core count, as in run().
-  std::optional<tbb::global_control> allow;
-  if (threads > 0) allow.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
-  std::atomic<bool> stopped{false};
-  const std::uint64_t blocks = (n + block - 1) / block;
-  arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, blocks, 1), [&](const auto& range) {
-      for (std::uint64_t b = range.begin(); b != range.end(); ++b) {
-        if (cancel && cancel->load(std::memory_order_relaxed)) {
-          stopped = true;
-          return;
-        }
-        body(b * block, std::min(n, (b + 1) * block));
-      }
-    });
-  });
-  if (stopped) throw Cancelled();
-}
 
 /// One thread's memory for evaluating the model at chosen input values.
 struct Scratch {
@@ -242,8 +216,9 @@ SobolResult sobol_core(const std::vector<std::string>& names, const std::functio
   e.fa.resize(n);
   e.fb.resize(n);
   e.fab.resize(d * n);
+  BlockRunner runner(o.threads, o.cancel);
   tbb::enumerable_thread_specific<std::vector<double>> buffers([&] { return std::vector<double>(3 * d); });
-  parallel_blocks(n, k_sobol_block, o.threads, o.cancel, [&](std::uint64_t first, std::uint64_t last) {
+  runner.chunks(n, k_sobol_block, [&](std::uint64_t first, std::uint64_t last) {
     double* a = buffers.local().data();
     double* b = a + d;
     double* ab = b + d;
@@ -290,7 +265,7 @@ SobolResult sobol_core(const std::vector<std::string>& names, const std::functio
   const std::size_t nb = o.bootstrap;
   std::vector<double> boot_first(nb * d), boot_total(nb * d);
   tbb::enumerable_thread_specific<std::vector<std::uint64_t>> picks([&] { return std::vector<std::uint64_t>(n); });
-  parallel_blocks(nb, 1, o.threads, o.cancel, [&](std::uint64_t k, std::uint64_t) {
+  runner.chunks(nb, 1, [&](std::uint64_t k, std::uint64_t) {
     auto& rows = picks.local();
     for (std::uint64_t j = 0; j < n; ++j) {
       rows[j] = counter_bits(o.seed, k, static_cast<std::uint32_t>(j), k_stream_bootstrap) % n;
@@ -329,54 +304,51 @@ SobolResult sobol_core(const std::vector<std::string>& names, const std::functio
 
 PathSample sample_paths(const Scenario& sc, const MetricRef& metric, const RunOptions& options) {
   require_uncertain(sc, "sample");
-  const SimulationSettings& sim = sc.simulation();
+  const RunSettings settings = resolve_settings(sc, options);
   PathSample s;
   s.scenario = sc.name();
   s.metric = metric;
   s.inputs = sc.uncertain_inputs();
-  s.paths = options.paths.value_or(sim.paths);
-  s.seed = options.seed.value_or(sim.seed);
-  s.sampler = options.sampler.value_or(sim.sampler);
-  s.antithetic = options.antithetic.value_or(sim.antithetic);
+  s.paths = settings.paths;
+  s.seed = settings.seed;
+  s.sampler = settings.sampler;
+  s.antithetic = settings.antithetic;
   const std::size_t d = s.inputs.size();
   if (s.paths < 2) throw InputError("paths: a sensitivity analysis needs at least 2 paths, got " + std::to_string(s.paths));
   if (s.paths > k_max_kept_values / (d + 1)) {
     throw InputError("paths: every path's " + std::to_string(d) + " inputs and metric are kept in memory; at most " +
                      std::to_string(k_max_kept_values / (d + 1)) + " paths, got " + std::to_string(s.paths));
   }
-  if (options.threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(options.threads));
-
-  // As run() does (simulation.cpp): uniforms for the uncertain inputs and for every input
-  // of the copula, the copula, then each uncertain input's inverse CDF.
+  // The draws of run(), through the same path generator, tile by tile (a block is a whole
+  // number of tiles, so the tiles are run()'s too).
   const Sampler sampler(s.sampler, s.seed, s.paths, s.antithetic, sc.inputs().size());
-  const GaussianCopula copula(sc.correlations(), [&](std::size_t i) { return sc.inputs()[i].path; });
-  std::vector<std::size_t> sampled = s.inputs;
-  sampled.insert(sampled.end(), copula.members().begin(), copula.members().end());
-  std::sort(sampled.begin(), sampled.end());
-  sampled.erase(std::unique(sampled.begin(), sampled.end()), sampled.end());
-
+  const PathGenerator generator(sc);
   s.x.resize(d * s.paths);
   s.y.resize(s.paths);
   struct Workspace {
-    Scratch model;
-    std::vector<double> u, copula;
+    PathInputs inputs;
+    ModelWorkspace model;
+    std::vector<double> u, x, scratch, out;
   };
   tbb::enumerable_thread_specific<Workspace> workspaces([&] {
-    return Workspace{Scratch(sc), std::vector<double>(sc.inputs().size(), 0.5),
-                     std::vector<double>(2 * copula.members().size() + 1)};
+    Workspace ws{PathInputs(generator), {}, std::vector<double>(generator.tile_size(), 0.5),
+                 std::vector<double>(generator.tile_size()), std::vector<double>(generator.scratch_size()),
+                 std::vector<double>(static_cast<std::size_t>(metric_count(sc.horizon_years())))};
+    ws.model.reserve(sc.horizon_years(), sc.base_inputs().clusters.size());
+    return ws;
   });
-  parallel_blocks(s.paths, k_sample_block, options.threads, options.cancel, [&](std::uint64_t first, std::uint64_t last) {
+  BlockRunner(settings.threads, options.cancel).chunks(s.paths, k_sample_block, [&](std::uint64_t first, std::uint64_t last) {
     Workspace& ws = workspaces.local();
-    for (std::uint64_t p = first; p < last; ++p) {
-      sampler.uniforms(p, sampled, ws.u.data());
-      if (!copula.empty()) copula.apply(ws.u.data(), ws.copula.data());
-      for (std::size_t k = 0; k < d; ++k) {
-        const Input& in = sc.inputs()[s.inputs[k]];
-        const double x = in.dist.quantile(ws.u[s.inputs[k]]);
-        sc.assign(ws.model.inputs, s.inputs[k], x);
-        s.x[k * s.paths + p] = used_value(in, x);
+    for (std::uint64_t t0 = first; t0 < last; t0 += k_tile_paths) {
+      const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(k_tile_paths, last - t0));
+      generator.draw(sampler, t0, count, ws.u.data(), ws.x.data(), ws.scratch.data());
+      for (std::size_t r = 0; r < count; ++r) {
+        evaluate(ws.inputs.load(ws.x.data(), r), ws.model, ws.out);
+        s.y[t0 + r] = ws.out[static_cast<std::size_t>(metric.index)];
+        for (std::size_t k = 0; k < d; ++k) {
+          s.x[k * s.paths + t0 + r] = used_value(sc.inputs()[s.inputs[k]], ws.x[s.inputs[k] * k_tile_paths + r]);
+        }
       }
-      s.y[p] = ws.model.metric(sc, metric);
     }
   });
   return s;

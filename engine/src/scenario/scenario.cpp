@@ -5,14 +5,19 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <functional>
 #include <set>
 
 #include "infersim/error.hpp"
 #include "infersim/io.hpp"
-#include "json_util.hpp"
+#include "infersim/simulation.hpp"
+#include "sampling/copula.hpp"
+#include "json/strict_json.hpp"
 
 namespace infersim {
 namespace {
+
+using namespace detail;  // the strict JSON reader
 
 using json = nlohmann::json;
 constexpr double k_inf = std::numeric_limits<double>::infinity();
@@ -84,57 +89,6 @@ const std::vector<Field<ClusterInputs>> k_cluster_fields{
     {"capex_overrun", &ClusterInputs::capex_overrun, above_minus_one, false, 0},
 };
 constexpr std::size_t k_online_year = 1;
-
-// --- strict JSON reading -------------------------------------------------------------
-
-const json& require_object(const json& j, const std::string& path) {
-  if (!j.is_object()) throw InputError(path + ": expected an object, got " + detail::render(j));
-  return j;
-}
-
-void check_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
-  for (const auto& [key, _] : obj.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      const std::string where = path.empty() ? key : path + "." + key;
-      throw InputError(where + ": unknown key" +
-                       detail::suggest(key, allowed, " (allowed here: " + detail::join(allowed) + ")"));
-    }
-  }
-}
-
-const json& require_key(const json& obj, const std::string& path, const std::string& key) {
-  if (!obj.contains(key)) {
-    throw InputError((path.empty() ? key : path + "." + key) + ": required key is missing");
-  }
-  return obj.at(key);
-}
-
-std::string string_value(const json& j, const std::string& path) {
-  if (!j.is_string()) throw InputError(path + ": expected a string, got " + detail::render(j));
-  return j.get<std::string>();
-}
-
-double number_value(const json& j, const std::string& path) {
-  if (!j.is_number()) throw InputError(path + ": expected a number, got " + detail::render(j));
-  return j.get<double>();
-}
-
-std::int64_t whole_value(const json& j, const std::string& path, std::int64_t lo, std::int64_t hi) {
-  if (!j.is_number()) throw InputError(path + ": expected a whole number, got " + detail::render(j));
-  const double x = j.get<double>();
-  if (j.is_number_float() && x != std::floor(x)) {
-    throw InputError(path + ": expected a whole number, got " + detail::render(j));
-  }
-  const bool out_of_range = j.is_number_unsigned()
-                                ? (j.get<std::uint64_t>() > static_cast<std::uint64_t>(hi) ||
-                                   j.get<std::uint64_t>() < static_cast<std::uint64_t>(std::max<std::int64_t>(lo, 0)))
-                                : (x < static_cast<double>(lo) || x > static_cast<double>(hi));
-  if (out_of_range) {
-    throw InputError(path + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-                     detail::render(j));
-  }
-  return j.is_number_unsigned() ? static_cast<std::int64_t>(j.get<std::uint64_t>()) : static_cast<std::int64_t>(x);
-}
 
 std::string field_key(int section, int leaf) {
   switch (section) {
@@ -219,8 +173,8 @@ void Scenario::check_input(const Input& in, const std::string& json_path) const 
 
 void Scenario::check_cross_fields(const std::string& where) const {
   if (terminal_ == TerminalMethod::gordon) {
-    const Input& g = inputs_[5 + k_terminal_growth];
-    const Input& w = inputs_[5 + k_wacc];
+    const Input& g = inputs_[player_first_ + k_terminal_growth];
+    const Input& w = inputs_[player_first_ + k_wacc];
     if (!(g.dist.support_max() < w.dist.support_min())) {
       throw InputError(where + "player.terminal.growth: must be < player.wacc for a Gordon terminal value; " +
                        "growth can reach " + format_number(g.dist.support_max()) + " and wacc can be as low as " +
@@ -231,7 +185,9 @@ void Scenario::check_cross_fields(const std::string& where) const {
 
 // --- parsing --------------------------------------------------------------------------
 
-Scenario Scenario::from_file(const std::string& path) { return from_json(read_json_file(path), nullptr); }
+Scenario Scenario::from_file(const std::string& path, const Catalog* catalog) {
+  return from_json(read_json_file(path), catalog);
+}
 
 Scenario Scenario::from_json(const json& j) { return from_json(j, nullptr); }
 
@@ -247,268 +203,254 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
   sc.start_year_ = static_cast<int>(whole_value(require_key(root, "", "start_year"), "start_year", 1900, 2200));
   sc.horizon_years_ =
       static_cast<int>(whole_value(require_key(root, "", "horizon_years"), "horizon_years", 1, 100));
-
-  if (root.contains("simulation")) {
-    const json& sim = require_object(root.at("simulation"), "simulation");
-    check_keys(sim, "simulation", {"paths", "seed", "sampler", "antithetic"});
-    if (sim.contains("paths")) {
-      sc.simulation_.paths = static_cast<std::uint64_t>(whole_value(sim.at("paths"), "simulation.paths", 1, 1'000'000'000'000));
-    }
-    if (sim.contains("seed")) {
-      const json& s = sim.at("seed");
-      if (!s.is_number_unsigned() && !(s.is_number_integer() && s.get<std::int64_t>() >= 0)) {
-        throw InputError("simulation.seed: expected a whole number >= 0, got " + detail::render(s));
-      }
-      sc.simulation_.seed = s.get<std::uint64_t>();
-    }
-    if (sim.contains("sampler")) {
-      sc.simulation_.sampler = parse_sampler(string_value(sim.at("sampler"), "simulation.sampler"), "simulation.sampler");
-    }
-    if (sim.contains("antithetic")) {
-      if (!sim.at("antithetic").is_boolean()) {
-        throw InputError("simulation.antithetic: expected true or false, got " + detail::render(sim.at("antithetic")));
-      }
-      sc.simulation_.antithetic = sim.at("antithetic").get<bool>();
-    }
-    if (sc.simulation_.antithetic && sc.simulation_.paths % 2 != 0) {
-      throw InputError("simulation.paths: must be even with antithetic pairs, got " +
-                       std::to_string(sc.simulation_.paths));
-    }
+  if (root.contains("simulation")) sc.parse_simulation(root.at("simulation"));
+  // The sections of inputs, in the order of their slots (model.md §2-§6).
+  sc.parse_market(require_key(root, "", "market"));
+  sc.parse_player(require_key(root, "", "player"));
+  sc.parse_clusters(require_key(root, "", "clusters"));
+  for (const Input& in : sc.inputs_) {
+    if (in.present) sc.check_input(in, in.json_path);
   }
+  sc.check_cross_fields("");
+  check_simulation(sc);
+  if (root.contains("correlations")) sc.parse_correlations(root.at("correlations"));
+  if (root.contains("claims")) sc.parse_claims(root.at("claims"));
+  if (root.contains("claim_chain")) sc.parse_claim_chain(root.at("claim_chain"));
+  if (root.contains("stresses")) sc.parse_stresses(root.at("stresses"));
+  return sc;
+}
 
-  // market (model.md §2)
-  const json& market = require_object(require_key(root, "", "market"), "market");
-  check_keys(market, "market", keys_of(k_market));
-  for (std::size_t i = 0; i < k_market_fields.size(); ++i) {
-    const auto& f = k_market_fields[i];
+void Scenario::parse_simulation(const json& sim_json) {
+  const json& sim = require_object(sim_json, "simulation");
+  check_keys(sim, "simulation", {"paths", "seed", "sampler", "antithetic"});
+  if (sim.contains("paths")) {
+    simulation_.paths = static_cast<std::uint64_t>(whole_value(sim.at("paths"), "simulation.paths", 0, INT64_MAX));
+  }
+  if (sim.contains("seed")) {
+    const json& s = sim.at("seed");
+    if (!s.is_number_unsigned() && !(s.is_number_integer() && s.get<std::int64_t>() >= 0)) {
+      throw InputError("simulation.seed: expected a whole number >= 0, got " + detail::render(s));
+    }
+    simulation_.seed = s.get<std::uint64_t>();
+  }
+  if (sim.contains("sampler")) {
+    simulation_.sampler = parse_sampler(string_value(sim.at("sampler"), "simulation.sampler"), "simulation.sampler");
+  }
+  if (sim.contains("antithetic")) {
+    if (!sim.at("antithetic").is_boolean()) {
+      throw InputError("simulation.antithetic: expected true or false, got " + detail::render(sim.at("antithetic")));
+    }
+    simulation_.antithetic = sim.at("antithetic").get<bool>();
+  }
+}
+
+namespace {
+
+/// Where a table of fields sits: its section, its cluster, its dotted and JSON prefixes.
+struct FieldPlace {
+  int section;
+  int cluster;
+  std::string path, json_path;
+};
+
+/// One input slot per field of the table, in order, whether written or not: an input's
+/// index (its random-number stream) never depends on which others are present.
+/// `adjust(i, input)` handles a section's special fields.
+template <class S>
+void read_fields(std::vector<Input>& inputs_, const json& obj, const std::vector<Field<S>>& fields,
+                 const FieldPlace& place, const std::function<void(std::size_t, Input&)>& adjust) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const auto& f = fields[i];
     Input in;
-    in.path = std::string("market.") + f.key;
-    in.json_path = in.path;
+    in.path = place.path + "." + f.key;
+    in.json_path = place.json_path + "." + f.key;
     in.domain = f.domain;
-    in.section = k_market;
+    in.section = place.section;
+    in.cluster = place.cluster;
     in.leaf = static_cast<int>(i);
-    if (market.contains(f.key)) {
-      in.dist = Distribution::from_json(market.at(f.key), in.json_path);
+    in.present = true;
+    if (obj.contains(f.key)) {
+      in.dist = Distribution::from_json(obj.at(f.key), in.json_path);
     } else if (f.required) {
-      require_key(market, "market", f.key);
+      require_key(obj, place.json_path, f.key);
     } else {
       in.dist = Distribution::fixed(f.fallback);
     }
-    in.present = true;
-    sc.inputs_.push_back(std::move(in));
+    if (adjust) adjust(i, in);
+    inputs_.push_back(std::move(in));
   }
+}
 
-  // player (model.md §3, §5, §7)
-  const json& player = require_object(require_key(root, "", "player"), "player");
-  {
-    auto keys = keys_of(k_player);
-    keys.insert(keys.begin(), "name");
-    keys.push_back("terminal");
-    check_keys(player, "player", keys);
-  }
-  sc.player_name_ = string_value(require_key(player, "player", "name"), "player.name");
-  bool terminal_growth_given = false;
-  json terminal_growth;
+}  // namespace
+
+// model.md §2
+void Scenario::parse_market(const json& j) {
+  const json& market = require_object(j, "market");
+  check_keys(market, "market", keys_of(k_market));
+  read_fields(inputs_, market, k_market_fields, {k_market, -1, "market", "market"}, nullptr);
+}
+
+// model.md §3, §5, §7
+void Scenario::parse_player(const json& j) {
+  const json& player = require_object(j, "player");
+  auto keys = keys_of(k_player);
+  keys.insert(keys.begin(), "name");
+  keys.push_back("terminal");
+  check_keys(player, "player", keys);
+  player_name_ = string_value(require_key(player, "player", "name"), "player.name");
+  std::optional<json> terminal_growth;
   if (player.contains("terminal")) {
     const json& term = require_object(player.at("terminal"), "player.terminal");
     check_keys(term, "player.terminal", {"method", "growth"});
     const std::string method = string_value(require_key(term, "player.terminal", "method"), "player.terminal.method");
     if (method == "gordon") {
-      sc.terminal_ = TerminalMethod::gordon;
+      terminal_ = TerminalMethod::gordon;
       terminal_growth = require_key(term, "player.terminal", "growth");
-      terminal_growth_given = true;
     } else if (method == "none") {
-      if (term.contains("growth")) {
-        throw InputError("player.terminal.growth: only used with \"method\": \"gordon\"");
-      }
+      if (term.contains("growth")) throw InputError("player.terminal.growth: only used with \"method\": \"gordon\"");
     } else {
       throw InputError("player.terminal.method: unknown method \"" + method + "\"; expected \"none\" or \"gordon\"");
     }
   }
-  for (std::size_t i = 0; i < k_player_fields.size(); ++i) {
-    const auto& f = k_player_fields[i];
-    Input in;
-    in.path = std::string("player.") + f.key;
-    in.json_path = in.path;
-    in.domain = f.domain;
-    in.section = k_player;
-    in.leaf = static_cast<int>(i);
-    in.present = true;
-    if (i == k_terminal_growth) {
-      in.present = terminal_growth_given;
-      in.dist = terminal_growth_given ? Distribution::from_json(terminal_growth, in.json_path) : Distribution::fixed(0);
-    } else if (player.contains(f.key)) {
-      in.dist = Distribution::from_json(player.at(f.key), in.json_path);
-    } else if (f.required) {
-      require_key(player, "player", f.key);
-    } else {
-      in.dist = Distribution::fixed(f.fallback);
-      in.present = i != k_share_start;  // absent share_start follows share_end
+  player_first_ = inputs_.size();
+  read_fields(inputs_, player, k_player_fields, {k_player, -1, "player", "player"}, [&](std::size_t i, Input& in) {
+    if (i == k_terminal_growth) {  // lives under `terminal`, present only for gordon
+      in.present = terminal_growth.has_value();
+      in.dist = terminal_growth ? Distribution::from_json(*terminal_growth, in.json_path) : Distribution::fixed(0);
+    } else if (i == k_share_start && !player.contains(k_player_fields[i].key)) {
+      in.present = false;  // an absent share_start follows share_end
     }
-    sc.inputs_.push_back(std::move(in));
-  }
+  });
+}
 
-  // clusters (model.md §4, §6)
-  const json& clusters = require_key(root, "", "clusters");
+// model.md §4, §6
+void Scenario::parse_clusters(const json& clusters) {
   if (!clusters.is_array()) throw InputError("clusters: expected an array of clusters, got " + detail::render(clusters));
   if (clusters.empty()) throw InputError("clusters: at least one cluster is needed");
+  auto keys = keys_of(k_cluster);
+  keys.insert(keys.begin(), "name");
   for (std::size_t c = 0; c < clusters.size(); ++c) {
     const std::string cpath = "clusters[" + std::to_string(c) + "]";
     const json& cl = require_object(clusters[c], cpath);
-    auto keys = keys_of(k_cluster);
-    keys.insert(keys.begin(), "name");
     check_keys(cl, cpath, keys);
     const std::string name = string_value(require_key(cl, cpath, "name"), cpath + ".name");
     if (name.empty() || name.find('.') != std::string::npos) {
       throw InputError(cpath + ".name: must be non-empty and contain no '.', got \"" + name + "\"");
     }
-    if (std::find(sc.cluster_names_.begin(), sc.cluster_names_.end(), name) != sc.cluster_names_.end()) {
+    if (std::find(cluster_names_.begin(), cluster_names_.end(), name) != cluster_names_.end()) {
       throw InputError(cpath + ".name: duplicate cluster name \"" + name + "\"");
     }
-    sc.cluster_names_.push_back(name);
-    for (std::size_t i = 0; i < k_cluster_fields.size(); ++i) {
-      const auto& f = k_cluster_fields[i];
-      Input in;
-      in.path = "clusters." + name + "." + f.key;
-      in.json_path = cpath + "." + f.key;
-      in.domain = f.domain;
-      in.section = k_cluster;
-      in.cluster = static_cast<int>(c);
-      in.leaf = static_cast<int>(i);
-      in.present = true;
-      if (i == k_online_year) {
-        in.domain = Interval{static_cast<double>(sc.start_year_), k_inf, false, true};
-        in.whole = true;
-      }
-      if (cl.contains(f.key)) {
-        in.dist = Distribution::from_json(cl.at(f.key), in.json_path);
-      } else if (f.required) {
-        require_key(cl, cpath, f.key);
-      } else {
-        in.dist = Distribution::fixed(f.fallback);
-      }
-      sc.inputs_.push_back(std::move(in));
+    cluster_names_.push_back(name);
+    read_fields(inputs_, cl, k_cluster_fields, {k_cluster, static_cast<int>(c), "clusters." + name, cpath},
+                [&](std::size_t i, Input& in) {
+                  if (i != k_online_year) return;
+                  in.domain = Interval{static_cast<double>(start_year_), k_inf, false, true};
+                  in.whole = true;
+                });
+  }
+}
+
+// model.md §8
+void Scenario::parse_correlations(const json& cs) {
+  if (!cs.is_array()) throw InputError("correlations: expected an array, got " + detail::render(cs));
+  std::set<std::pair<std::size_t, std::size_t>> seen;
+  for (std::size_t k = 0; k < cs.size(); ++k) {
+    const std::string cpath = "correlations[" + std::to_string(k) + "]";
+    const json& c = require_object(cs[k], cpath);
+    check_keys(c, cpath, {"a", "b", "rho"});
+    Correlation corr;
+    corr.a = input_index(string_value(require_key(c, cpath, "a"), cpath + ".a"), cpath + ".a");
+    corr.b = input_index(string_value(require_key(c, cpath, "b"), cpath + ".b"), cpath + ".b");
+    corr.rho = number_value(require_key(c, cpath, "rho"), cpath + ".rho");
+    if (!(corr.rho >= -1 && corr.rho <= 1)) {
+      throw InputError(cpath + ".rho: must be in [-1, 1], got " + format_number(corr.rho));
     }
-  }
-
-  for (const Input& in : sc.inputs_) {
-    if (in.present) sc.check_input(in, in.json_path);
-  }
-  sc.check_cross_fields("");
-
-  // correlations (model.md §8)
-  if (root.contains("correlations")) {
-    const json& cs = root.at("correlations");
-    if (!cs.is_array()) throw InputError("correlations: expected an array, got " + detail::render(cs));
-    std::set<std::pair<std::size_t, std::size_t>> seen;
-    for (std::size_t k = 0; k < cs.size(); ++k) {
-      const std::string cpath = "correlations[" + std::to_string(k) + "]";
-      const json& c = require_object(cs[k], cpath);
-      check_keys(c, cpath, {"a", "b", "rho"});
-      Correlation corr;
-      corr.a = sc.input_index(string_value(require_key(c, cpath, "a"), cpath + ".a"), cpath + ".a");
-      corr.b = sc.input_index(string_value(require_key(c, cpath, "b"), cpath + ".b"), cpath + ".b");
-      corr.rho = number_value(require_key(c, cpath, "rho"), cpath + ".rho");
-      if (!(corr.rho >= -1 && corr.rho <= 1)) {
-        throw InputError(cpath + ".rho: must be in [-1, 1], got " + format_number(corr.rho));
+    if (corr.a == corr.b) throw InputError(cpath + ": an input cannot be correlated with itself (" + inputs_[corr.a].path + ")");
+    for (auto idx : {corr.a, corr.b}) {
+      if (inputs_[idx].dist.is_fixed()) {
+        throw InputError(cpath + ": " + inputs_[idx].path + " is a fixed number; only uncertain inputs can be correlated");
       }
-      if (corr.a == corr.b) throw InputError(cpath + ": an input cannot be correlated with itself (" + sc.inputs_[corr.a].path + ")");
-      for (auto idx : {corr.a, corr.b}) {
-        if (sc.inputs_[idx].dist.is_fixed()) {
-          throw InputError(cpath + ": " + sc.inputs_[idx].path + " is a fixed number; only uncertain inputs can be correlated");
-        }
-      }
-      const auto key = std::minmax(corr.a, corr.b);
-      if (!seen.insert(key).second) {
-        throw InputError(cpath + ": the pair " + sc.inputs_[corr.a].path + " / " + sc.inputs_[corr.b].path +
-                         " is already correlated above");
-      }
-      sc.correlations_.push_back(corr);
     }
-    GaussianCopula(sc.correlations_, [&](std::size_t i) { return sc.inputs_[i].path; });  // validates
-  }
-
-  // claims
-  if (root.contains("claims")) {
-    const json& cs = root.at("claims");
-    if (!cs.is_array()) throw InputError("claims: expected an array, got " + detail::render(cs));
-    for (std::size_t k = 0; k < cs.size(); ++k) {
-      const std::string cpath = "claims[" + std::to_string(k) + "]";
-      const json& c = require_object(cs[k], cpath);
-      check_keys(c, cpath, {"id", "metric", "year", "op", "value", "rel_tol"});
-      Claim cl;
-      cl.id = string_value(require_key(c, cpath, "id"), cpath + ".id");
-      for (const auto& other : sc.claims_) {
-        if (other.id == cl.id) throw InputError(cpath + ".id: duplicate claim id \"" + cl.id + "\"");
-      }
-      cl.metric = string_value(require_key(c, cpath, "metric"), cpath + ".metric");
-      const auto kind = find_metric(cl.metric);
-      if (!kind) {
-        const auto metrics = metric_names();
-        throw InputError(cpath + ".metric: unknown metric \"" + cl.metric + "\"" +
-                         detail::suggest(cl.metric, metrics, "; expected one of " + detail::join(metrics)));
-      }
-      if (kind->series) {
-        if (!c.contains("year")) {
-          throw InputError(cpath + ".year: required for the series \"" + cl.metric + "\"");
-        }
-        const int last = sc.start_year_ + sc.horizon_years_ - 1;
-        const auto year = whole_value(c.at("year"), cpath + ".year", 1900, 2300);
-        if (year < sc.start_year_ || year > last) {
-          throw InputError(cpath + ".year: must be within the horizon " + std::to_string(sc.start_year_) + ".." +
-                           std::to_string(last) + ", got " + std::to_string(year));
-        }
-        cl.year = static_cast<int>(year);
-        cl.metric_index = metric_index(static_cast<Series>(kind->index), cl.year.value() - sc.start_year_,
-                                       sc.horizon_years_);
-      } else {
-        if (c.contains("year")) {
-          throw InputError(cpath + ".year: \"" + cl.metric + "\" is a scalar (one value a path); remove \"year\"");
-        }
-        cl.metric_index = metric_index(static_cast<Scalar>(kind->index), sc.horizon_years_);
-      }
-      const std::string op = string_value(require_key(c, cpath, "op"), cpath + ".op");
-      if (op == "approx") {
-        cl.op = ClaimOp::approx;
-      } else if (op == ">=") {
-        cl.op = ClaimOp::at_least;
-      } else if (op == "<=") {
-        cl.op = ClaimOp::at_most;
-      } else {
-        throw InputError(cpath + ".op: unknown operator \"" + op + "\"; expected \"approx\", \">=\" or \"<=\"");
-      }
-      cl.value = number_value(require_key(c, cpath, "value"), cpath + ".value");
-      if (cl.op == ClaimOp::approx) {
-        cl.rel_tol = number_value(require_key(c, cpath, "rel_tol"), cpath + ".rel_tol");
-        if (!(cl.rel_tol > 0)) throw InputError(cpath + ".rel_tol: must be > 0, got " + format_number(cl.rel_tol));
-      } else if (c.contains("rel_tol")) {
-        throw InputError(cpath + ".rel_tol: only used with \"op\": \"approx\"");
-      }
-      sc.claims_.push_back(cl);
+    const auto key = std::minmax(corr.a, corr.b);
+    if (!seen.insert(key).second) {
+      throw InputError(cpath + ": the pair " + inputs_[corr.a].path + " / " + inputs_[corr.b].path +
+                       " is already correlated above");
     }
+    correlations_.push_back(corr);
   }
+  GaussianCopula(correlations_, [&](std::size_t i) { return inputs_[i].path; });  // validates
+}
 
-  if (root.contains("claim_chain")) sc.parse_claim_chain(root.at("claim_chain"));
-
-  // stresses: parsed and checked like overrides of the base scenario.
-  if (root.contains("stresses")) {
-    const json& ss = require_object(root.at("stresses"), "stresses");
-    for (const auto& [sname, overrides] : ss.items()) {
-      const std::string spath = "stresses." + sname;
-      require_object(overrides, spath);
-      if (overrides.empty()) throw InputError(spath + ": a stress needs at least one override");
-      Stress stress;
-      stress.name = sname;
-      std::vector<std::pair<std::string, Distribution>> parsed;
-      for (const auto& [ipath, value] : overrides.items()) {
-        parsed.emplace_back(ipath, Distribution::from_json(value, spath + "." + ipath));
-        stress.overrides.emplace_back(sc.input_index(ipath, spath + "." + ipath), parsed.back().second);
-      }
-      (void)sc.with_overrides(parsed, spath);  // validates values and cross-field rules
-      sc.stresses_.push_back(std::move(stress));
+void Scenario::parse_claims(const json& cs) {
+  if (!cs.is_array()) throw InputError("claims: expected an array, got " + detail::render(cs));
+  for (std::size_t k = 0; k < cs.size(); ++k) {
+    const std::string cpath = "claims[" + std::to_string(k) + "]";
+    const json& c = require_object(cs[k], cpath);
+    check_keys(c, cpath, {"id", "metric", "year", "op", "value", "rel_tol"});
+    Claim cl;
+    cl.id = string_value(require_key(c, cpath, "id"), cpath + ".id");
+    for (const auto& other : claims_) {
+      if (other.id == cl.id) throw InputError(cpath + ".id: duplicate claim id \"" + cl.id + "\"");
     }
+    cl.metric = string_value(require_key(c, cpath, "metric"), cpath + ".metric");
+    const std::optional<MetricKind> kind = require_metric(cl.metric, cpath + ".metric");
+    if (kind->series) {
+      if (!c.contains("year")) {
+        throw InputError(cpath + ".year: required for the series \"" + cl.metric + "\"");
+      }
+      const int last = start_year_ + horizon_years_ - 1;
+      const auto year = whole_value(c.at("year"), cpath + ".year", 1900, 2300);
+      if (year < start_year_ || year > last) {
+        throw InputError(cpath + ".year: must be within the horizon " + std::to_string(start_year_) + ".." +
+                         std::to_string(last) + ", got " + std::to_string(year));
+      }
+      cl.year = static_cast<int>(year);
+      cl.metric_index = metric_index(static_cast<Series>(kind->index), cl.year.value() - start_year_,
+                                     horizon_years_);
+    } else {
+      if (c.contains("year")) {
+        throw InputError(cpath + ".year: \"" + cl.metric + "\" is a scalar (one value a path); remove \"year\"");
+      }
+      cl.metric_index = metric_index(static_cast<Scalar>(kind->index), horizon_years_);
+    }
+    const std::string op = string_value(require_key(c, cpath, "op"), cpath + ".op");
+    if (op == "approx") {
+      cl.op = ClaimOp::approx;
+    } else if (op == ">=") {
+      cl.op = ClaimOp::at_least;
+    } else if (op == "<=") {
+      cl.op = ClaimOp::at_most;
+    } else {
+      throw InputError(cpath + ".op: unknown operator \"" + op + "\"; expected \"approx\", \">=\" or \"<=\"");
+    }
+    cl.value = number_value(require_key(c, cpath, "value"), cpath + ".value");
+    if (cl.op == ClaimOp::approx) {
+      cl.rel_tol = number_value(require_key(c, cpath, "rel_tol"), cpath + ".rel_tol");
+      if (!(cl.rel_tol > 0)) throw InputError(cpath + ".rel_tol: must be > 0, got " + format_number(cl.rel_tol));
+    } else if (c.contains("rel_tol")) {
+      throw InputError(cpath + ".rel_tol: only used with \"op\": \"approx\"");
+    }
+    claims_.push_back(cl);
   }
-  return sc;
+}
+
+// Parsed and checked like overrides of the base scenario.
+void Scenario::parse_stresses(const json& j) {
+  const json& ss = require_object(j, "stresses");
+  for (const auto& [sname, overrides] : ss.items()) {
+    const std::string spath = "stresses." + sname;
+    require_object(overrides, spath);
+    if (overrides.empty()) throw InputError(spath + ": a stress needs at least one override");
+    Stress stress;
+    stress.name = sname;
+    std::vector<std::pair<std::string, Distribution>> parsed;
+    for (const auto& [ipath, value] : overrides.items()) {
+      parsed.emplace_back(ipath, Distribution::from_json(value, spath + "." + ipath));
+      stress.overrides.emplace_back(input_index(ipath, spath + "." + ipath), parsed.back().second);
+    }
+    (void)with_overrides(parsed, spath);  // validates values and cross-field rules
+    stresses_.push_back(std::move(stress));
+  }
 }
 
 void Scenario::parse_claim_chain(const json& j) {
@@ -667,7 +609,7 @@ Scenario::InputSlot Scenario::slot(ModelInputs& m, std::size_t index) const {
 }
 
 void Scenario::finish(ModelInputs& m) const {
-  if (!inputs_[5 + k_share_start].present) m.player.share_start = m.player.share_end;
+  if (!inputs_[player_first_ + k_share_start].present) m.player.share_start = m.player.share_end;
 }
 
 ModelInputs Scenario::base_inputs() const {
@@ -709,7 +651,7 @@ json Scenario::to_json() const {
     }
   }
   j["player"]["terminal"] = terminal_ == TerminalMethod::gordon
-                                ? json{{"method", "gordon"}, {"growth", inputs_[5 + k_terminal_growth].dist.to_json()}}
+                                ? json{{"method", "gordon"}, {"growth", inputs_[player_first_ + k_terminal_growth].dist.to_json()}}
                                 : json{{"method", "none"}};
   j["correlations"] = json::array();
   for (const auto& c : correlations_) {

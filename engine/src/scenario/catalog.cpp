@@ -4,11 +4,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 
 #include "infersim/error.hpp"
 #include "infersim/io.hpp"
-#include "json_util.hpp"
+#include "json/strict_json.hpp"
 
 namespace infersim {
 namespace fs = std::filesystem;
@@ -66,11 +67,18 @@ std::string Catalog::default_dir() {
 #endif
 }
 
-const Catalog& Catalog::shared() {
-  static std::once_flag once;
-  static Catalog catalog;
-  std::call_once(once, [] { catalog = load(default_dir()); });
-  return catalog;
+std::shared_ptr<const Catalog> Catalog::cached(const std::string& dir) {
+  // Keyed by the directory as given and as resolved, so that "data" and "./data" share one
+  // load, while two directories give two catalogs side by side (a server, a notebook).
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const Catalog>> loaded;
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(dir, ec);
+  const std::string key = ec ? dir : canonical.string();
+  std::lock_guard lock(mutex);
+  auto& slot = loaded[key];
+  if (!slot) slot = std::make_shared<const Catalog>(load(dir));
+  return slot;
 }
 
 const Figure& Catalog::at(const std::string& path, const std::string& where) const {
@@ -91,9 +99,13 @@ namespace {
 struct Resolver {
   const Catalog* catalog;
   std::vector<CatalogUse> uses;
+  std::shared_ptr<const Catalog> loaded;  // the default catalog, when none was given
 
   const Catalog& get() {
-    if (!catalog) catalog = &Catalog::shared();
+    if (!catalog) {
+      loaded = Catalog::cached(Catalog::default_dir());
+      catalog = loaded.get();
+    }
     return *catalog;
   }
 
@@ -158,7 +170,7 @@ struct Resolver {
 }  // namespace
 
 std::vector<CatalogUse> resolve_catalog_references(json& scenario, const Catalog* catalog) {
-  Resolver r{catalog, {}};
+  Resolver r{catalog, {}, nullptr};
   if (scenario.is_object() && scenario.contains("clusters") && scenario.at("clusters").is_array()) {
     auto& clusters = scenario.at("clusters");
     for (std::size_t i = 0; i < clusters.size(); ++i) {

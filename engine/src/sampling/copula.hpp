@@ -6,13 +6,9 @@
 
 #include <Eigen/Core>
 
-namespace infersim {
+#include "infersim/scenario.hpp"  // Correlation
 
-/// `correlations[]`: a pair of inputs (by index) and their correlation.
-struct Correlation {
-  std::size_t a = 0, b = 0;
-  double rho = 0;
-};
+namespace infersim {
 
 /// z = Phi^-1(u), z' = L z, u' = Phi(z') over the inputs named in the correlations,
 /// L the Cholesky factor of their correlation matrix. Inputs not named are untouched.

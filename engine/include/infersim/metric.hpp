@@ -1,0 +1,61 @@
+#pragma once
+/// Naming a metric: `npv_usd` (a scalar, one value a path), `revenue_usd@2028` (a series
+/// in one year), `revenue_usd` (a whole series, for kept samples), and a statistic of one,
+/// `npv_usd:p50`. One parse and one set of messages for claims, kept samples, analyses,
+/// the command line and Python.
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace infersim {
+
+/// The percentiles every metric reports (p1 ... p99).
+inline constexpr std::array<int, 9> k_percentiles{1, 5, 10, 25, 50, 75, 90, 95, 99};
+
+class Scenario;
+struct RunResult;
+
+/// A metric by name: a series (one value a year) or a scalar (one value a path), and its
+/// position in k_series_names or k_scalar_names (model.hpp).
+struct MetricKind {
+  bool series = false;
+  int index = 0;
+};
+
+/// The metric called `name`, or nothing if there is none.
+std::optional<MetricKind> find_metric(std::string_view name);
+/// The metric called `name`, or InputError at `where`: "unknown metric "npv"; did you
+/// mean "npv_usd"?" (a near miss or a name it begins), else the list of metrics.
+MetricKind require_metric(const std::string& name, const std::string& where);
+/// Every metric name: the scalars (what people usually mean), then the series.
+std::vector<std::string> metric_names();
+
+/// A metric of one path: a scalar (`npv_usd`) or a series in one year (`revenue_usd@2028`);
+/// or, from parse_whole(), a scalar or a whole series.
+struct MetricRef {
+  std::string metric;
+  std::optional<int> year;  ///< the year of a series; absent for scalars and whole series
+  int index = 0;            ///< first value in a path's outputs (model.hpp metric_index)
+  int width = 1;            ///< values from index: 1, or the horizon for a whole series
+
+  /// Parse `METRIC[@YEAR]`; `where` names the option or key in errors.
+  static MetricRef parse(const std::string& text, const Scenario& scenario, const std::string& where);
+  static MetricRef parse(const std::string& text, int start_year, int horizon_years, const std::string& where);
+  /// A metric by name alone: a scalar, or a series with every year.
+  static MetricRef parse_whole(const std::string& name, int horizon_years, const std::string& where);
+  std::string to_string() const;
+};
+
+/// A statistic of a metric: `npv_usd:p50`, `revenue_usd@2028:mean`, `npv_usd:prob_positive`.
+struct StatisticRef {
+  MetricRef metric;
+  std::string statistic;  ///< mean, sd, se, min, max, p1..p99, prob_positive, defined_fraction
+  /// Parse `METRIC[@YEAR]:STAT`; `where` names the option or key in errors.
+  static StatisticRef parse(const std::string& text, const Scenario& scenario, const std::string& where);
+  std::string to_string() const;
+  double of(const RunResult& r) const;
+};
+
+}  // namespace infersim

@@ -1,0 +1,114 @@
+// Metric names and references (metric.hpp): the one parse of METRIC[@YEAR][:STAT] and its
+// messages, shared by claims, kept samples, analyses, the command line and Python.
+#include "infersim/metric.hpp"
+
+#include <algorithm>
+
+#include "infersim/error.hpp"
+#include "infersim/model.hpp"
+#include "infersim/result.hpp"
+#include "infersim/scenario.hpp"
+#include "json/strict_json.hpp"
+
+namespace infersim {
+
+std::optional<MetricKind> find_metric(std::string_view name) {
+  for (int i = 0; i < k_series_count; ++i) {
+    if (k_series_names[static_cast<std::size_t>(i)] == name) return MetricKind{true, i};
+  }
+  for (int i = 0; i < k_scalar_count; ++i) {
+    if (k_scalar_names[static_cast<std::size_t>(i)] == name) return MetricKind{false, i};
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> metric_names() {
+  std::vector<std::string> names(k_scalar_names.begin(), k_scalar_names.end());
+  names.insert(names.end(), k_series_names.begin(), k_series_names.end());
+  return names;
+}
+
+MetricKind require_metric(const std::string& name, const std::string& where) {
+  if (const auto kind = find_metric(name)) return *kind;
+  const std::vector<std::string> names = metric_names();
+  // A near miss ("npv_ud"), else a name it begins ("npv"), else the list.
+  std::string hint = detail::suggest(name, names);
+  for (const auto& n : names) {
+    if (hint.empty() && !name.empty() && n.starts_with(name)) hint = "; did you mean \"" + n + "\"?";
+  }
+  throw InputError(where + ": unknown metric \"" + name + "\"" +
+                   (hint.empty() ? "; expected one of " + detail::join(names) : hint));
+}
+
+MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
+  return parse(text, sc.start_year(), sc.horizon_years(), where);
+}
+
+MetricRef MetricRef::parse(const std::string& text, int start_year, int T, const std::string& where) {
+  if (const auto colon = text.find(':'); colon != std::string::npos) {
+    throw InputError(where + ": expected a metric of one path, METRIC or METRIC@YEAR such as npv_usd, not a "
+                     "statistic; remove \"" + text.substr(colon) + "\"");
+  }
+  MetricRef m;
+  m.metric = text;
+  if (const auto at = text.find('@'); at != std::string::npos) {
+    m.metric = text.substr(0, at);
+    const std::string year = text.substr(at + 1);
+    try {
+      std::size_t used = 0;
+      m.year = std::stoi(year, &used);
+      if (used != year.size()) throw std::invalid_argument(year);
+    } catch (const std::exception&) {
+      throw InputError(where + ": expected a year after '@', got \"" + year + "\"");
+    }
+  }
+  const MetricKind kind = require_metric(m.metric, where);
+  if (!kind.series) {
+    if (m.year) throw InputError(where + ": \"" + m.metric + "\" is a scalar; remove \"@" + std::to_string(*m.year) + "\"");
+    m.index = metric_index(static_cast<Scalar>(kind.index), T);
+    return m;
+  }
+  if (!m.year) {
+    throw InputError(where + ": \"" + m.metric + "\" is a series; name a year, e.g. " + m.metric + "@" +
+                     std::to_string(start_year));
+  }
+  if (*m.year < start_year || *m.year >= start_year + T) {
+    throw InputError(where + ": year " + std::to_string(*m.year) + " is outside the horizon " +
+                     std::to_string(start_year) + ".." + std::to_string(start_year + T - 1));
+  }
+  m.index = metric_index(static_cast<Series>(kind.index), *m.year - start_year, T);
+  return m;
+}
+
+MetricRef MetricRef::parse_whole(const std::string& name, int T, const std::string& where) {
+  const MetricKind kind = require_metric(name, where);
+  MetricRef m;
+  m.metric = name;
+  m.index = kind.series ? metric_index(static_cast<Series>(kind.index), 0, T) : metric_index(static_cast<Scalar>(kind.index), T);
+  m.width = kind.series ? T : 1;
+  return m;
+}
+
+std::string MetricRef::to_string() const { return metric + (year ? "@" + std::to_string(*year) : ""); }
+
+StatisticRef StatisticRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    throw InputError(where + ": expected METRIC[@YEAR]:STATISTIC such as npv_usd:p50, got \"" + text + "\"");
+  }
+  StatisticRef s;
+  s.metric = MetricRef::parse(text.substr(0, colon), sc, where);
+  s.statistic = text.substr(colon + 1);
+  const auto& stats = statistic_names();
+  if (std::find(stats.begin(), stats.end(), s.statistic) == stats.end()) {
+    throw InputError(where + ": unknown statistic \"" + s.statistic + "\"" +
+                     detail::suggest(s.statistic, stats, "; expected one of " + detail::join(stats)));
+  }
+  return s;
+}
+
+std::string StatisticRef::to_string() const { return metric.to_string() + ":" + statistic; }
+
+double StatisticRef::of(const RunResult& r) const { return r.metrics[static_cast<std::size_t>(metric.index)].get(statistic); }
+
+}  // namespace infersim

@@ -1,0 +1,43 @@
+// Run settings resolved once: options merged with the scenario's `simulation` block and
+// checked in one place, for the command line, Python and the analyses alike.
+#include <algorithm>
+#include <cstdint>
+
+#include "infersim/error.hpp"
+#include "infersim/simulation.hpp"
+#include "sampling/sampler.hpp"
+
+namespace infersim {
+
+RunSettings resolve_settings(const Scenario& scenario, const RunOptions& options) {
+  const SimulationSettings& sim = scenario.simulation();
+  RunSettings s;
+  const std::int64_t paths =
+      options.paths.value_or(static_cast<std::int64_t>(std::min<std::uint64_t>(sim.paths, INT64_MAX)));
+  if (paths < 1) throw InputError("paths: must be >= 1, got " + std::to_string(paths));
+  if (paths > k_max_paths) {
+    throw InputError("paths: at most " + std::to_string(k_max_paths) + " a run, got " + std::to_string(paths));
+  }
+  s.paths = static_cast<std::uint64_t>(paths);
+  s.seed = options.seed.value_or(sim.seed);
+  s.sampler = options.sampler.value_or(sim.sampler);
+  s.antithetic = options.antithetic.value_or(sim.antithetic);
+  if (options.threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(options.threads));
+  s.threads = options.threads;
+  // The sampler's own rules: even paths with antithetic pairs, Sobol's limits.
+  (void)Sampler(s.sampler, s.seed, s.paths, s.antithetic, scenario.inputs().size());
+  for (const auto& name : options.keep_samples) {
+    s.keep_samples.push_back(MetricRef::parse_whole(name, scenario.horizon_years(), "keep_samples"));
+  }
+  return s;
+}
+
+void check_simulation(const Scenario& scenario) {
+  try {
+    (void)resolve_settings(scenario, {});
+  } catch (const InputError& e) {
+    throw InputError(std::string("simulation.") + e.what());
+  }
+}
+
+}  // namespace infersim

@@ -1,0 +1,288 @@
+// The Monte Carlo driver (model.md §8, §10), assembled from the pipeline's parts: the
+// path generator draws a tile of paths (sampling/path_generator.hpp), the model evaluates
+// each path, the accumulator reduces a block and merges it in block order
+// (simulation/accumulator.hpp), and the block runner runs blocks in parallel waves
+// (simulation/block_runner.hpp). Blocks are fixed in size, so the floating-point
+// reductions, and therefore the result bits, never depend on the number of threads.
+#include "infersim/simulation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include <tbb/enumerable_thread_specific.h>
+
+#include "infersim/error.hpp"
+#include "infersim/model.hpp"
+#include "sampling/path_generator.hpp"
+#include "simd/kernels.hpp"
+#include "simulation/accumulator.hpp"
+#include "simulation/block_runner.hpp"
+
+namespace infersim {
+namespace {
+
+constexpr std::uint64_t k_wave_blocks = 16;  // blocks in flight between serial merges
+
+/// Per-path values kept for keep_samples: metrics [first, first + width) of the base.
+struct Kept {
+  int first, width;
+  std::vector<double>* store;
+};
+
+/// Everything a block needs, fixed for the run. Variant 0 is the base; the others
+/// (stresses, comparisons) see the same uniforms on the same path: common random numbers.
+struct Plan {
+  RunSettings settings;
+  Sampler sampler;
+  std::vector<PathGenerator> variants;
+  int model_metrics = 0;  // one variant's outputs: metric_count(horizon)
+  int metrics = 0;        // all values of a path: every variant's, then each difference from the base
+  std::vector<Kept> kept;
+};
+
+/// Scratch memory of one thread.
+struct Workspace {
+  std::vector<PathInputs> inputs;  // per variant
+  ModelWorkspace model;
+  std::size_t tile = 0;               // doubles of one variant's tile of draws
+  std::vector<double> u, x, scratch;  // uniforms and input values of a tile of paths, per variant
+  std::vector<double> rows;           // path-major: the values of tile path r at [r * metrics]
+  std::unique_ptr<double[]> values;   // metric-major: metric m of path j at columns[m * k_block_paths + j]
+  double* columns = nullptr;
+  std::vector<std::uint32_t> cells;   // scratch of the bin lookup
+  kernels::TileMoments moments;       // the block's moments, tile by tile
+  BinnedQuantiles::Counts counts;     // this thread's bin counts, from its first block after the pilot
+};
+
+Workspace make_workspace(const Plan& plan) {
+  Workspace ws;
+  std::size_t scratch = 0;
+  for (const auto& v : plan.variants) {
+    ws.inputs.emplace_back(v);
+    scratch = std::max(scratch, v.scratch_size());
+  }
+  const Scenario& sc = plan.variants.front().scenario();
+  ws.model.reserve(sc.horizon_years(), sc.base_inputs().clusters.size());
+  ws.tile = plan.variants.front().tile_size();
+  ws.u.assign(plan.variants.size() * ws.tile, 0.5);
+  ws.x.assign(ws.u.size(), 0.0);
+  ws.scratch.assign(scratch, 0.0);
+  ws.rows.assign(static_cast<std::size_t>(plan.metrics) * k_tile_paths, 0.0);
+  // Not zero-filled (5 MB): a block writes every value it reads. Aligned to a cache line.
+  ws.values = std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(plan.metrics) * k_block_paths + 8);
+  ws.columns = ws.values.get() + (8 - (reinterpret_cast<std::uintptr_t>(ws.values.get()) / 8) % 8) % 8;
+  return ws;
+}
+
+/// Evaluate one path of a tile: every variant's model, then each variant minus the base.
+void evaluate_path(const Plan& plan, Workspace& ws, std::size_t r, double* all) {
+  const auto Mv = static_cast<std::size_t>(plan.model_metrics);
+  const std::size_t K = plan.variants.size();
+  for (std::size_t vi = 0; vi < K; ++vi) {
+    const ModelInputs& in = ws.inputs[vi].load(ws.x.data() + vi * ws.tile, r);
+    evaluate(in, ws.model, std::span<double>(all + vi * Mv, Mv));
+  }
+  for (std::size_t vi = 1; vi < K; ++vi) {
+    for (std::size_t m = 0; m < Mv; ++m) all[(K - 1 + vi) * Mv + m] = all[vi * Mv + m] - all[m];
+  }
+}
+
+/// Evaluate the paths of block `b` and reduce them: statistics into `bs`, quantile data to
+/// the pilot (first blocks) or to this thread's bin counts.
+void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, const Accumulator& acc, BlockStatistics& bs,
+                   QuantileAccumulator& quantiles, bool pilot) {
+  const std::uint64_t start = b * k_block_paths;
+  const std::size_t n = static_cast<std::size_t>(std::min(k_block_paths, plan.settings.paths - start));
+  const auto M = static_cast<std::size_t>(plan.metrics);
+  acc.begin_block(bs);
+  // A path's values are written contiguously to a small tile of rows (in the first-level
+  // cache); each full tile is then copied into the block's columns (one per metric,
+  // k_block_paths long) and its moments merged into the block's.
+  ws.moments.reset(M);
+  for (std::size_t t0 = 0; t0 < n; t0 += k_tile_paths) {
+    const std::size_t count = std::min(k_tile_paths, n - t0);
+    for (std::size_t vi = 0; vi < plan.variants.size(); ++vi) {
+      plan.variants[vi].draw(plan.sampler, start + t0, count, ws.u.data() + vi * ws.tile, ws.x.data() + vi * ws.tile,
+                             ws.scratch.data());
+    }
+    for (std::size_t r = 0; r < count; ++r) {
+      double* all = ws.rows.data() + r * M;
+      evaluate_path(plan, ws, r, all);
+      acc.add_path(bs, all);
+      for (const auto& k : plan.kept) {
+        std::copy_n(all + k.first, k.width, k.store->begin() + static_cast<std::ptrdiff_t>((start + t0 + r) * k.width));
+      }
+    }
+    kernels::tile_to_columns(ws.rows.data(), count, M, ws.columns + t0, k_block_paths);
+    ws.moments.add_tile(ws.rows.data(), count);
+  }
+  acc.end_block(bs, start, n, ws.moments, ws.columns, k_block_paths);
+  if (!pilot && ws.counts.count.empty()) ws.counts = quantiles.make_counts();
+  for (std::size_t m = 0; m < M; ++m) {
+    const double* v = ws.columns + m * k_block_paths;
+    if (pilot) {
+      quantiles.store_pilot(m, start, v, n);
+    } else {
+      quantiles.add(ws.counts, m, v, n, ws.cells);
+    }
+  }
+}
+
+/// Common random numbers need the same input slots: the same inputs in the same places.
+void check_comparable(const Scenario& base, const std::vector<std::pair<std::string, Scenario>>& others) {
+  for (const auto& [name, other] : others) {
+    if (other.horizon_years() != base.horizon_years() || other.start_year() != base.start_year() ||
+        other.input_paths() != base.input_paths()) {
+      throw InputError(name + ": cannot be compared path by path with " + base.name() +
+                       ": the years or the inputs differ (same clusters, in the same order, are needed)");
+    }
+  }
+}
+
+/// The claims of every variant, with the index of their metric among a path's values.
+struct PlannedClaim {
+  std::size_t variant;
+  bool chain;  // from the variant's claim chain
+};
+
+std::vector<ClaimTally> plan_claims(const Plan& plan, std::vector<PlannedClaim>& where) {
+  std::vector<ClaimTally> claims;
+  for (std::size_t vi = 0; vi < plan.variants.size(); ++vi) {
+    const Scenario& sc = plan.variants[vi].scenario();
+    for (const auto* list : {&sc.claims(), &sc.chain_claims()}) {
+      for (const Claim& c : *list) {
+        claims.push_back({c, vi * static_cast<std::size_t>(plan.model_metrics) + static_cast<std::size_t>(c.metric_index)});
+        where.push_back({vi, list == &sc.chain_claims()});
+      }
+    }
+  }
+  return claims;
+}
+
+/// The paths of the run through the accumulator: the pilot blocks first (kept whole),
+/// then, when there are more paths, the rest into bins calibrated on the pilot.
+void run_paths(const Plan& plan, Accumulator& acc, QuantileAccumulator& quantiles, const RunOptions& options) {
+  const std::uint64_t paths = plan.settings.paths;
+  BlockRunner runner(plan.settings.threads, options.cancel);
+  tbb::enumerable_thread_specific<Workspace> workspaces([&] { return make_workspace(plan); });
+  std::vector<BlockStatistics> wave(k_wave_blocks);
+  auto run_blocks = [&](std::uint64_t first, std::uint64_t last, bool pilot) {
+    runner.waves(
+        first, last, k_wave_blocks,
+        [&](std::uint64_t b) { process_block(plan, b, workspaces.local(), acc, wave[(b - first) % k_wave_blocks], quantiles, pilot); },
+        [&](std::uint64_t b) { acc.merge(wave[(b - first) % k_wave_blocks]); },
+        [&](std::uint64_t w1) {
+          if (options.progress) options.progress(std::min(paths, w1 * k_block_paths), paths);
+        });
+  };
+  const std::uint64_t n_blocks = (paths + k_block_paths - 1) / k_block_paths;
+  const std::uint64_t pilot_blocks = (quantiles.pilot_paths() + k_block_paths - 1) / k_block_paths;
+  run_blocks(0, pilot_blocks, true);
+  quantiles.calibrate([&](std::size_t n, auto&& f) { runner.each(n, f); });
+  if (quantiles.exact()) return;
+  run_blocks(pilot_blocks, n_blocks, false);
+  for (const auto& ws : workspaces) quantiles.merge_counts(ws.counts);
+}
+
+/// The run's result for variant vi: its metrics, claims and provenance.
+RunResult variant_result(const Plan& plan, std::size_t vi, const std::vector<MetricStats>& stats,
+                         const Accumulator& acc, const std::vector<PlannedClaim>& where, double rank_error, bool exact) {
+  const Scenario& sc = plan.variants[vi].scenario();
+  const auto Mv = static_cast<std::ptrdiff_t>(plan.model_metrics);
+  const RunSettings& s = plan.settings;
+  RunResult r;
+  r.scenario = sc.name();
+  r.engine_version = INFERSIM_VERSION;
+  r.paths = s.paths;
+  r.seed = s.seed;
+  r.sampler = s.sampler;
+  r.antithetic = s.antithetic;
+  r.replicates = plan.sampler.replicates();
+  r.years = sc.years();
+  r.quantile_method = exact ? "exact" : "binned";
+  r.quantile_rank_error = rank_error;
+  r.metrics.assign(stats.begin() + static_cast<std::ptrdiff_t>(vi) * Mv, stats.begin() + static_cast<std::ptrdiff_t>(vi + 1) * Mv);
+  const double nan = std::nan("");
+  for (std::size_t c = 0; c < where.size(); ++c) {
+    if (where[c].variant != vi) continue;
+    const ClaimTally& t = acc.shape().claims[c];
+    const ClaimCounts& n = acc.claim(c);
+    ClaimResult cr;
+    cr.claim = t.claim;
+    cr.probability = static_cast<double>(n.holds) / static_cast<double>(s.paths);
+    cr.median = stats[t.index].percentile(50);
+    cr.value_percentile =
+        n.defined == 0 ? nan : 100.0 * static_cast<double>(n.at_most_value) / static_cast<double>(n.defined);
+    (where[c].chain ? r.chain_claims : r.claims).push_back(cr);
+  }
+  r.claim_chain = sc.claim_chain();
+  r.catalog = sc.catalog_uses();
+  return r;
+}
+
+}  // namespace
+
+ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::pair<std::string, Scenario>>& others,
+                              const RunOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunSettings settings = resolve_settings(scenario, options);
+  check_comparable(scenario, others);
+  const int T = scenario.horizon_years();
+  const int Mv = metric_count(T);
+  const std::size_t K = 1 + others.size();
+  Plan plan{settings, Sampler(settings.sampler, settings.seed, settings.paths, settings.antithetic, scenario.inputs().size()),
+            {}, Mv, Mv * static_cast<int>(2 * K - 1), {}};
+  plan.variants.reserve(K);
+  plan.variants.emplace_back(scenario);
+  for (const auto& [name, other] : others) plan.variants.emplace_back(other);
+
+  RunResult kept;
+  for (const MetricRef& ref : settings.keep_samples) {
+    auto& store = kept.samples[ref.metric];
+    store.assign(settings.paths * static_cast<std::uint64_t>(ref.width), 0.0);
+    plan.kept.push_back({ref.index, ref.width, &store});
+  }
+
+  std::vector<PlannedClaim> where;
+  Accumulator acc({static_cast<std::size_t>(plan.metrics), settings.paths,
+                   settings.antithetic && settings.sampler == SamplerKind::random, &plan.sampler,
+                   plan_claims(plan, where)});
+  QuantileAccumulator quantiles(static_cast<std::size_t>(plan.metrics), settings.paths);
+  run_paths(plan, acc, quantiles, options);
+
+  // Final statistics of every value of a path, then split by variant.
+  std::vector<MetricStats> stats(static_cast<std::size_t>(plan.metrics));
+  for (std::size_t m = 0; m < stats.size(); ++m) {
+    stats[m] = acc.statistics(m);
+    for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
+      stats[m].percentiles[i] = quantiles.quantile(m, k_percentiles[i] / 100.0, acc.moments(m));
+    }
+  }
+  const double rank_error = quantiles.rank_error();
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ComparisonResult out;
+  for (std::size_t vi = 0; vi < K; ++vi) {
+    RunResult r = variant_result(plan, vi, stats, acc, where, rank_error, quantiles.exact());
+    r.elapsed_s = elapsed;
+    if (vi == 0) {
+      r.samples = std::move(kept.samples);
+      out.base = std::move(r);
+      continue;
+    }
+    VariantResult v;
+    v.name = others[vi - 1].first;
+    v.result = std::move(r);
+    v.difference.assign(stats.begin() + static_cast<std::ptrdiff_t>((K - 1 + vi) * Mv),
+                        stats.begin() + static_cast<std::ptrdiff_t>((K + vi) * Mv));
+    out.variants.push_back(std::move(v));
+  }
+  return out;
+}
+
+RunResult run(const Scenario& scenario, const RunOptions& options) {
+  return std::move(run_compared(scenario, {}, options).base);
+}
+
+}  // namespace infersim
