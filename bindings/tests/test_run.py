@@ -146,7 +146,7 @@ def test_html_repr(result):
         ({"seed": -1}, r"^seed: must be >= 0, got -1$"),
         ({"paths": 1001, "antithetic": True}, r"^paths: must be even with antithetic pairs, got 1001$"),
         ({"sampler": "halton"}, r'^sampler: unknown sampler "halton"; expected one of random, lhs, sobol$'),
-        ({"keep_samples": ["npv"]}, r'^keep_samples: unknown metric "npv"; expected one of npv_usd, '),
+        ({"keep_samples": ["npv"]}, r'^keep_samples: unknown metric "npv"; did you mean "npv_usd"\?$'),
         ({"threads": -1}, r"^threads: must be >= 0, got -1$"),
     ],
 )

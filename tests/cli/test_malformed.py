@@ -221,7 +221,7 @@ CASES = [
     # --- simulation settings
     ("sampler-halton", setting(("simulation", "sampler"), "halton"),
      'simulation.sampler: unknown sampler "halton"; expected one of random, lhs, sobol'),
-    ("simulation-paths-0", setting(("simulation", "paths"), 0), ["simulation.paths: must be between 1 and", "got 0"]),
+    ("simulation-paths-0", setting(("simulation", "paths"), 0), ["simulation.paths: must be >= 1, got 0"]),
     ("simulation-seed-negative", setting(("simulation", "seed"), -1),
      "simulation.seed: expected a whole number >= 0, got -1"),
     ("simulation-unknown-key", setting(("simulation", "path"), 10),
