@@ -9,6 +9,7 @@ machine at hand. Run with Debian's interpreter (it has NumPy and SciPy):
     /usr/bin/python3 bench/benchmark.py --scaling --huge 1e8  # 1 vs 2 threads; 1e8 paths
     /usr/bin/python3 bench/benchmark.py --samplers            # paths sobol/lhs need for random's se
     /usr/bin/python3 bench/benchmark.py --numpy --repeat 3    # fastest of 3 runs on each side
+    /usr/bin/python3 bench/benchmark.py --baseline OLD/infersim --repeat 5  # vs another build
 
 Peak RSS is read from the operating system for each child process (os.wait4), not
 estimated. Results go to stdout as a table; --json FILE also saves them.
@@ -90,6 +91,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1,
                     help="time each engine and NumPy run this many times and keep the fastest (default 1; "
                          "3 for published figures; the 1e8 run is always timed once)")
+    ap.add_argument("--baseline", type=Path,
+                    help="another build of the engine: runs alternate with it, and the ratio of the fastest is printed")
     ap.add_argument("--json", type=Path, help="save the measurements here")
     args = ap.parse_args()
 
@@ -115,6 +118,19 @@ def main() -> int:
             line += f" {p['wall_s']:>9.2f} {n / p['wall_s']:>10,.0f} {p['rss_mb']:>8.1f} {row['speedup']:>11.1f}x"
         print(line, flush=True)
         report["rows"].append(row)
+
+    if args.baseline:
+        # Alternate the two builds run by run, so that drift on a shared machine hits both.
+        report["baseline"] = []
+        for n in counts:
+            new, old = [], []
+            for _ in range(max(1, args.repeat)):
+                new.append(engine_run(args.engine, args.scenario, n, args.threads)["wall_s"])
+                old.append(engine_run(args.baseline, args.scenario, n, args.threads)["wall_s"])
+            ratio = min(old) / min(new)
+            print(f"baseline at {n:,} paths: this build {min(new):.3f} s, baseline {min(old):.3f} s: "
+                  f"{ratio:.3f}x the baseline's speed")
+            report["baseline"].append({"paths": n, "engine_runs_s": new, "baseline_runs_s": old, "ratio": ratio})
 
     if args.scaling:
         n = max(counts)
