@@ -161,8 +161,8 @@ TEST_CASE("throughput: t(b) is the spec's formula and b* equals a linear scan, o
   std::mt19937_64 rng(20261203);
   auto u = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); };
   auto log_u = [&](double lo, double hi) { return std::exp(u(std::log(lo), std::log(hi))); };
-  int checked = 0, binding = 0, moe = 0;
-  for (int trial = 0; trial < 400; ++trial) {
+  int checked = 0, binding = 0, moe = 0, compute_bound = 0;
+  for (int trial = 0; trial < 1000; ++trial) {
     ThroughputModel m;
     m.params_total = log_u(1e9, 2e12);
     m.experts = trial % 3 == 0 ? 1 : std::round(log_u(4, 512));
@@ -200,11 +200,14 @@ TEST_CASE("throughput: t(b) is the spec's formula and b* equals a linear scan, o
     ++checked;
     binding += r.batch < hi;
     moe += m.experts > 1;
+    compute_bound += 2 * m.params_active * r.batch / (s.accelerators_per_replica * a.peak_flops * s.compute_efficiency) >=
+                     r.seconds_per_output_token;
   }
   // The draws must exercise what they claim to.
-  CHECK(checked > 250);
-  CHECK(binding > 80);
-  CHECK(moe > 150);
+  CHECK(checked > 700);
+  CHECK(binding > 400);
+  CHECK(moe > 450);
+  CHECK(compute_bound > 30);
 }
 
 TEST_CASE("throughput: bad input names the field and the value") {

@@ -42,8 +42,9 @@ Roofline::Roofline(const ThroughputModel& m, const ThroughputAccelerator& a, con
   if (m.experts > m.experts_active) {
     const double q = m.experts_active / m.experts;
     p_experts = (m.params_total - m.params_active) / (1 - q);
-    // (1 − q)^b as exp(b log1p(−q)): log1p keeps the digits that 1 − q would round away,
-    // and 1 − e^x below is expm1, exact for the small fractions a batch of 1 touches.
+    // (1 − q)^b as exp(b log1p(−q)): log1p keeps the digits of q that 1 − q would round
+    // away (std::pow(1 − q, b) loses them, b times over). 1 − e^{bL} then has an absolute
+    // error of a few 1e-16, negligible beside P_s + P_x.
     log_miss_ = std::log1p(-q);
   } else {
     log_miss_ = 0;
@@ -60,26 +61,69 @@ Roofline::Roofline(const ThroughputModel& m, const ThroughputAccelerator& a, con
 double Roofline::step_seconds(double b) const {
   // model-v2 §A: W_b = β (P_s + P_x (1 − (1 − k/E)^b)), the weights one step reads: every
   // expert that at least one of the b sequences is routed to.
-  const double touched = -std::expm1(b * log_miss_);
+  const double touched = 1 - std::exp(b * log_miss_);
   const double bytes = w_shared_ + w_experts_ * touched + b * kv_bytes_per_sequence_;
   // model-v2 §A: t(b) = max((W_b + b κ ctx) / (n B η_b), 2 P_a b / (n F η_c))
   return std::max(bytes / mem_bytes_per_s_, flops_per_token_ * b / flops_per_s_);
 }
 
+double Roofline::continuous_root() const {
+  // Where t(x) = T_max for a real x: the smaller of the compute root (linear) and the
+  // bandwidth root. Only a starting point for solve(), which checks integers with t itself.
+  const double compute_root = t_max_ * flops_per_s_ / flops_per_token_;
+  const double budget = t_max_ * mem_bytes_per_s_ - w_shared_;  // bytes a step may read beyond P_s
+  double x;
+  if (log_miss_ == 0 || budget <= 0) {
+    x = budget / kv_bytes_per_sequence_;  // MoE with budget <= 0: the root is <= 0 (g(0) = 0)
+  } else {
+    // g(x) = w_x (1 − e^{xL}) + x κ ctx is concave and increasing: Newton from its tangent at
+    // 0 (which lies above g, so the start is below the root) climbs monotonically to the root.
+    x = budget / (kv_bytes_per_sequence_ - log_miss_ * w_experts_);
+    for (int i = 0; i < 3; ++i) {
+      const double miss = std::exp(x * log_miss_);
+      const double g = w_experts_ * (1 - miss) + x * kv_bytes_per_sequence_;
+      x += (budget - g) / (kv_bytes_per_sequence_ - log_miss_ * w_experts_ * miss);
+    }
+  }
+  return std::min(compute_root, x);
+}
+
 ThroughputResult Roofline::solve() const {
   // model-v2 §A: b* = the largest b in [1, b_hi] with t(b) <= T_max (1 if none; no T_max:
-  // b_hi). t is non-decreasing in b, so bisect on the predicate t(b) <= T_max.
+  // b_hi). t is non-decreasing in b, so b* is where the predicate t(b) <= T_max flips. Start
+  // next to the real root, gallop to bracket the flip, bisect: usually 2-3 evaluations of t
+  // besides t(b_hi), and never more than about 2 log2(b_hi).
   double b = b_hi_;
-  if (t_max_ < std::numeric_limits<double>::infinity() && step_seconds(b_hi_) > t_max_) {
-    double lo = 1, hi = b_hi_;  // t(lo) <= T_max < t(hi) once t(1) passes
-    if (step_seconds(lo) > t_max_) {
-      hi = lo;
+  if (b_hi_ > 1 && t_max_ < std::numeric_limits<double>::infinity() && step_seconds(b_hi_) > t_max_) {
+    auto meets = [&](double x) { return step_seconds(x) <= t_max_; };
+    const double root = std::floor(continuous_root());
+    const double guess = root >= 1 ? std::min(root, b_hi_ - 1) : 1;
+    double lo = 0, hi = b_hi_;  // meets(lo) (0 stands for "none": then b* = 1), !meets(hi)
+    double step = 1;
+    if (meets(guess)) {
+      lo = guess;
+      for (; lo + step < hi; step *= 2) {
+        if (!meets(lo + step)) {
+          hi = lo + step;
+          break;
+        }
+        lo += step;
+      }
+    } else {
+      hi = guess;
+      for (; hi - step >= 1; step *= 2) {
+        if (meets(hi - step)) {
+          lo = hi - step;
+          break;
+        }
+        hi -= step;
+      }
     }
     while (hi - lo > 1) {
       const double mid = std::floor(lo + (hi - lo) / 2);
-      (step_seconds(mid) <= t_max_ ? lo : hi) = mid;
+      (meets(mid) ? lo : hi) = mid;
     }
-    b = lo;
+    b = std::max(lo, 1.0);
   }
 
   ThroughputResult r;

@@ -1,7 +1,8 @@
 #pragma once
 /// Tokens per second per accelerator from first principles: the roofline of model-v2 §A
 /// (docs/model.md). Plain structs in, plain struct out; no scenario, no sampling. It runs
-/// once per Monte Carlo path, so the batch search is a bisection, not a scan.
+/// once per Monte Carlo path, so the batch search starts at the real root of t(b) = T_max
+/// and gallops and bisects to the integer, rather than scanning.
 #include <limits>
 #include <string>
 
@@ -65,6 +66,8 @@ public:
   ThroughputResult solve() const;
 
 private:
+  double continuous_root() const;  // the real x with t(x) = T_max, a starting guess for b*
+
   double n_, i_, o_, t_max_;
   double w_shared_, w_experts_;  // β P_s and β P_x, bytes
   double log_miss_;              // log(1 − k/E): one token skips a given expert
