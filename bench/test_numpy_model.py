@@ -575,3 +575,17 @@ def test_roofline_model_that_does_not_fit():
         nm.roofline(m, a, dict(_serving(512, 2000, 500), accelerators_per_replica=1))
     with pytest.raises(nm.ScenarioError, match="experts_active: must be <= experts"):
         nm.roofline(dict(m, experts_active=300), a, _serving(512, 2000, 500))
+
+
+def test_calibration_of_the_roofline_runs_and_fits_the_benchmarks():
+    """bench/calibrate_throughput.py: every catalog row it names resolves, and the benchmark fit
+    stays where docs/throughput.md reports it (η_c about 0.41, RMS log residual below 0.15)."""
+    import calibrate_throughput as cal
+    catalog = cal.load_catalog()
+    rows = [r for r in cal.ROWS if r.benchmark]
+    eta_b, eta_c, rms = cal.fit(catalog, rows)
+    assert 0.35 < eta_c < 0.47, eta_c
+    assert rms < 0.15, rms
+    assert 0.02 <= eta_b <= 1.0
+    text = cal.table(catalog, eta_b, eta_c)
+    assert text.count("\n") == len(cal.ROWS) + 1
