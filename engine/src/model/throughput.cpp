@@ -8,8 +8,8 @@
 namespace infersim {
 namespace {
 
-// Above this the bisection's midpoints stop being exact integers in a double (2^53) long
-// before; no server schedules a billion sequences at once.
+// Keeps batches far below 2^53, where doubles stop holding every integer and the search's
+// midpoints could repeat; no server schedules a billion sequences at once.
 constexpr double k_max_batch_limit = 1e9;
 
 double gb(double bytes) { return bytes / 1e9; }
