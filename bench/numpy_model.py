@@ -51,6 +51,7 @@ __all__ = [
     "evaluate",
     "statistics",
     "run",
+    "roofline",
     "SERIES_NAMES",
     "SCALAR_NAMES",
 ]
@@ -972,6 +973,73 @@ def run(scenario: Mapping | str | Path, paths: int | None = None, seed: int | No
     result["elapsed_s"] = t3 - t0
     result["phase_s"] = {"sample": t1 - t0, "evaluate": t2 - t1, "statistics": t3 - t2}
     return result
+
+
+# ---------------------------------------------------------------------------
+# Throughput from first principles (model-v2 §A)
+# ---------------------------------------------------------------------------
+
+def roofline(model: Mapping[str, float], accelerator: Mapping[str, float],
+             serving: Mapping[str, float]) -> dict[str, float]:
+    """Tokens/s per accelerator of one (model, accelerator, serving) triple, model-v2 §A.
+
+    The three mappings use the keys of a scenario's ``throughput`` block.  Unlike the
+    engine, which bisects, this evaluates t(b) for every batch b = 1 .. min(max_batch,
+    b_mem) at once and keeps the largest that meets the latency target: the plain
+    reading of the spec, and an independent check of the engine's search.
+
+    Example::
+
+        >>> r = roofline({"params_total": 70e9, "params_active": 70e9, "bytes_per_param": 1,
+        ...               "kv_bytes_per_token": 163840},
+        ...              {"peak_flops": 1979e12, "hbm_bandwidth_bytes_per_s": 3.35e12, "hbm_bytes": 80e9},
+        ...              {"accelerators_per_replica": 8, "max_batch": 256,
+        ...               "input_tokens_per_request": 2000, "output_tokens_per_request": 500,
+        ...               "bandwidth_efficiency": 0.7, "compute_efficiency": 0.4})
+        >>> r["batch"], round(r["tokens_per_sec_per_accelerator"], 1)
+        (256, 5095.6)
+    """
+    P, Pa = float(model["params_total"]), float(model["params_active"])
+    E, k = float(model.get("experts", 1)), float(model.get("experts_active", 1))
+    beta, kappa = float(model["bytes_per_param"]), float(model["kv_bytes_per_token"])
+    F, B, H = (float(accelerator[key]) for key in ("peak_flops", "hbm_bandwidth_bytes_per_s", "hbm_bytes"))
+    n = float(serving["accelerators_per_replica"])
+    i, o = float(serving["input_tokens_per_request"]), float(serving["output_tokens_per_request"])
+    t_max = serving.get("max_seconds_per_output_token")
+    eta_b, eta_c = float(serving["bandwidth_efficiency"]), float(serving["compute_efficiency"])
+    f_h = float(serving.get("hbm_usable_fraction", 0.9))
+    if k > E:
+        raise ScenarioError(f"throughput.model.experts_active: must be <= experts ({E:g}), got {k:g}")
+    if Pa > P:
+        raise ScenarioError(f"throughput.model.params_active: must be <= params_total ({P:g}), got {Pa:g}")
+
+    ctx = i + o / 2                                       # mean context held while decoding
+    W = beta * P
+    b_mem = math.floor((n * H * f_h - W) / (kappa * ctx))
+    if b_mem < 1:
+        raise ScenarioError(
+            f"throughput: model does not fit: needs {(W + kappa * ctx) / 1e9:g} GB of weights + KV for one "
+            f"sequence, replica has {n * H * f_h / 1e9:g} GB usable")
+    if E > k:
+        P_x = (P - Pa) / (1 - k / E)
+        P_s = P - P_x
+    else:
+        P_x, P_s = 0.0, P
+    hi = int(min(math.floor(float(serving["max_batch"])), b_mem))
+    b = np.arange(1, hi + 1, dtype=float)
+    W_b = beta * (P_s + P_x * (1 - (1 - k / E) ** b))     # weight bytes a step reads at batch b
+    t = np.maximum((W_b + b * kappa * ctx) / (n * B * eta_b), 2 * Pa * b / (n * F * eta_c))
+    if t_max is None or not math.isfinite(float(t_max)):
+        best = hi
+    else:
+        meets = np.nonzero(t <= float(t_max))[0]
+        best = int(meets[-1]) + 1 if meets.size else 1
+    step = float(t[best - 1])
+    tau_dec = best / (n * step)                           # output tokens/s per accelerator
+    tau_pre = F * eta_c / (2 * Pa)                        # input tokens/s per accelerator
+    tau = (i + o) / (i / tau_pre + o / tau_dec)           # input + output tokens/s per accelerator
+    return {"tokens_per_sec_per_accelerator": tau, "batch": best, "seconds_per_output_token": step,
+            "decode_tokens_per_sec": tau_dec, "prefill_tokens_per_sec": tau_pre, "b_mem": b_mem}
 
 
 # ---------------------------------------------------------------------------

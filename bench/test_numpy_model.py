@@ -514,3 +514,78 @@ def test_command_line(tmp_path):
     assert set(result["scalars"]) == set(nm.SCALAR_NAMES)
     assert len(result["series"]["revenue_usd"]["mean"]) == 10
     assert [c["id"] for c in result["claims"]] == ["arr-13b", "irr-beats-wacc"]
+
+
+# ---------------------------------------------------------------------------
+# The roofline of model-v2 §A: the worked examples of tests/engine/test_throughput.cpp,
+# the arithmetic repeated here so that the two implementations meet the same numbers.
+# ---------------------------------------------------------------------------
+
+def _serving(max_batch, i, o, t_max=None):
+    return dict(accelerators_per_replica=8, max_batch=max_batch, input_tokens_per_request=i,
+                output_tokens_per_request=o, max_seconds_per_output_token=t_max,
+                bandwidth_efficiency=0.7, compute_efficiency=0.4, hbm_usable_fraction=0.9)
+
+
+DENSE_70B_FP8 = dict(params_total=70e9, params_active=70e9, bytes_per_param=1.0, kv_bytes_per_token=163840)
+H100_FP8 = dict(peak_flops=1979e12, hbm_bandwidth_bytes_per_s=3.35e12, hbm_bytes=80e9)
+
+
+def test_roofline_dense_no_target():
+    r = nm.roofline(DENSE_70B_FP8, H100_FP8, _serving(256, 2000, 500))
+    # b_mem = floor((576e9 - 70e9) / (163840 x 2250)) = 1372; no target: b* = 256.
+    assert (r["b_mem"], r["batch"]) == (1372, 256)
+    t = max((70e9 + 256 * 3.6864e8) / (8 * 3.35e12 * 0.7), 2 * 70e9 * 256 / (8 * 1979e12 * 0.4))
+    dec, pre = 256 / (8 * t), 1979e12 * 0.4 / (2 * 70e9)
+    assert r["seconds_per_output_token"] == pytest.approx(t, rel=1e-12)
+    assert r["tokens_per_sec_per_accelerator"] == pytest.approx(2500 / (2000 / pre + 500 / dec), rel=1e-12)
+    assert r["tokens_per_sec_per_accelerator"] == pytest.approx(5095.619139345349, rel=1e-12)
+
+
+def test_roofline_moe_with_binding_target():
+    m = dict(params_total=671e9, params_active=37e9, experts=256, experts_active=8, bytes_per_param=1.0,
+             kv_bytes_per_token=70272)
+    a = dict(peak_flops=4.5e15, hbm_bandwidth_bytes_per_s=8e12, hbm_bytes=192e9)
+    r = nm.roofline(m, a, _serving(512, 2000, 500, 0.012))
+    # P_x = 634e9 x 32/31; t(48) = 0.011965 <= 0.012 < t(49) = 0.012068 (see test_throughput.cpp).
+    assert (r["b_mem"], r["batch"]) == (4499, 48)
+    px = 634e9 * 32 / 31
+    wb = 671e9 - px + px * (1 - (31 / 32) ** 48)
+    t = max((wb + 48 * 70272 * 2250) / 44.8e12, 2 * 37e9 * 48 / (8 * 4.5e15 * 0.4))
+    assert r["seconds_per_output_token"] == pytest.approx(t, rel=1e-12)
+    assert r["seconds_per_output_token"] == pytest.approx(0.011964632204951118, rel=1e-12)
+    dec, pre = 48 / (8 * t), 4.5e15 * 0.4 / 74e9
+    assert r["tokens_per_sec_per_accelerator"] == pytest.approx(2500 / (2000 / pre + 500 / dec), rel=1e-12)
+
+
+def test_roofline_memory_bound_batch():
+    m = dict(params_total=70e9, params_active=70e9, bytes_per_param=2.0, kv_bytes_per_token=327680)
+    a = dict(peak_flops=989e12, hbm_bandwidth_bytes_per_s=3.35e12, hbm_bytes=80e9)
+    r = nm.roofline(m, a, _serving(512, 8000, 2000))
+    # b_mem = floor(436e9 / 2.94912e9) = 147 < 512.
+    assert (r["b_mem"], r["batch"]) == (147, 147)
+    assert r["tokens_per_sec_per_accelerator"] == pytest.approx(1623.732813681774, rel=1e-12)
+
+
+def test_roofline_model_that_does_not_fit():
+    m = dict(params_total=671e9, params_active=37e9, experts=256, experts_active=8, bytes_per_param=1.0,
+             kv_bytes_per_token=70272)
+    a = dict(peak_flops=4.5e15, hbm_bandwidth_bytes_per_s=8e12, hbm_bytes=192e9)
+    with pytest.raises(nm.ScenarioError, match="model does not fit: needs 671.158 GB .* 172.8 GB usable"):
+        nm.roofline(m, a, dict(_serving(512, 2000, 500), accelerators_per_replica=1))
+    with pytest.raises(nm.ScenarioError, match="experts_active: must be <= experts"):
+        nm.roofline(dict(m, experts_active=300), a, _serving(512, 2000, 500))
+
+
+def test_calibration_of_the_roofline_runs_and_fits_the_benchmarks():
+    """bench/calibrate_throughput.py: every catalog row it names resolves, and the benchmark fit
+    stays where docs/throughput.md reports it (η_c about 0.41, RMS log residual below 0.15)."""
+    import calibrate_throughput as cal
+    catalog = cal.load_catalog()
+    rows = [r for r in cal.ROWS if r.benchmark]
+    eta_b, eta_c, rms = cal.fit(catalog, rows)
+    assert 0.35 < eta_c < 0.47, eta_c
+    assert rms < 0.15, rms
+    assert 0.02 <= eta_b <= 1.0
+    text = cal.table(catalog, eta_b, eta_c)
+    assert text.count("\n") == len(cal.ROWS) + 1

@@ -206,7 +206,9 @@ def catalog():
 
 
 EXPECTED_NAMESPACES = {"companies", "clusters", "accelerators", "capex_per_gw", "market",
-                       "token_prices", "power", "finance"}
+                       "token_prices", "power", "finance", "models"}
+MODEL_FIGURES = {"params_total", "params_active", "experts", "experts_active", "kv_bytes_per_token_bf16",
+                 "open_weights"}
 
 
 def test_expected_namespaces_present(catalog):
@@ -256,6 +258,26 @@ def test_every_accelerator_has_scenario_defaults(catalog):
         for k in SCENARIO_DEFAULTS:
             f = sd.get(k)
             assert is_figure(f) and f["value"] > 0, f"accelerators.{name}.scenario_defaults.{k}: missing or not positive"
+
+
+def test_models_fit_the_roofline(catalog):
+    """Each model carries the figures a throughput block needs (model-v2 §A), and they are
+    consistent: P_a <= P, k <= E, shared parameters P_s = P - (P - P_a) / (1 - k/E) >= 0."""
+    models = catalog["models"]["models"]
+    names = [k for k in models if k != "description"]
+    for required in ("llama_3_1_70b", "llama_3_1_405b", "deepseek_v3", "deepseek_r1", "qwen3_235b_a22b",
+                     "kimi_k2", "grok_2_5", "mixtral_8x22b"):
+        assert required in names, f"models.{required}: missing"
+    for name in names:
+        m = models[name]
+        missing = MODEL_FIGURES - set(m)
+        assert not missing, f"models.{name}: missing {sorted(missing)}"
+        P, Pa, E, k = (m[key]["value"] for key in ("params_total", "params_active", "experts", "experts_active"))
+        assert 0 < Pa <= P, f"models.{name}: params_active {Pa} not in (0, params_total {P}]"
+        assert 1 <= k <= E, f"models.{name}: experts_active {k} not in [1, experts {E}]"
+        if E > k:
+            assert P - (P - Pa) / (1 - k / E) >= 0, f"models.{name}: active parameters below the experts' share"
+        assert m["kv_bytes_per_token_bf16"]["value"] > 0
 
 
 GOOD_FIGURE = {
