@@ -223,6 +223,7 @@ class Distribution(Model):
     unit: str
     edges: List[float]
     counts: List[int]
+    total: int = Field(..., description="defined samples: the counts are shares of it")
     prob_positive: Optional[float]
     defined_fraction: Optional[float]
     p5: Optional[float]
@@ -701,6 +702,7 @@ def create_app(
                 raise ApiError(429, f"job queue full: {err}", {"Retry-After": str(limits.retry_after_s)}) from None
             return JSONResponse(job.info(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
 
+        submit.__annotations__["req"] = model  # the body's model, not the string "model"
         submit.__name__ = f"submit_{kind}_job"
         submit.__doc__ = (f"Submit a {kind} as a job (the body of POST /api/{kind}): 202 with its id; follow it "
                           "with GET /api/jobs/{id} or its /events stream, fetch /api/jobs/{id}/result.")

@@ -48,8 +48,9 @@ def histogram(result: Result, metric: str, bins: int = 40) -> dict[str, Any]:
     """A scalar's distribution: a histogram of its kept samples (when the run kept them),
     with its percentiles, mean and P(> 0) from the run's statistics.
 
-    ``edges`` has ``bins + 1`` entries and ``counts`` ``bins``; undefined paths (an IRR
-    that does not exist) are left out. Without kept samples both are empty.
+    ``edges`` has ``bins + 1`` entries and ``counts`` ``bins``, from the samples' p0.5 to
+    their p99.5; ``total`` counts the defined samples (an IRR may not exist on a path).
+    Without kept samples all three are empty.
     """
     stats = result.summary().loc[metric]
     m = METRICS[metric]
@@ -59,6 +60,7 @@ def histogram(result: Result, metric: str, bins: int = 40) -> dict[str, Any]:
         "unit": m.unit,
         "edges": [],
         "counts": [],
+        "total": 0,
         **{s: _number(stats[s]) for s in ("p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "mean")},
         "prob_positive": _number(stats["prob_positive"]),
         "defined_fraction": _number(stats["defined_fraction"]),
@@ -67,13 +69,15 @@ def histogram(result: Result, metric: str, bins: int = 40) -> dict[str, Any]:
         values = result.samples(metric)
         values = values[np.isfinite(values)]
         if values.size:
-            # p1..p99 as the range: a few extreme paths would squash every other bar.
+            # From p0.5 to p99.5: a few extreme paths would squash every other bar. Counts
+            # stay shares of all defined paths (`total`), so the bars sum to about 99%.
             lo, hi = float(np.percentile(values, 0.5)), float(np.percentile(values, 99.5))
             if not hi > lo:
                 lo, hi = lo - 0.5, hi + 0.5
-            counts, edges = np.histogram(np.clip(values, lo, hi), bins=bins, range=(lo, hi))
+            counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
             view["edges"] = edges.tolist()
             view["counts"] = counts.tolist()
+            view["total"] = int(values.size)
     return view
 
 

@@ -79,7 +79,7 @@ const InfersimCharts = (() => {
     let config;
     if (view.counts.length) {
       const mids = view.counts.map((_, i) => (view.edges[i] + view.edges[i + 1]) / 2);
-      const total = view.counts.reduce((a, b) => a + b, 0);
+      const total = view.total;
       config = {
         type: "bar",
         data: {
@@ -117,7 +117,7 @@ const InfersimCharts = (() => {
     const config = {
       type: "bar",
       data: {
-        labels: rows.map((r) => r.input),
+        labels: rows.map((r) => r.input.replace(/^clusters\./, "")),
         datasets: [
           { label: "input at p10", data: rows.map((r) => [view.base, r.low]), backgroundColor: "rgba(190, 60, 50, 0.7)" },
           { label: "input at p90", data: rows.map((r) => [view.base, r.high]), backgroundColor: band(0.7) },
@@ -130,7 +130,7 @@ const InfersimCharts = (() => {
     };
     config.options.plugins.legend.display = true;
     config.options.scales = {
-      x: { ticks: { callback: (v) => format(v, view.unit) } },
+      x: { beginAtZero: false, ticks: { callback: (v) => format(v, view.unit) } },
       y: { stacked: true },
     };
     config.options.plugins.tooltip.callbacks.label = (c) => `${c.dataset.label}: ${format(c.raw[1], view.unit)}`;
