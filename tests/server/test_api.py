@@ -165,6 +165,11 @@ def test_dashboard(server, openapi):
     assert body["fans"]["revenue_usd"]["p50"] == run["series"]["revenue_usd"]["p50"]
     assert sum(body["distribution"]["counts"]) > 0.98 * 20000
     assert "market.price_decline" not in [i["input"] for i in body["tornado"]["inputs"]]  # fixed now
+    # A scenario without uncertain inputs has no tornado, and its histogram is one spike.
+    fixed = server.post("/api/dashboard", {"scenario": "meta_8pct_base", "paths": 1000})
+    check_openapi(server, openapi, "/api/dashboard", "post", 200, fixed)
+    assert fixed["tornado"] is None and fixed["distribution"]["p5"] == fixed["distribution"]["p95"]
+    assert sum(fixed["distribution"]["counts"]) == 1000
 
 
 def test_stress_compare_tornado_sensitivity_solve_sweep(server):
@@ -216,6 +221,9 @@ def test_a_bad_scenario_is_400_with_the_command_lines_message(server, tmp_path, 
     ({"scenario": "default", "paths": 2.5}, ["paths", "whole number"]),
     ({"scenario": "default", "paths": 400000}, ["paths", "300000"]),
     ({"scenario": "default", "sampler": "quasi"}, ["sampler"]),
+    ({"scenario": "default", "seed": 2**70}, ["seed"]),
+    ({"scenario": "default", "overrides": {"market.price_decline": "abc"}}, ["overrides.market.price_decline", "abc"]),
+    ({"scenario": {"name": 5}}, ["name: expected a string, got 5"]),
     ({"paths": 10}, ["scenario"]),
 ])
 def test_bad_requests_are_400_naming_the_field(server, body, words):

@@ -62,7 +62,7 @@ class RunOptions(BaseModel):
     """Run settings; those left out take the scenario's ``simulation`` values."""
 
     paths: Optional[float] = Field(None, description="paths to run (200000 or 2e5)")
-    seed: Optional[int] = Field(None, ge=0)
+    seed: Optional[int] = Field(None, ge=0, le=2**63 - 1)
     sampler: Optional[Literal["random", "lhs", "sobol"]] = None
     antithetic: Optional[bool] = None
 
@@ -124,7 +124,8 @@ class DashboardRequest(ScenarioRequest):
     paths: Optional[float] = Field(20_000, description="paths to run (the page uses 20000)")
     series: List[str] = Field(["revenue_usd", "ebit_usd", "utilization"], description="fan charts to return")
     scalar: str = Field("npv_usd", description="the scalar whose histogram to return")
-    tornado_metric: Optional[str] = Field("npv_usd", description="metric of the tornado (null: none)")
+    tornado_metric: Optional[str] = Field("npv_usd", description="metric of the tornado (null, or no uncertain "
+                                          "input: none)")
 
 
 # -- response bodies (documented in the OpenAPI description) -----------------------------
@@ -573,7 +574,9 @@ def create_app(
             if req.scalar not in _core.scalar_names:
                 raise ApiError(400, f'scalar: unknown scalar "{req.scalar}"; expected one of {", ".join(_core.scalar_names)}')
             core = _core.run(sc._core, **options(req, sc), keep_samples=[req.scalar], progress=tracker)
-            doc = _core.tornado(sc._core, req.tornado_metric, method="deterministic") if req.tornado_metric else None
+            uncertain = any(i.uncertain for i in sc._core.inputs)  # else nothing moves: no tornado
+            doc = (_core.tornado(sc._core, req.tornado_metric, method="deterministic")
+                   if req.tornado_metric and uncertain else None)
             return views.dashboard(Result(core), doc, tuple(req.series), req.scalar)
         return work
 

@@ -67,7 +67,12 @@
     for (const name of Object.keys(view.fans)) {
       charts[name] = InfersimCharts.fan($(`chart-${name}`), view.fans[name], charts[name]);
     }
-    if (view.tornado) charts.tornado = InfersimCharts.tornado($("chart-tornado"), view.tornado, charts.tornado);
+    if (view.tornado) {
+      charts.tornado = InfersimCharts.tornado($("chart-tornado"), view.tornado, charts.tornado);
+    } else if (charts.tornado) {  // every input fixed: nothing to rank
+      charts.tornado.destroy();
+      charts.tornado = null;
+    }
     const rows = view.claims.map((c) => {
       const claimed = `${c.label}${c.year ? " " + c.year : ""} ${c.op === "approx" ? "≈" : c.op} ` +
         `${InfersimCharts.format(c.value, c.unit)}${c.rel_tol ? ` ±${(100 * c.rel_tol).toFixed(0)}%` : ""}`;
