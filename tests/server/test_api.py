@@ -10,7 +10,6 @@ import os
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import jsonschema
 import pytest

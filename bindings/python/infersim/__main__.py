@@ -44,15 +44,14 @@ def report(argv: list[str]) -> int:
 
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = {"serve": None, "report": report}
-    if not argv or argv[0] not in commands:
-        print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
-        return 2
-    if argv[0] == "serve":
-        from .server import main as serve
+    if argv and argv[0] == "serve":
+        from .server import main as serve  # imported here: only serve needs FastAPI
 
         return serve(argv[1:])
-    return report(argv[1:])
+    if argv and argv[0] == "report":
+        return report(argv[1:])
+    print("usage:" + __doc__.split("\n\n")[1], file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

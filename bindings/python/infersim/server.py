@@ -15,7 +15,6 @@ import math
 import os
 import re
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Literal, Optional, Union
@@ -27,7 +26,7 @@ from pydantic import BaseModel, Field, StrictStr, validator
 from starlette.exceptions import HTTPException
 
 from . import __version__, _core, views
-from .jobs import Busy, CallPool, Cancelled, JobQueue, TimedOut, Tracker
+from .jobs import Busy, CallPool, JobQueue, TimedOut, Tracker
 from .result import Result
 from .scenario import Scenario
 from .schema import SCHEMA_PATH
@@ -399,6 +398,10 @@ def create_app(
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, err: HTTPException) -> JSONResponse:
         return JSONResponse({"error": str(err.detail)}, status_code=err.status_code, headers=err.headers)
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, err: Exception) -> JSONResponse:
+        return JSONResponse({"error": error_status(err)[1]}, status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, err: RequestValidationError) -> JSONResponse:
@@ -821,6 +824,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--job-timeout", type=float, default=d.job_timeout_s, help="seconds a job may run")
     parser.add_argument("--log-level", default="warning")
     a = parser.parse_args(argv)
+    if not 0 <= a.port <= 65535:
+        parser.error(f"--port: must be 0..65535, got {a.port}")
+    for name in ("max_body_bytes", "max_paths", "max_path_runs", "workers", "max_pending", "max_jobs",
+                 "timeout", "job_timeout"):
+        if not getattr(a, name) > 0:
+            parser.error(f"--{name.replace('_', '-')}: must be > 0, got {getattr(a, name)}")
     for name in ("scenarios", "data"):
         value = getattr(a, name)
         if value and not Path(value).is_dir():
