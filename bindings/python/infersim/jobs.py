@@ -9,9 +9,9 @@ of paths: that is how a job is cancelled and how a request past its time limit e
 from __future__ import annotations
 
 import collections
-import itertools
 import threading
 import time
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -76,7 +76,6 @@ class Job:
     result: Optional[str] = None  # JSON text
     error: Optional[str] = None
     error_status: int = 0  # the HTTP status the error maps to
-    changed: threading.Condition = field(default_factory=threading.Condition)
 
     def info(self) -> dict[str, Any]:
         return {
@@ -106,7 +105,6 @@ class JobQueue:
         self._keep = keep
         self._jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)
 
     def submit(self, kind: str, call: Callable[[Tracker], str], limit_s: float,
                error_status: Callable[[BaseException], tuple[int, str]]) -> Job:
@@ -115,8 +113,7 @@ class JobQueue:
             pending = sum(not j.over for j in self._jobs.values())
             if pending >= self._capacity:
                 raise Busy(f"{pending} jobs are queued or running (the limit is {self._capacity})")
-            job = Job(id=f"{next(self._ids)}-{int(time.time() * 1000) % 100000:05d}", kind=kind,
-                      tracker=Tracker(limit_s))
+            job = Job(id=uuid.uuid4().hex[:16], kind=kind, tracker=Tracker(limit_s))
             self._jobs[job.id] = job
             self._evict()
         self._pool.submit(self._run, job, call, error_status)
@@ -141,10 +138,9 @@ class JobQueue:
             self._finish(job, "done", result=text)
 
     def _set(self, job: Job, **values: Any) -> None:
-        with job.changed:
+        with self._lock:
             for k, v in values.items():
                 setattr(job, k, v)
-            job.changed.notify_all()
 
     def _finish(self, job: Job, status: str, **values: Any) -> None:
         self._set(job, status=status, finished=time.time(), **values)
