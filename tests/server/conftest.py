@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 class Server:
     """A running server and a client for it."""
 
-    def __init__(self, *options: str) -> None:
-        env = dict(os.environ)
+    def __init__(self, *options: str, env: Optional[dict[str, str]] = None) -> None:
+        env = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infersim", "serve", "--port", "0", "--scenarios", str(ROOT / "scenarios"),
              "--data", str(ROOT / "data"), *options],

@@ -343,6 +343,17 @@ def test_a_full_server_answers_429_and_a_long_request_504():
         tight.stop()
 
 
+def test_without_chartjs_the_server_says_what_to_install(tmp_path):
+    bare = Server(env={"INFERSIM_CHARTJS": str(tmp_path / "missing.js")})
+    try:
+        assert bare.get("/api/health")["chartjs"] is False
+        status, _, text = bare.request("GET", "/static/chart.js")
+        assert status == 503 and "libjs-chart.js" in text
+        assert bare.post("/api/run", {"scenario": "default", "paths": 1000})["paths"] == 1000  # the API still works
+    finally:
+        bare.stop()
+
+
 # -- the HTML report command ----------------------------------------------------------------
 
 

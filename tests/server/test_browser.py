@@ -126,3 +126,15 @@ def test_report_opens_alone(browser, build_dir, tmp_path):
     assert len(browser.find_elements(By.CSS_SELECTOR, "#catalog tbody tr")) == len(result.catalog())
     assert len(browser.find_elements(By.CSS_SELECTOR, "#claims tbody tr")) == len(result.claims())
     browser.save_screenshot(str(build_dir / "report.png"))
+
+
+def test_the_page_says_when_chartjs_is_missing(browser, tmp_path):
+    from conftest import Server
+
+    bare = Server(env={"INFERSIM_CHARTJS": str(tmp_path / "missing.js")})
+    try:
+        browser.get(bare.url + "/")
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.body.dataset.state") == "error")
+        assert "libjs-chart.js" in browser.find_element(By.ID, "status").text
+    finally:
+        bare.stop()

@@ -26,7 +26,6 @@ from .schema import METRICS
 __all__ = ["report_html", "write_report"]
 
 _STATIC = Path(__file__).with_name("static")
-_CHARTJS = Path("/usr/share/javascript/chart.js/chart.min.js")
 
 # The charts of a report: fan charts of these series, a histogram of NPV.
 _FANS = ("revenue_usd", "ebit_usd", "fcf_usd", "utilization")
@@ -93,7 +92,8 @@ def report_html(result: Result, scenario: Optional[Scenario] = None, title: Opti
 
     data = {"fans": {name: views.fan(result, name) for name in _FANS},
             "distribution": views.histogram(result, "npv_usd")}
-    chartjs = _CHARTJS.read_text() if _CHARTJS.is_file() else None
+    chartjs_file = views.chartjs_path()
+    chartjs = chartjs_file.read_text() if chartjs_file.is_file() else None
     scripts = (
         f"<script>{chartjs}</script><script>{(_STATIC / 'charts.js').read_text()}</script>"
         f"<script>const data = {_script_json(data)};\n{_DRAW}</script>"

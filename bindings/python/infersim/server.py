@@ -34,8 +34,6 @@ from .schema import SCHEMA_PATH
 __all__ = ["Limits", "create_app", "main"]
 
 STATIC_DIR = Path(__file__).with_name("static")
-#: Where Debian's libjs-chart.js puts Chart.js.
-CHARTJS_PATH = Path("/usr/share/javascript/chart.js/chart.min.js")
 
 
 @dataclass(frozen=True)
@@ -598,7 +596,7 @@ def create_app(
     @app.get("/api/health", tags=["server"])
     def health() -> dict[str, Any]:
         """Version, limits and load."""
-        return {"status": "ok", "version": __version__, "chartjs": CHARTJS_PATH.is_file(),
+        return {"status": "ok", "version": __version__, "chartjs": views.chartjs_path().is_file(),
                 "pending_requests": calls.pending, "limits": limits.__dict__}
 
     @app.get("/api/scenarios", response_model=List[ScenarioInfo], tags=["scenarios"])
@@ -776,11 +774,11 @@ def create_app(
 
     @app.get("/static/chart.js", include_in_schema=False)
     def chartjs() -> Response:
-        if not CHARTJS_PATH.is_file():
-            return Response(f"// Chart.js not found at {CHARTJS_PATH}: install Debian's libjs-chart.js\n"
-                            "document.body.dataset.state = 'error';", status_code=503,
+        path = views.chartjs_path()
+        if not path.is_file():  # the pages then say so (they find no Chart)
+            return Response(f"// Chart.js not found at {path}: install Debian's libjs-chart.js\n", status_code=503,
                             media_type="application/javascript")
-        return FileResponse(CHARTJS_PATH, media_type="application/javascript")
+        return FileResponse(path, media_type="application/javascript")
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> FileResponse:

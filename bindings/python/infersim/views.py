@@ -11,6 +11,8 @@ browser draws them without reshaping the result JSON.
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
@@ -19,7 +21,12 @@ import pandas as pd
 from .result import Result
 from .schema import METRICS
 
-__all__ = ["claims", "dashboard", "fan", "histogram", "scenario_inputs", "tornado"]
+__all__ = ["chartjs_path", "claims", "dashboard", "fan", "histogram", "scenario_inputs", "tornado"]
+
+
+def chartjs_path() -> Path:
+    """Chart.js where Debian's libjs-chart.js installs it (``$INFERSIM_CHARTJS`` overrides)."""
+    return Path(os.environ.get("INFERSIM_CHARTJS") or "/usr/share/javascript/chart.js/chart.min.js")
 
 # The bands of a fan chart, outermost first.
 FAN_STATISTICS = ("p5", "p25", "p50", "p75", "p95")
