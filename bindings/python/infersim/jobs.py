@@ -57,10 +57,6 @@ class Tracker:
     def cancel(self) -> None:
         self._cancel.set()
 
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
 
 @dataclass
 class Job:
@@ -121,12 +117,12 @@ class JobQueue:
 
     def _run(self, job: Job, call: Callable[[Tracker], str],
              error_status: Callable[[BaseException], tuple[int, str]]) -> None:
-        if job.tracker.cancelled:
-            self._finish(job, "cancelled")
-            return
-        # The time limit counts from the start, not from the submission.
-        job.tracker.deadline = time.monotonic() + job.tracker.limit_s
-        self._set(job, status="running", started=time.time())
+        with self._lock:
+            if job.status != "queued":  # cancelled while it waited
+                return
+            job.status, job.started = "running", time.time()
+            # The time limit counts from the start, not from the submission.
+            job.tracker.deadline = time.monotonic() + job.tracker.limit_s
         try:
             text = call(job.tracker)
         except Cancelled:
@@ -155,11 +151,14 @@ class JobQueue:
             return self._jobs.get(job_id)
 
     def cancel(self, job_id: str) -> Optional[Job]:
+        """Stop a job: a queued one never starts, a running one stops within a wave of
+        paths (a call that reports no progress runs to its end)."""
         job = self.get(job_id)
-        if job is not None and not job.over:
+        if job is not None:
             job.tracker.cancel()
-            if job.status == "queued":
-                self._finish(job, "cancelled")
+            with self._lock:
+                if job.status == "queued":
+                    job.status, job.finished = "cancelled", time.time()
         return job
 
     def list(self) -> list[Job]:

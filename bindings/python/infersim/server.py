@@ -740,7 +740,8 @@ def create_app(
     @app.delete("/api/jobs/{job_id}", response_model=JobInfo, tags=["jobs"], responses={404: {"model": ErrorBody}})
     def cancel_job(job_id: str) -> dict[str, Any]:
         """Cancel a job: the engine stops within a wave of paths."""
-        return jobs.cancel(job_id).info() if jobs.get(job_id) else job_or_404(job_id).info()
+        job = jobs.cancel(job_id)
+        return (job or job_or_404(job_id)).info()
 
     @app.get("/api/jobs/{job_id}/events", tags=["jobs"], responses={
         200: {"description": "server-sent events: `progress` (JobInfo) while it runs, then `end`",
