@@ -17,15 +17,17 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Literal, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field, StrictStr, validator
 from starlette.exceptions import HTTPException
 
 from . import __version__, _core, views
+from .api import (ENGINE_JSON, ERRORS, RESULT_RESPONSE, CatalogFigure, CompareRequest, Dashboard, DashboardRequest,
+                  ErrorBody, JobInfo, RunOptions, ScenarioInfo, ScenarioRequest, SensitivityRequest, SolveRequest,
+                  StressRequest, SweepRequest, TornadoRequest, ValidateResponse)
 from .jobs import Busy, CallPool, JobQueue, TimedOut, Tracker
 from .result import Result
 from .scenario import Scenario
@@ -50,230 +52,6 @@ class Limits:
     timeout_s: float = 30.0  # per request
     job_timeout_s: float = 600.0
     retry_after_s: int = 2
-
-
-# -- request bodies ---------------------------------------------------------------------
-
-
-class RunOptions(BaseModel):
-    """Run settings; those left out take the scenario's ``simulation`` values."""
-
-    paths: Optional[float] = Field(None, description="paths to run (200000 or 2e5)")
-    seed: Optional[int] = Field(None, ge=0, le=2**63 - 1)
-    sampler: Optional[Literal["random", "lhs", "sobol"]] = None
-    antithetic: Optional[bool] = None
-
-    @validator("paths")
-    def _whole(cls, v: Optional[float]) -> Optional[float]:
-        if v is not None and (not math.isfinite(v) or v != int(v) or v < 1):
-            raise ValueError(f"must be a whole number >= 1, got {v:g}")
-        return v
-
-
-class ScenarioRequest(RunOptions):
-    """A scenario: a bundled one by name (``GET /api/scenarios``) or a whole scenario
-    document, with optional overrides of its inputs (dotted path -> number or distribution)."""
-
-    scenario: Union[StrictStr, Dict[str, Any]] = Field(..., description="bundled name or scenario document")
-    overrides: Dict[str, Any] = Field(default_factory=dict, example={"market.price_decline": 0.5})
-
-
-class StressRequest(ScenarioRequest):
-    stresses: List[str] = Field(default_factory=list, description="names of the scenario's stresses (all if empty)")
-
-
-class Variant(BaseModel):
-    scenario: Optional[Union[StrictStr, Dict[str, Any]]] = Field(None, description="default: the base scenario")
-    overrides: Dict[str, Any] = Field(default_factory=dict)
-
-
-class CompareRequest(ScenarioRequest):
-    variants: Dict[str, Variant] = Field(..., description="name -> scenario and/or overrides, run beside the base")
-
-
-class TornadoRequest(ScenarioRequest):
-    metric: str = "npv_usd"
-    method: Literal["deterministic", "montecarlo"] = "deterministic"
-
-
-class SensitivityRequest(ScenarioRequest):
-    metric: str = "npv_usd"
-    method: Literal["spearman", "sobol"] = "spearman"
-    base_rows: int = Field(4096, ge=16, description="sobol: rows of the Saltelli design")
-    bootstrap: int = Field(200, ge=0, le=2000, description="sobol: bootstrap resamples")
-
-
-class SolveRequest(ScenarioRequest):
-    input: str
-    lo: float
-    hi: float
-    target: str = "npv_usd:p50"
-    value: float = 0.0
-    max_runs: int = Field(40, ge=2, le=200)
-
-
-class SweepRequest(ScenarioRequest):
-    grid: Dict[str, List[float]] = Field(..., example={"market.price_decline": [0.3, 0.5, 0.7]})
-    statistics: List[str] = Field(["npv_usd:p50", "npv_usd:prob_positive"])
-
-
-class DashboardRequest(ScenarioRequest):
-    paths: Optional[float] = Field(20_000, description="paths to run (the page uses 20000)")
-    series: List[str] = Field(["revenue_usd", "ebit_usd", "utilization"], description="fan charts to return")
-    scalar: str = Field("npv_usd", description="the scalar whose histogram to return")
-    tornado_metric: Optional[str] = Field("npv_usd", description="metric of the tornado (null, or no uncertain "
-                                          "input: none)")
-
-
-# -- response bodies (documented in the OpenAPI description) -----------------------------
-
-
-class Model(BaseModel):
-    """A response body whose OpenAPI schema marks what may be null (``nullable``, OpenAPI 3.0),
-    which pydantic 1 leaves out."""
-
-    class Config:
-        @staticmethod
-        def schema_extra(schema: dict[str, Any], model: type) -> None:
-            for field in model.__fields__.values():
-                prop = schema.get("properties", {}).get(field.alias)
-                if prop is None:
-                    continue
-                if field.allow_none:
-                    prop["nullable"] = True
-                if "items" in prop and field.sub_fields and field.sub_fields[0].allow_none:
-                    prop["items"]["nullable"] = True
-
-
-class ErrorBody(Model):
-    error: str
-
-
-class InputInfo(Model):
-    path: str
-    distribution: str
-    median: Optional[float]
-    p5: Optional[float]
-    p95: Optional[float]
-    whole: bool
-
-
-class ScenarioInfo(Model):
-    name: str = Field(..., description="file name without .json: what `scenario` takes")
-    title: str = Field(..., description="the scenario's own name")
-    description: str
-    years: List[int]
-    simulation: Dict[str, Any]
-    stresses: List[str]
-    claims: List[str]
-    inputs: List[InputInfo] = Field(..., description="uncertain inputs, largest NPV tornado swing first")
-
-
-class CatalogFigure(Model):
-    path: str
-    value: float
-    unit: str
-    as_of: str
-    confidence: str
-    unsourced: bool = False
-    sources: List[Dict[str, str]] = []
-    note: str = ""
-
-
-class ValidateResponse(Model):
-    valid: bool
-    name: str
-    years: List[int]
-    input_paths: List[str]
-    uncertain_inputs: List[str]
-    stresses: List[str]
-    scenario: Dict[str, Any] = Field(..., description="canonical form, overrides applied")
-
-
-class JobInfo(Model):
-    id: str
-    kind: str
-    status: Literal["queued", "running", "done", "failed", "cancelled"]
-    done: int
-    total: int
-    created: float
-    started: Optional[float]
-    finished: Optional[float]
-    error: Optional[str]
-
-
-class Fan(Model):
-    metric: str
-    label: str
-    unit: str
-    years: List[int]
-    p5: List[Optional[float]]
-    p25: List[Optional[float]]
-    p50: List[Optional[float]]
-    p75: List[Optional[float]]
-    p95: List[Optional[float]]
-    mean: List[Optional[float]]
-
-
-class Distribution(Model):
-    metric: str
-    label: str
-    unit: str
-    edges: List[float]
-    counts: List[int]
-    total: int = Field(..., description="defined samples: the counts are shares of it")
-    prob_positive: Optional[float]
-    defined_fraction: Optional[float]
-    p5: Optional[float]
-    p50: Optional[float]
-    p95: Optional[float]
-    mean: Optional[float]
-
-
-class ClaimView(Model):
-    id: str
-    metric: str
-    label: str
-    unit: str
-    year: Optional[int]
-    op: str
-    value: Optional[float]
-    rel_tol: Optional[float]
-    probability: Optional[float]
-    median: Optional[float]
-
-
-class TornadoView(Model):
-    metric: str
-    label: str
-    unit: str
-    base: Optional[float]
-    inputs: List[Dict[str, Any]]
-
-
-class Dashboard(Model):
-    scenario: str
-    paths: int
-    seed: int
-    sampler: str
-    years: List[int]
-    elapsed_s: float
-    fans: Dict[str, Fan]
-    distribution: Distribution
-    claims: List[ClaimView]
-    tornado: Optional[TornadoView]
-
-
-_ERRORS = {
-    400: {"model": ErrorBody, "description": "bad scenario or request: the message names the JSON path and value"},
-    413: {"model": ErrorBody, "description": "request body too large"},
-    429: {"model": ErrorBody, "description": "too many requests or jobs pending; see Retry-After"},
-    504: {"model": ErrorBody, "description": "stopped at the per-request time limit"},
-}
-_RESULT_RESPONSE = {200: {"description": "the result JSON", "content": {"application/json": {
-    "schema": {"$ref": "/schema/result.json"}}}}}
-_ENGINE_JSON = {200: {"description": "the engine's JSON, as the command line's --out writes it",
-                      "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -610,7 +388,7 @@ def create_app(
                 continue  # a file that does not validate is not offered (POST it to /api/validate)
         return out
 
-    @app.get("/api/scenarios/{name}", tags=["scenarios"], responses={400: _ERRORS[400]})
+    @app.get("/api/scenarios/{name}", tags=["scenarios"], responses={400: ERRORS[400]})
     def get_scenario(name: str) -> dict[str, Any]:
         """A bundled scenario in canonical form (what `scenario` may be given as, edited)."""
         try:
@@ -639,7 +417,7 @@ def create_app(
             walk(json.loads(file.read_text()), "")
         return figures
 
-    @app.post("/api/validate", response_model=ValidateResponse, tags=["scenarios"], responses=_ERRORS)
+    @app.post("/api/validate", response_model=ValidateResponse, tags=["scenarios"], responses=ERRORS)
     async def validate(req: ScenarioRequest) -> dict[str, Any]:
         """Check a scenario (and overrides) without running it."""
         def work(tracker: Tracker) -> dict[str, Any]:
@@ -650,42 +428,42 @@ def create_app(
                     "stresses": sc.stresses, "scenario": sc.to_dict()}
         return await answer(work)
 
-    @app.post("/api/run", tags=["analysis"], responses={**_RESULT_RESPONSE, **_ERRORS})
+    @app.post("/api/run", tags=["analysis"], responses={**RESULT_RESPONSE, **ERRORS})
     async def run(req: ScenarioRequest) -> Response:
         """Run a scenario: the result JSON (schema: /schema/result.json)."""
         return json_response(await answer(run_work(req)))
 
-    @app.post("/api/dashboard", response_model=Dashboard, tags=["analysis"], responses=_ERRORS)
+    @app.post("/api/dashboard", response_model=Dashboard, tags=["analysis"], responses=ERRORS)
     async def dashboard(req: DashboardRequest) -> dict[str, Any]:
         """What the live page draws: fan charts, a histogram with P(> 0), claims and a tornado."""
         return await answer(dashboard_work(req))
 
-    @app.post("/api/stress", tags=["analysis"], responses={**_ENGINE_JSON, **_ERRORS})
+    @app.post("/api/stress", tags=["analysis"], responses={**ENGINE_JSON, **ERRORS})
     async def stress(req: StressRequest) -> Response:
         """The scenario's stresses beside it on common random numbers (`infersim stress --out`)."""
         return json_response(await answer(stress_work(req)))
 
-    @app.post("/api/compare", tags=["analysis"], responses={**_ENGINE_JSON, **_ERRORS})
+    @app.post("/api/compare", tags=["analysis"], responses={**ENGINE_JSON, **ERRORS})
     async def compare(req: CompareRequest) -> Response:
         """Variants (other scenarios or overrides) beside a base on common random numbers."""
         return json_response(await answer(compare_work(req)))
 
-    @app.post("/api/tornado", tags=["analysis"], responses={**_ENGINE_JSON, **_ERRORS})
+    @app.post("/api/tornado", tags=["analysis"], responses={**ENGINE_JSON, **ERRORS})
     async def tornado(req: TornadoRequest) -> Response:
         """Each uncertain input low and high: the metric's swing (`infersim tornado --out`)."""
         return json_response(await answer(tornado_work(req)))
 
-    @app.post("/api/sensitivity", tags=["analysis"], responses={**_ENGINE_JSON, **_ERRORS})
+    @app.post("/api/sensitivity", tags=["analysis"], responses={**ENGINE_JSON, **ERRORS})
     async def sensitivity(req: SensitivityRequest) -> Response:
         """Spearman rank correlations or Sobol indices of the uncertain inputs."""
         return json_response(await answer(sensitivity_work(req)))
 
-    @app.post("/api/solve", tags=["analysis"], responses={**_ENGINE_JSON, **_ERRORS})
+    @app.post("/api/solve", tags=["analysis"], responses={**ENGINE_JSON, **ERRORS})
     async def solve(req: SolveRequest) -> Response:
         """Goal seek: the input value at which a statistic reaches a target."""
         return json_response(await answer(solve_work(req)))
 
-    @app.post("/api/sweep", tags=["analysis"], responses={**_ENGINE_JSON, **_ERRORS})
+    @app.post("/api/sweep", tags=["analysis"], responses={**ENGINE_JSON, **ERRORS})
     async def sweep(req: SweepRequest) -> Response:
         """A full run at every point of a grid of one or two inputs."""
         return json_response(await answer(sweep_work(req)))
@@ -711,7 +489,7 @@ def create_app(
         submit.__doc__ = (f"Submit a {kind} as a job (the body of POST /api/{kind}): 202 with its id; follow it "
                           "with GET /api/jobs/{id} or its /events stream, fetch /api/jobs/{id}/result.")
         app.post(f"/api/jobs/{kind}", status_code=202, response_model=JobInfo, tags=["jobs"],
-                 responses=_ERRORS)(submit)
+                 responses=ERRORS)(submit)
 
     for kind, (model, make) in kinds.items():
         add_job_endpoint(kind, model, make)
@@ -727,7 +505,7 @@ def create_app(
         return job_or_404(job_id).info()
 
     @app.get("/api/jobs/{job_id}/result", tags=["jobs"],
-             responses={**_ENGINE_JSON, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+             responses={**ENGINE_JSON, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
     def job_result(job_id: str) -> Response:
         """The job's JSON once done (409 before); a failed job answers with its error's status."""
         job = job_or_404(job_id)
