@@ -13,6 +13,8 @@ packages=(
   doctest-dev libcli11-dev pybind11-dev
   python3 python3-dev python3-numpy python3-pandas python3-matplotlib python3-scipy
   python3-pytest python3-nbclient python3-nbformat python3-ipykernel python3-tqdm
+  # `python3 -m infersim serve` and its tests: the server, Chart.js for the pages, a browser
+  python3-fastapi python3-uvicorn libjs-chart.js python3-jsonschema chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -262,6 +262,19 @@ class Result:
 
     # -- display ----------------------------------------------------------------------
 
+    def to_html(self, scenario: Optional[Scenario] = None) -> str:
+        """A self-contained HTML report (one file, works offline): summary, charts, claims,
+        the scenario's inputs (when given) and the catalog figures used, with sources.
+        Keep ``npv_usd``'s samples for its histogram (else its percentiles are drawn).
+
+        >>> page = run("scenarios/default.json", paths=2_000, keep_samples=["npv_usd"]).to_html()
+        >>> "P(NPV &gt; 0)" in page
+        True
+        """
+        from .report import report_html
+
+        return report_html(self, scenario)
+
     def __repr__(self) -> str:
         return (
             f"Result({self.scenario!r}, {self.paths} paths, seed {self.seed}, {self.sampler}"
