@@ -1,4 +1,4 @@
-#include "throughput.hpp"
+#include "model/throughput.hpp"
 
 #include <algorithm>
 #include <cmath>
