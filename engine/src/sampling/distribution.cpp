@@ -125,14 +125,12 @@ INFERSIM_AVX512 void normal_quantile_many_avx512(const double* p, double* z, std
 
 }  // namespace
 
-void normal_quantile_many(const double* p, double* z, std::size_t n) {
-#ifdef INFERSIM_HAVE_AVX512
-  if (active_isa() == Isa::avx512) {
-    normal_quantile_many_avx512(p, z, n);
-    return;
-  }
-#endif
+void normal_quantile_many_portable(const double* p, double* z, std::size_t n) {
   for (std::size_t k = 0; k < n; ++k) z[k] = normal_quantile(p[k]);
+}
+
+void normal_quantile_many(const double* p, double* z, std::size_t n) {
+  INFERSIM_DISPATCH(normal_quantile_many_avx512(p, z, n), normal_quantile_many_portable(p, z, n));
 }
 
 bool Interval::contains(double x) const {
@@ -616,9 +614,8 @@ INFERSIM_AVX512 bool quantile_many_avx512(const Distribution& dist, const Distri
 }  // namespace
 
 void Distribution::quantile_many(const double* u, double* x, std::size_t n) const {
-#ifdef INFERSIM_HAVE_AVX512
-  if (active_isa() == Isa::avx512 && quantile_many_avx512(*this, *impl_, u, x, n)) return;
-#endif
+  // The AVX-512 version handles the kinds it vectorizes and says so.
+  if (INFERSIM_DISPATCH(quantile_many_avx512(*this, *impl_, u, x, n), false)) return;
   for (std::size_t k = 0; k < n; ++k) x[k] = quantile(u[k]);
 }
 

@@ -158,13 +158,7 @@ INFERSIM_AVX512 void TileMoments::add_tile_avx512(const double* tile, std::size_
 #endif
 
 void TileMoments::add_tile(const double* tile, std::size_t rows) {
-#ifdef INFERSIM_HAVE_AVX512
-  if (active_isa() == Isa::avx512) {
-    add_tile_avx512(tile, rows);
-    return;
-  }
-#endif
-  add_tile_portable(tile, rows);
+  INFERSIM_DISPATCH(add_tile_avx512(tile, rows), add_tile_portable(tile, rows));
 }
 
 }  // namespace infersim::kernels

@@ -15,3 +15,16 @@
 #define INFERSIM_HAVE_AVX512 1
 #define INFERSIM_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
 #endif
+
+#include "infersim/isa.hpp"
+
+/// The one dispatch of a kernel between its AVX-512 version and its portable twin, which
+/// sit side by side in the kernel's file: `INFERSIM_DISPATCH(k_avx512(...), k_portable(...))`
+/// evaluates the first when AVX-512 is compiled in and active (isa.hpp), else the second.
+/// Both give the same bits (tests/engine/test_kernels.cpp runs each pair on both).
+#ifdef INFERSIM_HAVE_AVX512
+#define INFERSIM_DISPATCH(vector, portable) \
+  (::infersim::active_isa() == ::infersim::Isa::avx512 ? (vector) : (portable))
+#else
+#define INFERSIM_DISPATCH(vector, portable) (portable)
+#endif

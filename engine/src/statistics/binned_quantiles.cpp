@@ -412,12 +412,8 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   std::uint32_t* slot = scratch.data();
   std::uint32_t* exceptions = slot + n;
   std::uint32_t* odd = exceptions + n + 8;
-#ifdef INFERSIM_HAVE_AVX512
-  const std::size_t n_exceptions = active_isa() == Isa::avx512 ? lookup_avx512(lookup, x, n, slot, exceptions)
-                                                                : lookup_portable(lookup, x, 0, n, slot, exceptions);
-#else
-  const std::size_t n_exceptions = lookup_portable(lookup, x, 0, n, slot, exceptions);
-#endif
+  const std::size_t n_exceptions =
+      INFERSIM_DISPATCH(lookup_avx512(lookup, x, n, slot, exceptions), lookup_portable(lookup, x, 0, n, slot, exceptions));
   // Counting. Exceptions were counted in bin 0 and are taken back out, then placed by the
   // definition (point masses from the atom list): NaN is left out. Two histograms, even
   // and odd values: a run of values in one bin (a merged bin holds a tenth of them) would
