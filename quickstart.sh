@@ -13,6 +13,8 @@ packages=(
   doctest-dev libcli11-dev pybind11-dev
   python3 python3-dev python3-numpy python3-pandas python3-matplotlib python3-scipy
   python3-pytest python3-nbclient python3-nbformat python3-ipykernel python3-tqdm
+  python3-ipywidgets  # tqdm's progress bar in Jupyter (without it: "IProgress not found")
+  python3-jinja2      # pandas' Styler: DataFrames displayed in their units ($B, %)
 )
 
 missing=()

@@ -20,7 +20,9 @@ import pandas as pd
 
 from . import _core
 from ._progress import ProgressCallback, progress_callback
-from .result import Result, _money, _percent
+from ._display import by_column, formatted, statistics_of
+from .metrics import format_percent, format_value
+from .result import Result
 from .scenario import Scenario, ScenarioLike, as_scenario
 
 __all__ = ["Comparison", "SolveResult", "compare", "solve", "stress", "sweep"]
@@ -156,7 +158,8 @@ class Comparison:
         columns = list(_core.difference_statistic_names)
         if stats.ndim == 1:
             return pd.Series(stats, index=columns, name=f"{metric}: {name} - base")
-        return pd.DataFrame(stats, index=pd.Index(self._core.base.years, name="year"), columns=columns)
+        frame = pd.DataFrame(stats, index=pd.Index(self._core.base.years, name="year"), columns=columns)
+        return formatted(frame, lambda _year, stat: lambda x: format_value(metric, x, statistic=f"diff_{stat}"))
 
     def table(self, metric: str = "npv_usd", year: Optional[int] = None) -> pd.DataFrame:
         """One row per run, the base first: the metric's p5, p50, p95 and P(> 0), then the
@@ -191,7 +194,7 @@ class Comparison:
             rows[name] = [stats[index(s)] for s in own] + [d[diff_index(s)] for s in diff]
         frame = pd.DataFrame.from_dict(rows, orient="index", columns=own + [f"diff_{s}" for s in diff])
         frame.index.name = "run"
-        return frame
+        return formatted(frame, statistics_of(metric))
 
     # -- the comparison JSON ----------------------------------------------------------
 
@@ -227,12 +230,13 @@ class Comparison:
         table = self.table()
         cells = "".join(
             f"<tr><th style='text-align:left'>{html.escape(str(name))}</th>"
-            f"<td>{_money(row['p50'])}</td><td>{_percent(row['prob_positive'])}</td>"
+            f"<td>{format_value('npv_usd', row['p50'])}</td><td>{format_percent(row['prob_positive'])}</td>"
             + (
                 "<td></td><td></td>"
                 if name == _BASE
-                else f"<td>{_money(row['diff_mean'])} ± {_money(1.96 * row['diff_se'])}</td>"
-                f"<td>{_percent(row['diff_prob_negative'])}</td>"
+                else f"<td>{format_value('npv_usd', row['diff_mean'])} ± "
+                f"{format_value('npv_usd', 1.96 * row['diff_se'])}</td>"
+                f"<td>{format_percent(row['diff_prob_negative'])}</td>"
             )
             + "</tr>"
             for name, row in table.iterrows()
@@ -367,7 +371,9 @@ def sweep(
             **_run_options(paths, seed, sampler, antithetic, threads),
             progress=callback,
         )
-    return pd.DataFrame(core.points, columns=[*core.inputs, *core.statistics])
+    frame = pd.DataFrame(core.points, columns=[*core.inputs, *core.statistics])
+    statistics = set(core.statistics)
+    return formatted(frame, by_column(lambda column: column if column in statistics else None))
 
 
 def _run_options(

@@ -15,11 +15,13 @@ year such as ``"revenue_usd@2028"`` (a statistic such as ``npv_usd:p50`` is for
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 import pandas as pd
 
 from . import _core
+from ._display import formatted
+from .metrics import format_value
 from .scenario import ScenarioLike, as_scenario
 
 __all__ = ["sobol", "spearman", "tornado"]
@@ -62,7 +64,16 @@ def tornado(
         scenario._core, metric, method=method, paths=paths, seed=seed, sampler=sampler,
         antithetic=antithetic, threads=threads or 0,
     )
-    return _frame(doc)
+    frame = _frame(doc)
+
+    def cell(_input: Any, column: Any) -> Optional[Callable[[float], str]]:
+        if column in ("low", "high"):
+            return lambda x: format_value(doc["metric"], x)
+        if column == "swing":  # a difference: a number of years for a payback year
+            return lambda x: format_value(doc["metric"], x, statistic="diff_mean")
+        return None
+
+    return formatted(frame, cell)
 
 
 def spearman(
