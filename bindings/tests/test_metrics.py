@@ -109,3 +109,13 @@ def test_series_claims_and_tables_display_in_units(result, scenario):
 def test_a_long_frame_is_displayed_as_pandas_would(result):
     with pd.option_context("display.max_rows", 3):
         assert result.summary()._repr_html_() == pd.DataFrame(result.summary())._repr_html_()
+
+
+def test_claim_chain_displays_each_step_in_its_metric_unit():
+    from conftest import REPO_ROOT
+
+    chain = infersim.run(REPO_ROOT / "scenarios" / "meta_8pct_base.json", paths=100, progress=False).claim_chain()
+    html = chain._repr_html_()
+    assert "<style" in html  # the Styler's display, not pandas' fallback
+    for cell in (">$13.0B</td>", ">$5.0B</td>", ">11.0%</td>", ">$0</td>"):  # ARR, EBIT, EBIT ratio, NPV claimed
+        assert cell in html, cell

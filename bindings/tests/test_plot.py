@@ -192,13 +192,14 @@ def test_fan_chart_of_a_comparison_overlays_the_runs(stressed, ax):
     assert infersim.plot.fan_chart(stressed, "revenue_usd", ax=ax) is ax
     lines = ax.get_lines()
     runs = {"base": stressed.base, **stressed.variants}
-    assert [line.get_label() for line in lines] == [f"{name}: median" for name in runs]
+    assert [line.get_label() for line in lines] == list(runs)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(runs)
     for line, run in zip(lines, runs.values()):
         np.testing.assert_array_equal(line.get_ydata(), run.series("revenue_usd")["p50"])
     assert len(ax.collections) == len(runs)  # one p5-p95 band each
     assert len({line.get_color() for line in lines}) == len(runs)
     assert_ticks(ax.yaxis, MONEY_TICK)
-    assert ax.get_title() == "default: Revenue (ARR), base and 2 variant(s)"
+    assert ax.get_title() == "default: Revenue (ARR), base and 2 variant(s) (median and p5–p95)"
 
 
 @pytest.mark.parametrize("kind", ["hist", "cdf"])
@@ -235,4 +236,4 @@ def test_sobol_bars_and_intervals(scenario, ax):
     assert [bar.get_width() for bar in total] == list(top["total"])
     assert tick_labels(ax.yaxis) == list(top.index)
     assert_ticks(ax.xaxis, PERCENT_TICK)
-    assert ax.get_xlabel() == "share of the variance of Net present value"
+    assert ax.get_xlabel() == "share of the variance of Net present value (whiskers: 95% bootstrap intervals)"

@@ -27,13 +27,16 @@ class FormattedFrame(pd.DataFrame):
         cell_format = getattr(self, "_cell_format", None)
         if cell_format is None or len(self) > pd.get_option("display.max_rows"):
             return super()._repr_html_()
-        styler = self.style
-        for row in self.index:
-            for column in self.columns:
-                fmt = cell_format(row, column)
-                if fmt is not None:
-                    styler = styler.format(fmt, subset=pd.IndexSlice[[row], [column]], na_rep="n/a")
-        return styler.to_html()
+        try:
+            styler = self.style  # ImportError without jinja2
+            for row in self.index:
+                for column in self.columns:
+                    fmt = cell_format(row, column)
+                    if fmt is not None:
+                        styler = styler.format(fmt, subset=pd.IndexSlice[[row], [column]], na_rep="n/a")
+            return styler.to_html()
+        except (ImportError, ValueError):  # a display never fails: pandas' own instead
+            return super()._repr_html_()
 
 
 def formatted(frame: pd.DataFrame, cell_format: CellFormat) -> FormattedFrame:

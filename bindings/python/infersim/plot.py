@@ -146,7 +146,8 @@ def fan_chart(runs: Runs, series: str, ax: Optional[Axes] = None, color: Optiona
     """The median of a yearly metric with its p25-p75 and p5-p95 bands.
 
     Given a :class:`~infersim.Comparison`, the base and each variant are drawn over each
-    other: each its median and p5-p95 band, in its own colour (`color` is then ignored).
+    other: each its median and p5-p95 band in its own colour (`color` is then ignored),
+    named in the legend.
 
     >>> import infersim
     >>> ax = fan_chart(infersim.run("scenarios/default.json", paths=2_000), "fcf_usd")
@@ -154,27 +155,27 @@ def fan_chart(runs: Runs, series: str, ax: Optional[Axes] = None, color: Optiona
     ('year', 'Free cash flow per year')
     >>> c = infersim.stress("scenarios/default.json", ["price-war"], paths=2_000)
     >>> [t.get_text() for t in fan_chart(c, "revenue_usd").get_legend().get_texts()]
-    ['base: median', 'base: p5–p95', 'price-war: median', 'price-war: p5–p95']
+    ['base', 'price-war']
     """
     ax = _axes(ax)
     label = metric_info(series).label
-    runs_to_draw = _runs(runs)
-    overlay = len(runs_to_draw) > 1 or isinstance(runs, Comparison)
-    for name, result in runs_to_draw:
+    overlay = isinstance(runs, Comparison)
+    for name, result in _runs(runs):
         stats = result.series(series)
         years = stats.index.to_numpy()
-        prefix = f"{name}: " if overlay else ""
-        (line,) = ax.plot(years, stats["p50"], color=None if overlay else color, label=f"{prefix}median", zorder=3)
+        if overlay:  # one legend entry a run: its median line; its band in the same colour
+            (line,) = ax.plot(years, stats["p50"], label=name, zorder=3)
+            ax.fill_between(years, stats["p5"], stats["p95"], color=line.get_color(), alpha=0.12, linewidth=0)
+            continue
+        (line,) = ax.plot(years, stats["p50"], color=color, label="median", zorder=3)
         c = line.get_color()
-        ax.fill_between(years, stats["p5"], stats["p95"], color=c, alpha=0.12 if overlay else 0.15, linewidth=0,
-                        label=f"{prefix}p5–p95")
-        if not overlay:
-            ax.fill_between(years, stats["p25"], stats["p75"], color=c, alpha=0.35, linewidth=0, label="p25–p75")
+        ax.fill_between(years, stats["p5"], stats["p95"], color=c, alpha=0.15, linewidth=0, label="p5–p95")
+        ax.fill_between(years, stats["p25"], stats["p75"], color=c, alpha=0.35, linewidth=0, label="p25–p75")
     ax.set_xlabel("year")
     ax.set_ylabel(_label(series))
     _year_axis(ax.xaxis)
     _unit_axis(ax.yaxis, series)
-    ax.set_title(_title(runs, label))
+    ax.set_title(_title(runs, label) + (" (median and p5–p95)" if overlay else ""))
     ax.legend(loc="best", fontsize="small" if overlay else None)
     return ax
 
@@ -383,7 +384,7 @@ def sobol(frame: pd.DataFrame, ax: Optional[Axes] = None, top: Optional[int] = 1
     >>> import infersim
     >>> ax = sobol(infersim.sobol("scenarios/default.json", "npv_usd", base_rows=256, bootstrap=20))
     >>> ax.get_yticklabels()[0].get_text(), ax.get_xlabel()
-    ('market.price_decline', 'share of the variance of Net present value')
+    ('market.price_decline', 'share of the variance of Net present value (whiskers: 95% bootstrap intervals)')
     """
     for column in ("first_order", "total"):
         if column not in frame.columns:
@@ -405,10 +406,10 @@ def sobol(frame: pd.DataFrame, ax: Optional[Axes] = None, top: Optional[int] = 1
     _unit_axis(ax.xaxis, "npv_usd", "prob_positive")  # a share of the variance
     metric = frame.attrs.get("metric")
     what = "the metric" if metric is None else _label(*split_name(metric)[:2])
-    ax.set_xlabel(f"share of the variance of {what}")
     confidence = frame.attrs.get("confidence")
-    intervals = f", {confidence:.0%} bootstrap intervals" if confidence and frame.attrs.get("bootstrap") else ""
-    ax.set_title(f"Sobol indices of {what}{intervals}")
+    intervals = f" (whiskers: {confidence:.0%} bootstrap intervals)" if confidence and frame.attrs.get("bootstrap") else ""
+    ax.set_xlabel(f"share of the variance of {what}{intervals}")
+    ax.set_title(f"Sobol indices of {what}")
     ax.legend(loc="best", fontsize="small")
     return ax
 

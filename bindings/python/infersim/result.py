@@ -270,7 +270,7 @@ class Result:
 
         def cell(step: Any, column: Any) -> Optional[Callable[[float], str]]:
             if column in ("claimed", "median", "p5", "p95"):
-                metric = frame.at[step, "metric"]
+                metric = str(frame.at[step, "metric"]).split(" ")[0]  # "revenue_usd 2027"
                 return lambda x: format_value(metric, x)
             return format_percent if column == "probability" else None
 
