@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.axis import Axis
 
-__all__ = ["claim_chain", "comparison", "distribution", "fan_chart", "sobol", "sweep_heatmap", "tornado"]
+__all__ = [
+    "claim_chain", "comparison", "distribution", "fan_chart", "format_axis", "sobol", "sweep_heatmap", "tornado",
+]
 
 _PERCENTILES = [1, 5, 10, 25, 50, 75, 90, 95, 99]
 
@@ -85,13 +87,26 @@ def _unit_formatter(name: str, statistic: Optional[str] = None):
     return UnitFormatter()
 
 
-def _unit_axis(axis: Axis, name: str, statistic: Optional[str] = None) -> None:
-    """Ticks of `axis` in the units of metric `name`; whole numbers only for a year."""
+def format_axis(axis: Axis, metric: str, statistic: Optional[str] = None) -> Axis:
+    """Write the ticks of a matplotlib axis in the units of a metric (or of one of its
+    statistics, see :func:`infersim.metrics.statistic_unit`): ``$5B``, ``40%``, ``2031``.
+    For charts drawn by hand; the plots here do it themselves. Returns `axis`.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([2026, 2027], [4e9, 12e9])
+    >>> _ = format_axis(ax.yaxis, "revenue_usd")
+    >>> fig.canvas.draw()
+    >>> [t.get_text() for t in ax.get_yticklabels()][1:3]  # not 4000000000.0, 5000000000.0
+    ['$4B', '$5B']
+    """
+    name = metric
     from matplotlib.ticker import MaxNLocator
 
     axis.set_major_formatter(_unit_formatter(name, statistic))
     if metric_info(name).kind == "year" and statistic_unit(name, statistic) == "year":
         axis.set_major_locator(MaxNLocator(integer=True))
+    return axis
 
 
 def _year_axis(axis: Axis) -> None:
@@ -174,7 +189,7 @@ def fan_chart(runs: Runs, series: str, ax: Optional[Axes] = None, color: Optiona
     ax.set_xlabel("year")
     ax.set_ylabel(_label(series))
     _year_axis(ax.xaxis)
-    _unit_axis(ax.yaxis, series)
+    format_axis(ax.yaxis, series)
     ax.set_title(_title(runs, label) + (" (median and p5–p95)" if overlay else ""))
     ax.legend(loc="best", fontsize="small" if overlay else None)
     return ax
@@ -255,13 +270,13 @@ def distribution(
         ax.legend(loc="best", fontsize="small")
 
     ax.set_xlabel(_label(metric, year if is_series else None))
-    _unit_axis(ax.xaxis, metric)
+    format_axis(ax.xaxis, metric)
     if kind == "hist":
         ax.set_ylabel("density")
         ax.set_yticks([])
     else:
         ax.set_ylabel("P(value ≤ x)")
-        _unit_axis(ax.yaxis, metric, "prob_positive")  # a share of paths
+        format_axis(ax.yaxis, metric, "prob_positive")  # a share of paths
     what = metric_info(metric).label + (f" in {year}" if is_series else "")
     ax.set_title(_title(runs, what))
     return ax
@@ -286,7 +301,7 @@ def claim_chain(result: Result, ax: Optional[Axes] = None) -> Axes:
     ax.set_yticks(y, labels)
     ax.invert_yaxis()  # first claim on top
     ax.set_xlim(0, 1)
-    _unit_axis(ax.xaxis, "npv_usd", "prob_positive")
+    format_axis(ax.xaxis, "npv_usd", "prob_positive")
     ax.set_xlabel("P(claim holds)")
     ax.set_title(f"{result.scenario}: claims")
     return ax
@@ -318,7 +333,7 @@ def comparison(
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, list(table.index))
     ax.invert_yaxis()  # largest loss on top
-    _unit_axis(ax.xaxis, metric, "diff_mean")
+    format_axis(ax.xaxis, metric, "diff_mean")
     what = metric_info(metric).label + ("" if year is None else f" in {year}")
     ax.set_xlabel(f"Change in {what} (bar: mean; whiskers: p5–p95 across paths)")
     ax.set_title(f"{runs.base.scenario}: what each variant changes, path by path")
@@ -366,7 +381,7 @@ def tornado(frame: pd.DataFrame, ax: Optional[Axes] = None, base: Optional[float
     else:
         name, year, _ = split_name(metric)
         ax.set_xlabel(f"{_label(name, year)} (line: the base, {format_value(name, base)})")
-        _unit_axis(ax.xaxis, name)
+        format_axis(ax.xaxis, name)
         scenario = frame.attrs.get("scenario")
         what = f"tornado of {metric_info(name).label}" + ("" if year is None else f" in {year}")
         ax.set_title(f"{scenario}: {what}" if scenario else what)
@@ -403,7 +418,7 @@ def sobol(frame: pd.DataFrame, ax: Optional[Axes] = None, top: Optional[int] = 1
     ax.set_yticks(y, list(shown.index))
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
-    _unit_axis(ax.xaxis, "npv_usd", "prob_positive")  # a share of the variance
+    format_axis(ax.xaxis, "npv_usd", "prob_positive")  # a share of the variance
     metric = frame.attrs.get("metric")
     what = "the metric" if metric is None else _label(*split_name(metric)[:2])
     confidence = frame.attrs.get("confidence")
@@ -439,7 +454,7 @@ def sweep_heatmap(
     image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
     label = _statistic_label(statistic)
     colorbar = ax.figure.colorbar(image, ax=ax, label=label)
-    _unit_axis(colorbar.ax.yaxis, statistic)
+    format_axis(colorbar.ax.yaxis, statistic)
     ax.set_xticks(np.arange(grid.shape[1]), [f"{v:.4g}" for v in grid.columns])
     ax.set_yticks(np.arange(grid.shape[0]), [f"{v:.4g}" for v in grid.index])
     if annotate and grid.shape[0] <= 12 and grid.shape[1] <= 12:
