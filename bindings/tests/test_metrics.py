@@ -4,6 +4,7 @@ that display in those units while holding the plain numbers."""
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -84,9 +85,19 @@ def test_summary_displays_in_units_and_holds_plain_numbers(result):
                  format_value("payback_year", summary.loc["payback_year", "p50"])):
         assert f">{cell}</td>" in html, cell
     assert "e+09" not in html and "e+10" not in html
-    # A frame derived from it is a plain DataFrame: its numbers may no longer be in those units.
-    assert type(summary / 1e9) is pd.DataFrame and type(summary.loc[["npv_usd"]]) is pd.DataFrame
-    assert "$" not in (summary / 1e9)._repr_html_()
+    # A selection of its cells displays the same way ...
+    p50 = format_value("npv_usd", npv["p50"])
+    for selection in (summary.loc[["npv_usd", "irr"], ["p5", "p50"]], summary[["p50"]], summary.head(1),
+                      summary.iloc[:1, 9:10], summary.drop(columns="mean"), summary[summary["p50"] < 0]):
+        assert f">{p50}</td>" in selection._repr_html_()
+        assert selection.loc["npv_usd", "p50"] == npv["p50"]
+    # ... but a frame computed from it is a plain DataFrame: its numbers may be in other units.
+    for derived in (summary / 1e9, summary.apply(lambda column: column * 2), -summary, summary.rank()):
+        assert type(derived) is pd.DataFrame and "$" not in derived._repr_html_()
+    # It pickles as the DataFrame it holds.
+    copy = pickle.loads(pickle.dumps(summary))
+    assert type(copy) is pd.DataFrame
+    pd.testing.assert_frame_equal(copy, pd.DataFrame(summary))
 
 
 def test_series_claims_and_tables_display_in_units(result, scenario):
