@@ -164,6 +164,9 @@ def test_run_many_over_the_scenarios_folder():
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
     npv = df.query("metric == 'npv_usd' and statistic == 'p50'").set_index("scenario")["value"]
     assert npv.loc["meta-8pct-base"] > 0 > npv.loc["default"]
+    # A selection of the table displays its values in their units.
+    html = df[df["metric"] == "npv_usd"]._repr_html_()
+    assert f">{infersim.format_value('npv_usd', npv.loc['default'])}</td>" in html and ">100.0%</td>" in html
 
 
 def test_run_many_takes_files_and_scenario_objects(scenario):

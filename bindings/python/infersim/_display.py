@@ -79,9 +79,10 @@ def _selecting(name: str) -> Callable[..., Any]:
     return select
 
 
-# Methods that select or reorder cells without changing a number.
+# Methods that select, reorder or relabel cells without changing a number. (A relabelled frame
+# whose labels no longer name metrics falls back to pandas' display.)
 for _name in ("__getitem__", "head", "tail", "drop", "filter", "sort_values", "sort_index", "reindex", "copy",
-              "nlargest", "nsmallest", "dropna", "take"):
+              "nlargest", "nsmallest", "dropna", "take", "set_index", "rename_axis"):
     setattr(FormattedFrame, _name, _selecting(_name))
 
 
@@ -132,3 +133,16 @@ def statistics_by_row() -> CellFormat:
 def statistics_of(metric: str) -> CellFormat:
     """Columns are statistics of one metric (Result.series(), Comparison.table())."""
     return lambda _row, column: lambda x: format_value(metric, x, statistic=str(column))
+
+
+def tidy_formatted(frame: pd.DataFrame) -> FormattedFrame:
+    """A tidy table (metric, statistic, value, ...) whose value column is written in each
+    row's unit."""
+
+    def cell(row: Any, column: Any) -> Optional[Callable[[float], str]]:
+        if column != "value":
+            return None
+        metric, statistic = frame.at[row, "metric"], frame.at[row, "statistic"]
+        return lambda x: format_value(metric, x, statistic=statistic)
+
+    return formatted(frame, cell)

@@ -11,6 +11,7 @@ from typing import Any, Union
 import pandas as pd
 
 from . import _core
+from ._display import tidy_formatted
 from .result import run
 from .scenario import Scenario
 
@@ -57,7 +58,7 @@ def run_many(
         frame.insert(1, "source", where)
         frames.append(frame)
     columns = ["scenario", "source", "metric", "year", "statistic", "value", "unit"]
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    table = tidy_formatted(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns))
     table.attrs["errors"] = errors
     return table
 

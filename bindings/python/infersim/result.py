@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._display import formatted, statistics_by_row, statistics_of
+from ._display import formatted, statistics_by_row, statistics_of, tidy_formatted
 from ._progress import ProgressCallback, progress_callback
 from .metrics import format_percent, format_value, metric_info, statistic_unit
 from .scenario import Scenario, as_scenario, claims_frame
@@ -335,14 +335,14 @@ class Result:
         for name, stats in doc["series"].items():
             for t, y in enumerate(doc["years"]):
                 add(name, y, stats, t)
-        return pd.DataFrame({
+        return tidy_formatted(pd.DataFrame({
             "scenario": doc["scenario"],
             "metric": metric,
             "year": pd.array(year, dtype="Int64"),
             "statistic": statistic,
             "value": np.array(value, dtype=np.float64),
             "unit": unit,
-        })
+        }))
 
     def samples(self, metric: str) -> np.ndarray:
         """The kept per-path values of a metric, as a read-only float64 array without a copy.
