@@ -96,9 +96,12 @@ class Result:
 
         ValueError naming the file when it is not a result JSON.
 
-        >>> run("scenarios/default.json", paths=2_000, seed=3).save("r.json")  # doctest: +SKIP
-        >>> Result.load("r.json").summary().loc["npv_usd", "p50"]  # doctest: +SKIP
-        -22871520350.06415
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "default.result.json")
+        >>> result = run("scenarios/default.json", paths=2_000, seed=3)
+        >>> result.save(path)
+        >>> Result.load(path).summary().equals(result.summary())
+        True
         """
         try:
             with open(path, encoding="utf-8") as f:
@@ -237,7 +240,7 @@ class Result:
         >>> list(run("scenarios/default.json", paths=20_000, seed=3).claims().index)
         ['arr-13b', 'npv-positive']
         """
-        frame = claims_frame(self._document()["claims"])
+        frame = claims_frame(self._document()["claims"], verdicts=True)
 
         def cell(cid: Any, column: Any) -> Optional[Callable[[float], str]]:
             if column in ("value", "median"):

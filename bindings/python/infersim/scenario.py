@@ -210,13 +210,13 @@ def as_scenario(scenario: ScenarioLike, where: str = "scenario") -> Scenario:
     raise TypeError(f"{where}: expected a Scenario or a path to a scenario file, got {type(scenario).__name__}")
 
 
-def claims_frame(claims: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Claims as a DataFrame indexed by id: metric, year, op, value, rel_tol, and any verdict
-    columns the rows have (probability, median, value_percentile), as the result JSON
-    writes a claim."""
+def claims_frame(claims: Iterable[Mapping[str, Any]], verdicts: bool = False) -> pd.DataFrame:
+    """Claims (dicts shaped as the result JSON writes a claim) as a DataFrame indexed by id:
+    metric, year, op, value, rel_tol, and with `verdicts` probability, median and
+    value_percentile."""
     claims = list(claims)
     columns = ["metric", "year", "op", "value", "rel_tol"]
-    verdicts = [k for k in ("probability", "median", "value_percentile") if claims and k in claims[0]]
+    verdicts = ["probability", "median", "value_percentile"] if verdicts else []
     frame = pd.DataFrame(
         {
             "metric": [c["metric"] for c in claims],
