@@ -237,3 +237,11 @@ def test_sobol_bars_and_intervals(scenario, ax):
     assert tick_labels(ax.yaxis) == list(top.index)
     assert_ticks(ax.xaxis, PERCENT_TICK)
     assert ax.get_xlabel() == "share of the variance of Net present value (whiskers: 95% bootstrap intervals)"
+
+
+def test_a_year_axis_has_whole_years(scenario, ax):
+    result = infersim.run(scenario.with_overrides({"market.price_decline": 0.2}), paths=2000, seed=1, progress=False)
+    assert result.summary().loc["payback_year", "defined_fraction"] > 0.5
+    infersim.plot.distribution(result, "payback_year", kind="cdf", ax=ax)
+    assert_ticks(ax.xaxis, re.compile(r"^20\d\d$"), at_least=2)
+    assert ax.get_xlabel() == "Payback year"

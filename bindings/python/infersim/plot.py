@@ -100,16 +100,14 @@ def format_axis(axis: Axis, metric: str, statistic: Optional[str] = None) -> Axi
     >>> [t.get_text() for t in ax.get_yticklabels()][1:3]  # not 4000000000.0, 5000000000.0
     ['$4B', '$5B']
     """
-    name = metric
-    from matplotlib.ticker import MaxNLocator
-
-    axis.set_major_formatter(_unit_formatter(name, statistic))
-    if metric_info(name).kind == "year" and statistic_unit(name, statistic) == "year":
-        axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(_unit_formatter(metric, statistic))
+    if statistic_unit(metric, statistic) == "year":
+        _year_axis(axis)
     return axis
 
 
 def _year_axis(axis: Axis) -> None:
+    """Ticks at whole years only."""
     from matplotlib.ticker import MaxNLocator
 
     axis.set_major_locator(MaxNLocator(integer=True))
