@@ -72,7 +72,8 @@ def compare(
     """Run other scenarios beside a base on the same paths.
 
     ``others`` is a list of scenarios (named by their ``name``) or a dict name -> scenario
-    (``"base"`` names the base in :meth:`Comparison.table`, so no variant may take it).
+    (``"base"`` names the base in :meth:`Comparison.table`, so no variant may take it);
+    each variant's run is labelled with that name (its ``Result.scenario``).
     They need the base's inputs (the same clusters, in the same order) so that path i of
     each draws the same random numbers; a what-if made with
     :meth:`Scenario.with_overrides` always qualifies.
@@ -80,8 +81,8 @@ def compare(
     >>> sc = Scenario.from_json("scenarios/default.json")
     >>> cheap = sc.with_overrides({"player.price_ratio": 0.6})
     >>> c = compare(sc, {"cheaper": cheap}, paths=5_000, seed=1)
-    >>> bool(c.difference("cheaper")["mean"] < 0)
-    True
+    >>> bool(c.difference("cheaper")["mean"] < 0), c.variants["cheaper"].scenario
+    (True, 'cheaper')
     """
     base = as_scenario(base, "base")
     if isinstance(others, Mapping):
