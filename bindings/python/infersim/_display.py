@@ -47,7 +47,9 @@ class FormattedFrame(pd.DataFrame):
         if cell_format is None or len(self) > pd.get_option("display.max_rows"):
             return super()._repr_html_()
         try:
-            styler = self.style  # ImportError without jinja2
+            # ImportError without jinja2. Numbers without a unit (an input's values in a sweep)
+            # are written as pandas writes them (0.05), not with the Styler's six decimals.
+            styler = self.style.format(_plain).format_index(_plain)
             for row in self.index:
                 for column in self.columns:
                     fmt = cell_format(row, column)
@@ -56,6 +58,10 @@ class FormattedFrame(pd.DataFrame):
             return styler.to_html()
         except Exception:  # a display never fails: pandas' own instead
             return super()._repr_html_()
+
+
+def _plain(x: Any) -> Any:
+    return f"{x:.6g}" if isinstance(x, float) else x
 
 
 def _as_is(frame: pd.DataFrame) -> pd.DataFrame:
