@@ -198,3 +198,52 @@ def test_run_many_bad_arguments(tmp_path):
         infersim.run_many([3])
     with pytest.raises(TypeError, match=r"keep_samples is not taken"):
         infersim.run_many(DEFAULT_SCENARIO, keep_samples=["npv_usd"])
+
+
+# -- comparisons as data ------------------------------------------------------------------------
+
+
+def assert_same_comparison(a: infersim.Comparison, b: infersim.Comparison) -> None:
+    assert list(a.variants) == list(b.variants)
+    assert_same_result(a.base, b.base)
+    for name in a.variants:
+        assert_same_result(a.variants[name], b.variants[name])
+        pd.testing.assert_series_equal(a.difference(name), b.difference(name), check_exact=True)
+        pd.testing.assert_frame_equal(a.difference(name, "fcf_usd"), b.difference(name, "fcf_usd"), check_exact=True)
+    pd.testing.assert_frame_equal(a.table(), b.table(), check_exact=True)
+    pd.testing.assert_frame_equal(a.table("utilization", 2030), b.table("utilization", 2030), check_exact=True)
+
+
+def test_pickle_a_comparison(scenario):
+    c = infersim.stress(scenario, ["price-war", "capex-overrun"], paths=2000, seed=4, progress=False)
+    copy = pickle.loads(pickle.dumps(c))
+    assert repr(copy) == repr(c) and copy.to_json() == c.to_json()
+    assert_same_comparison(copy, c)
+    assert_same_comparison(pickle.loads(pickle.dumps(copy)), c)
+
+
+def test_load_a_comparison_written_by_the_command_line(cli_path, tmp_path, scenario):
+    out = tmp_path / "stress.json"
+    proc = subprocess.run([cli_path, "stress", DEFAULT_SCENARIO, "--paths", str(FAST_PATHS), "--seed", "3", "--out", out],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    loaded = infersim.Comparison.load(out)
+    assert_same_comparison(loaded, infersim.stress(scenario, paths=FAST_PATHS, seed=3, progress=False))
+    assert loaded.to_json() == out.read_text(encoding="utf-8")
+    loaded.save(tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_text(encoding="utf-8") == loaded.to_json()
+    with pytest.raises(ValueError, match=r'^variant: unknown variant "nope"; expected one of capex-overrun, '):
+        loaded.difference("nope")
+    with pytest.raises(ValueError, match=r'^metric: unknown metric "npv"; expected one of npv_usd, '):
+        loaded.difference("price-war", "npv")
+
+
+def test_load_rejects_what_is_not_a_comparison(result, tmp_path):
+    result.save(tmp_path / "run.json")
+    with pytest.raises(ValueError, match=r'run\.json: not a comparison JSON: expected an object with "base" and "variants"'):
+        infersim.Comparison.load(tmp_path / "run.json")
+    doc = {"base": result.to_dict(), "variants": [{"name": "x", "result": {"scenario": "x"}, "difference": {
+        "scalars": {}, "series": {}}}]}
+    (tmp_path / "bad.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ValueError, match=r'bad\.json: variants\[0\]\.result: not a result JSON: no "paths"'):
+        infersim.Comparison.load(tmp_path / "bad.json")

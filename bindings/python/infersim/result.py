@@ -103,20 +103,20 @@ class Result:
         >>> Result.load(path).summary().equals(result.summary())
         True
         """
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as err:
-            raise _core.InputError(f"{os.fspath(path)}: cannot read the result ({err.strerror})") from None
-        return cls._from_json(text, os.fspath(path))
+        return cls._from_json(read_text(path, "result"), os.fspath(path))
 
     @classmethod
     def _from_json(cls, text: str, where: str, kept: Optional[dict[str, np.ndarray]] = None) -> Result:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise _core.InputError(f"{where}: not a result JSON: line {err.lineno}: {err.msg}") from None
-        _check_result_json(doc, where)
+        return cls._from_doc(parse_json(text, where, "a result"), where, text, kept)
+
+    @classmethod
+    def _from_doc(
+        cls, doc: Any, where: str, text: Optional[str] = None, kept: Optional[dict[str, np.ndarray]] = None
+    ) -> Result:
+        """A Result of a result JSON already parsed (`text`: its text, if it has one)."""
+        check_result_json(doc, where)
+        if text is None:
+            text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
         self = cls.__new__(cls)
         self._core, self._text, self._doc = None, text, doc
         self._kept = {}
@@ -398,7 +398,7 @@ class Result:
         if self._core is not None:
             self._core.save(path)
         else:
-            _write_atomically(os.fspath(path), self.to_json())
+            write_atomically(os.fspath(path), self.to_json())
 
     # -- display ----------------------------------------------------------------------
 
@@ -454,7 +454,23 @@ _RESULT_KEYS = {"scenario": str, "paths": int, "seed": int, "sampler": str, "ant
                 "scalars": dict, "series": dict, "claims": list}
 
 
-def _check_result_json(doc: Any, where: str) -> None:
+def parse_json(text: str, where: str, what: str) -> Any:
+    """The JSON `text`; ValueError naming `where` and the line at fault if it is none."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _core.InputError(f"{where}: not {what} JSON: line {err.lineno}: {err.msg}") from None
+
+
+def read_text(path: Union[str, os.PathLike[str]], what: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as err:
+        raise _core.InputError(f"{os.fspath(path)}: cannot read the {what} ({err.strerror})") from None
+
+
+def check_result_json(doc: Any, where: str) -> None:
     """ValueError naming `where` and the first key at fault unless `doc` is a result JSON."""
     if isinstance(doc, dict) and "base" in doc and "variants" in doc:
         raise _core.InputError(
@@ -481,7 +497,7 @@ def _check_result_json(doc: Any, where: str) -> None:
                 raise _core.InputError(f"{where}: series.{name}.{stat}: expected {years} values, one a year")
 
 
-def _write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, text: str) -> None:
     """Write `text` to `path` through a temporary next to it, renamed over it when complete."""
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
