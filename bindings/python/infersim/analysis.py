@@ -164,7 +164,9 @@ class Comparison:
             if not isinstance(v, dict) or not isinstance(v.get("name"), str):
                 raise _core.InputError(f'{at}: expected an object with a "name"')
             difference = v.get("difference")
-            if not isinstance(difference, dict) or not all(isinstance(difference.get(k), dict) for k in ("scalars", "series")):
+            if not isinstance(difference, dict) or not all(
+                isinstance(difference.get(k), dict) for k in ("scalars", "series")
+            ):
                 raise _core.InputError(f'{at}.difference: expected an object with "scalars" and "series"')
             self._variants[v["name"]] = Result._from_doc(v.get("result"), f"{at}.result")
         return self

@@ -80,7 +80,9 @@ def _expand(scenarios: Union[ScenarioSource, Iterable[ScenarioSource]]) -> list[
             else:
                 out.append(path)
         else:
-            raise TypeError(f"run_many: expected scenario files, folders or Scenario objects, got {type(item).__name__}")
+            raise TypeError(
+                f"run_many: expected scenario files, folders or Scenario objects, got {type(item).__name__}"
+            )
     if not out:
         raise _core.InputError("run_many: no scenarios given")
     return out

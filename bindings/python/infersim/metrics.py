@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, Optional
 
-__all__ = ["METRICS", "MetricInfo", "format_percent", "format_value", "metric_info", "scale_for", "split_name", "statistic_unit"]
+__all__ = [
+    "METRICS", "MetricInfo", "format_percent", "format_value", "metric_info", "scale_for", "split_name", "statistic_unit",
+]
 
 Kind = Literal["money", "price", "fraction", "ratio", "count", "year"]
 
@@ -117,8 +119,10 @@ def statistic_unit(name: str, statistic: Optional[str] = None) -> str:
     share of paths (``prob_positive``, ``prob_negative``, ``defined_fraction``) and
     ``"years"`` for the spread (``sd``, ``se``) or a difference (``diff_*``) of a year.
 
-    >>> statistic_unit("npv_usd", "p50"), statistic_unit("npv_usd", "prob_positive"), statistic_unit("payback_year", "sd")
-    ('USD', 'fraction', 'years')
+    >>> statistic_unit("npv_usd", "p50"), statistic_unit("npv_usd", "prob_positive")
+    ('USD', 'fraction')
+    >>> statistic_unit("payback_year", "sd")
+    'years'
     """
     info = metric_info(name)
     statistic = statistic or split_name(name)[2]

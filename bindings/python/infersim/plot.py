@@ -420,7 +420,8 @@ def sobol(frame: pd.DataFrame, ax: Optional[Axes] = None, top: Optional[int] = 1
     metric = frame.attrs.get("metric")
     what = "the metric" if metric is None else _label(*split_name(metric)[:2])
     confidence = frame.attrs.get("confidence")
-    intervals = f" (whiskers: {confidence:.0%} bootstrap intervals)" if confidence and frame.attrs.get("bootstrap") else ""
+    bootstrap = confidence and frame.attrs.get("bootstrap")
+    intervals = f" (whiskers: {confidence:.0%} bootstrap intervals)" if bootstrap else ""
     ax.set_xlabel(f"share of the variance of {what}{intervals}")
     ax.set_title(f"Sobol indices of {what}")
     ax.legend(loc="best", fontsize="small")

@@ -322,7 +322,9 @@ class Result:
             known = next(iter(doc["scalars"].values()))
             unknown = [s for s in keep if s not in known]
             if unknown:
-                raise _core.InputError(f'statistics: unknown statistic "{unknown[0]}"; expected some of {", ".join(known)}')
+                raise _core.InputError(
+                    f'statistics: unknown statistic "{unknown[0]}"; expected some of {", ".join(known)}'
+                )
         metric, year, statistic, value, unit = [], [], [], [], []
 
         def add(name: str, y: Optional[int], stats: dict[str, Any], index: Optional[int]) -> None:
