@@ -130,3 +130,13 @@ def test_claim_chain_displays_each_step_in_its_metric_unit():
     assert "<style" in html  # the Styler's display, not pandas' fallback
     for cell in (">$13.0B</td>", ">$5.0B</td>", ">11.0%</td>", ">$0</td>"):  # ARR, EBIT, EBIT ratio, NPV claimed
         assert cell in html, cell
+
+
+def test_sensitivity_frames_display_in_units(scenario):
+    tornado = infersim.tornado(scenario, "npv_usd")
+    top = tornado.index[0]
+    assert f">{format_value('npv_usd', tornado.loc[top, 'low'])}</td>" in tornado.head(3)._repr_html_()
+    spearman = infersim.spearman(scenario, "npv_usd", paths=2000)
+    assert f">{format_percent(spearman.iloc[0]['contribution_to_variance'])}</td>" in spearman._repr_html_()
+    sobol = infersim.sobol(scenario, "npv_usd", base_rows=256, bootstrap=10, seed=1)
+    assert f">{format_percent(sobol.iloc[0]['total'])}</td>" in sobol._repr_html_()
