@@ -72,6 +72,9 @@ ComparisonResult compare(const Scenario& base, const std::vector<std::pair<std::
   RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
   std::optional<ComparisonResult> result;
   call_with_progress(opt, progress, [&] { result = run_compared(base, variants, opt); });
+  // Each run is labelled with the name it was given: a what-if made with with_overrides keeps
+  // its base's scenario name, which is all the engine labels a run with.
+  for (auto& v : result->variants) v.result.scenario = v.name;
   return std::move(*result);
 }
 

@@ -110,6 +110,17 @@ def test_compare_with_an_identical_scenario_gives_zero_differences(scenario):
     assert c.to_dict()["variants"][0]["result"]["scalars"] == c.to_dict()["base"]["scalars"]
 
 
+def test_compare_names_each_variant_after_itself(scenario):
+    cheaper = scenario.with_overrides({"player.price_ratio": 0.6})
+    assert cheaper.name == "default"  # a what-if keeps its base's name: the variant's name is the dict key
+    c = infersim.compare(scenario, {"cheaper": cheaper}, paths=1000, progress=False)
+    assert list(c.variants) == ["cheaper"]
+    assert c.variants["cheaper"].scenario == "cheaper" and c.base.scenario == "default"
+    assert c.to_dict()["variants"][0]["result"]["scenario"] == "cheaper"
+    listed = infersim.compare(scenario, [scenario.with_stress("price-war")], paths=1000, progress=False)
+    assert list(listed.variants) == ["default+price-war"] == [listed.variants["default+price-war"].scenario]
+
+
 def test_paired_se_is_ten_times_smaller_than_for_independent_runs(scenario):
     # The capex overrun scales costs and leaves every other input's draw unchanged, so the
     # stressed and base NPVs move together path by path and their difference varies little.

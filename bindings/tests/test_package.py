@@ -64,7 +64,8 @@ def test_missing_compiled_module_explains_how_to_build(tmp_path):
 
 @pytest.mark.parametrize(
     "module",
-    [infersim, infersim.scenario, infersim.result, infersim.analysis, infersim.sensitivity, infersim.plot],
+    [infersim, infersim.scenario, infersim.result, infersim.analysis, infersim.sensitivity, infersim.batch,
+     infersim.metrics, infersim.plot],
     ids=lambda m: m.__name__,
 )
 def test_docstring_examples(module, monkeypatch):

@@ -115,3 +115,22 @@ def test_notebooks_are_stored_without_outputs():
             if cell.execution_count is not None:
                 dirty.append(f"{path.relative_to(REPO_ROOT)}: cell {index} has execution count {cell.execution_count}")
     assert not dirty, "store notebooks without outputs (e.g. jupyter nbconvert --clear-output --inplace):\n" + "\n".join(dirty)
+
+
+def test_progress_bar_renders_without_warnings(tmp_path: Path):
+    """A run's progress bar in a notebook renders, as tqdm's widget (ipywidgets >= 7) or as its
+    text bar (Debian bookworm's ipywidgets 6, whose widgets nbclient cannot read), and without
+    tqdm's "IProgress not found" warning."""
+    source = "import infersim\ninfersim.run('scenarios/default.json', paths=20_000, progress=True).paths"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    client = NotebookClient(nb, km=kernel_manager(tmp_path), timeout=CELL_TIMEOUT_S,
+                            resources={"metadata": {"path": str(REPO_ROOT)}})
+    with client.setup_kernel(env=kernel_environment(), cleanup_kc=True):
+        client.execute_cell(nb.cells[0], 0)
+    outputs = nb.cells[0].outputs
+    stderr = "".join(o.get("text", "") for o in outputs if o.output_type == "stream" and o.get("name") == "stderr")
+    assert "IProgress" not in stderr and "TqdmWarning" not in stderr, stderr
+    widget = any(o.output_type == "display_data" and "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                 for o in outputs)
+    assert widget or re.search(r"infersim: +\d+%\|", stderr), outputs  # the bar, one way or the other
+    assert outputs[-1].output_type == "execute_result" and outputs[-1].data["text/plain"] == "20000"

@@ -16,7 +16,9 @@ True
 Which inputs drive a metric: :func:`tornado`, :func:`spearman` and :func:`sobol`
 (:mod:`infersim.sensitivity`).
 
-Plots live in :mod:`infersim.plot` (imported on demand, as it needs matplotlib).
+Many scenarios at once: :func:`run_many` (one tidy table). Units, labels and formatting of
+every metric: :mod:`infersim.metrics`. Plots live in :mod:`infersim.plot` (imported on
+demand, as it needs matplotlib).
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ except ImportError as err:  # pragma: no cover - depends on how the package was 
     ) from err
 
 from ._core import InputError, difference_statistic_names, scalar_names, series_names, statistic_names
+from . import metrics
 from .analysis import Comparison, SolveResult, compare, solve, stress, sweep
+from .batch import run_many
+from .metrics import MetricInfo, format_value, metric_info
 from .result import Result, run
 from .scenario import Scenario
 from .sensitivity import sobol, spearman, tornado
@@ -44,13 +49,18 @@ __version__: str = _core.__version__
 __all__ = [
     "Comparison",
     "InputError",
+    "MetricInfo",
     "Result",
     "Scenario",
     "SolveResult",
     "__version__",
     "compare",
     "difference_statistic_names",
+    "format_value",
+    "metric_info",
+    "metrics",
     "run",
+    "run_many",
     "scalar_names",
     "series_names",
     "sobol",

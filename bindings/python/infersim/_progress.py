@@ -1,9 +1,11 @@
-"""Progress display for run(): a tqdm bar (tqdm.auto, so it renders in notebooks) shown
-only for long runs, like the command line's bar."""
+"""Progress display for run(): a tqdm bar shown only for long runs, like the command line's
+bar. In a notebook it is tqdm's widget when ipywidgets 7 or later is installed, else tqdm's
+text bar (which Jupyter renders too), never tqdm's "IProgress not found" warning."""
 
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Iterator
 from typing import Callable, Optional
@@ -18,9 +20,7 @@ class TqdmProgress:
     """A progress(done, total) callable that opens a tqdm bar once a run proves long."""
 
     def __init__(self, always: bool = False) -> None:
-        from tqdm.auto import tqdm  # ImportError is handled by progress_callback
-
-        self._tqdm = tqdm
+        self._tqdm = _bar_class()  # ImportError is handled by progress_callback
         self._always = always
         self._start = time.monotonic()
         self._bar = None
@@ -37,6 +37,33 @@ class TqdmProgress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def _bar_class() -> type:
+    """tqdm's notebook widget in a Jupyter kernel with ipywidgets >= 7, else its text bar.
+
+    ipywidgets 6 (Debian bookworm's python3-ipywidgets) speaks an older widget protocol that
+    JupyterLab and nbclient (nbconvert --execute) cannot read: nbclient fails the cell."""
+    from tqdm import tqdm
+
+    if not _in_jupyter_kernel():
+        return tqdm
+    try:
+        import ipywidgets
+
+        if int(ipywidgets.__version__.split(".")[0]) >= 7:
+            from tqdm.notebook import tqdm as widget
+
+            return widget
+    except (ImportError, ValueError):
+        pass
+    return tqdm
+
+
+def _in_jupyter_kernel() -> bool:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 @contextlib.contextmanager

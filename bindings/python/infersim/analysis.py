@@ -9,6 +9,7 @@ numbers: differences between runs are the inputs' effect, not noise.
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,9 @@ import pandas as pd
 
 from . import _core
 from ._progress import ProgressCallback, progress_callback
-from .result import Result, _money, _percent
+from ._display import by_column, formatted, statistics_of
+from .metrics import format_percent, format_value
+from .result import Result, parse_json, read_text, write_atomically
 from .scenario import Scenario, ScenarioLike, as_scenario
 
 __all__ = ["Comparison", "SolveResult", "compare", "solve", "stress", "sweep"]
@@ -70,7 +73,8 @@ def compare(
     """Run other scenarios beside a base on the same paths.
 
     ``others`` is a list of scenarios (named by their ``name``) or a dict name -> scenario
-    (``"base"`` names the base in :meth:`Comparison.table`, so no variant may take it).
+    (``"base"`` names the base in :meth:`Comparison.table`, so no variant may take it);
+    each variant's run is labelled with that name (its ``Result.scenario``).
     They need the base's inputs (the same clusters, in the same order) so that path i of
     each draws the same random numbers; a what-if made with
     :meth:`Scenario.with_overrides` always qualifies.
@@ -78,8 +82,8 @@ def compare(
     >>> sc = Scenario.from_json("scenarios/default.json")
     >>> cheap = sc.with_overrides({"player.price_ratio": 0.6})
     >>> c = compare(sc, {"cheaper": cheap}, paths=5_000, seed=1)
-    >>> bool(c.difference("cheaper")["mean"] < 0)
-    True
+    >>> bool(c.difference("cheaper")["mean"] < 0), c.variants["cheaper"].scenario
+    (True, 'cheaper')
     """
     base = as_scenario(base, "base")
     if isinstance(others, Mapping):
@@ -113,34 +117,83 @@ class Comparison:
     Their ``se`` is the standard error of the mean difference, far smaller than that of
     two independent runs when the runs move together path by path.
 
+    Like a :class:`Result`, a Comparison is its JSON: it pickles as that, and :meth:`load`
+    reads one back from ``infersim stress --out`` or ``compare --out``.
+
     >>> c = stress("scenarios/default.json", paths=5_000, seed=1)
     >>> c.table().index.tolist()
     ['base', 'capex-overrun', 'price-war', 'utilization-slump']
     """
 
-    __slots__ = ("_core", "_variants")
+    __slots__ = ("_core", "_text", "_doc", "_base", "_variants")
 
     def __init__(self, core: _core.Comparison) -> None:
-        self._core = core
-        self._variants = {v.name: v for v in core.variants}
+        self._core: Optional[_core.Comparison] = core
+        self._text: Optional[str] = None  # the comparison JSON, made when first needed
+        self._doc: Optional[dict[str, Any]] = None  # ... and parsed
+        self._base = Result(core.base)
+        self._variants = {v.name: Result(v.result) for v in core.variants}
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike[str]]) -> Comparison:
+        """A Comparison read back from a comparison JSON file (``infersim stress --out``,
+        ``compare --out``, :meth:`save`), with the same runs, differences and tables.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "stress.json")
+        >>> c = stress("scenarios/default.json", ["price-war"], paths=2_000, seed=1)
+        >>> c.save(path)
+        >>> Comparison.load(path).table().equals(c.table())
+        True
+        """
+        return cls._from_json(read_text(path, "comparison"), os.fspath(path))
+
+    @classmethod
+    def _from_json(cls, text: str, where: str) -> Comparison:
+        doc = parse_json(text, where, "a comparison")
+        if not isinstance(doc, dict) or not isinstance(doc.get("base"), dict) or not isinstance(
+            doc.get("variants"), list
+        ):
+            raise _core.InputError(f'{where}: not a comparison JSON: expected an object with "base" and "variants"')
+        self = cls.__new__(cls)
+        self._core, self._text, self._doc = None, text, doc
+        self._base = Result._from_doc(doc["base"], f"{where}: base")
+        self._variants = {}
+        for i, v in enumerate(doc["variants"]):
+            at = f"{where}: variants[{i}]"
+            if not isinstance(v, dict) or not isinstance(v.get("name"), str):
+                raise _core.InputError(f'{at}: expected an object with a "name"')
+            difference = v.get("difference")
+            if not isinstance(difference, dict) or not all(
+                isinstance(difference.get(k), dict) for k in ("scalars", "series")
+            ):
+                raise _core.InputError(f'{at}.difference: expected an object with "scalars" and "series"')
+            self._variants[v["name"]] = Result._from_doc(v.get("result"), f"{at}.result")
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_comparison, (self.to_json(),))
+
+    def _document(self) -> dict[str, Any]:
+        if self._doc is None:
+            self._doc = json.loads(self.to_json())
+        return self._doc
+
+    def _difference_doc(self, name: str) -> dict[str, Any]:
+        """The ``difference`` object of variant `name` in the comparison JSON."""
+        if name not in self._variants:
+            raise _core.InputError(f'variant: unknown variant "{name}"; expected one of {", ".join(self._variants)}')
+        return next(v["difference"] for v in self._document()["variants"] if v["name"] == name)
 
     @property
     def base(self) -> Result:
         """The base scenario's run."""
-        return Result(self._core.base)
+        return self._base
 
     @property
     def variants(self) -> dict[str, Result]:
         """Each variant's run, by name, in the order they were given."""
-        return {name: Result(v.result) for name, v in self._variants.items()}
-
-    def _variant(self, name: str) -> _core.Variant:
-        try:
-            return self._variants[name]
-        except KeyError:
-            raise _core.InputError(
-                f'variant: unknown variant "{name}"; expected one of {", ".join(self._variants)}'
-            ) from None
+        return dict(self._variants)
 
     def difference(self, name: str, metric: str = "npv_usd") -> Union[pd.Series, pd.DataFrame]:
         """Statistics of the path-by-path difference of a metric, variant `name` minus base.
@@ -152,11 +205,11 @@ class Comparison:
         >>> d.index.name, bool(d.loc[2030, "p50"] < 0)
         ('year', True)
         """
-        stats = self._variant(name).difference(metric)
-        columns = list(_core.difference_statistic_names)
+        columns, stats = _statistics(self._difference_doc(name), metric)
         if stats.ndim == 1:
             return pd.Series(stats, index=columns, name=f"{metric}: {name} - base")
-        return pd.DataFrame(stats, index=pd.Index(self._core.base.years, name="year"), columns=columns)
+        frame = pd.DataFrame(stats, index=pd.Index(self._base.years, name="year"), columns=columns)
+        return formatted(frame, lambda _year, stat: lambda x: format_value(metric, x, statistic=f"diff_{stat}"))
 
     def table(self, metric: str = "npv_usd", year: Optional[int] = None) -> pd.DataFrame:
         """One row per run, the base first: the metric's p5, p50, p95 and P(> 0), then the
@@ -172,67 +225,74 @@ class Comparison:
         True
         """
         is_series = metric in _core.series_names
-        years = self._core.base.years
+        years = self._base.years
         if is_series and year not in years:
             raise _core.InputError(f'year: "{metric}" is a series; pass one of the years {years[0]}..{years[-1]}')
         if not is_series and year is not None:
             raise _core.InputError(f'year: "{metric}" is a scalar (one value a path); remove year')
 
-        def pick(stats: np.ndarray) -> np.ndarray:
-            return stats[years.index(year)] if is_series else stats
+        def pick(stats_doc: dict[str, Any]) -> dict[str, float]:
+            columns, stats = _statistics(stats_doc, metric)
+            return dict(zip(columns, stats[years.index(year)] if is_series else stats))
 
-        index = _core.statistic_names.index
-        diff_index = _core.difference_statistic_names.index
+        doc = self._document()
         own = ["p5", "p50", "p95", "prob_positive"]
         diff = ["mean", "se", "p5", "p50", "p95", "prob_negative"]
-        rows = {_BASE: [pick(self._core.base.statistics(metric))[index(s)] for s in own] + [math.nan] * len(diff)}
-        for name, v in self._variants.items():
-            stats, d = pick(v.result.statistics(metric)), pick(v.difference(metric))
-            rows[name] = [stats[index(s)] for s in own] + [d[diff_index(s)] for s in diff]
+        base = pick(doc["base"])
+        rows = {_BASE: [base[s] for s in own] + [math.nan] * len(diff)}
+        for v in doc["variants"]:
+            stats, d = pick(v["result"]), pick(v["difference"])
+            rows[v["name"]] = [stats[s] for s in own] + [d[s] for s in diff]
         frame = pd.DataFrame.from_dict(rows, orient="index", columns=own + [f"diff_{s}" for s in diff])
         frame.index.name = "run"
-        return frame
+        return formatted(frame, statistics_of(metric))
 
     # -- the comparison JSON ----------------------------------------------------------
 
     def to_json(self) -> str:
         """The comparison JSON, exactly the content ``infersim stress --out`` (or
         ``compare --out``) writes: ``{"base": result, "variants": [{"name", "result",
-        "difference"}]}``.
+        "difference"}]}`` (for a loaded Comparison, the text of its file).
 
         >>> import json
         >>> c = stress("scenarios/default.json", ["price-war"], paths=2_000)
         >>> [v["name"] for v in json.loads(c.to_json())["variants"]]
         ['price-war']
         """
-        return self._core.to_json()
+        if self._text is None:
+            self._text = self._core.to_json()
+        return self._text
 
     def to_dict(self) -> dict[str, Any]:
-        """The comparison JSON as a dict (undefined numbers are None)."""
-        return self._core.to_dict()
+        """The comparison JSON as a dict (undefined numbers are None); a new dict each call."""
+        return json.loads(self.to_json())
 
     def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Write the comparison JSON to `path` atomically: the file is complete or untouched."""
-        self._core.save(path)
+        if self._core is not None:
+            self._core.save(path)
+        else:
+            write_atomically(os.fspath(path), self.to_json())
 
     # -- display ----------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        base = self._core.base
+        base = self._base
         variants = ", ".join(map(repr, self._variants))
         return f"Comparison({base.scenario!r} and {variants}, {base.paths} paths, seed {base.seed})"
 
     def _repr_html_(self) -> str:
-        base = self._core.base
+        base = self._base
         table = self.table()
         cells = "".join(
             f"<tr><th style='text-align:left'>{html.escape(str(name))}</th>"
-            f"<td>{_money(row['p50'])}</td><td>{_percent(row['prob_positive'])}</td>"
+            f"<td>{format_value('npv_usd', row['p50'])}</td><td>{format_percent(row['prob_positive'])}</td>"
             + (
                 "<td></td><td></td>"
                 if name == _BASE
-                else f"<td>{_money(row['diff_mean'])} ± {_money(1.96 * row['diff_se'])}</td>"
-                f"<td>{_percent(row['diff_prob_negative'])}</td>"
+                else f"<td>{format_value('npv_usd', row['diff_mean'])} ± "
+                f"{format_value('npv_usd', 1.96 * row['diff_se'])}</td>"
+                f"<td>{format_percent(row['diff_prob_negative'])}</td>"
             )
             + "</tr>"
             for name, row in table.iterrows()
@@ -244,6 +304,24 @@ class Comparison:
             "<th>NPV change (mean ± 1.96 se)</th><th>P(lower)</th></tr>"
             f"{cells}</table></div>"
         )
+
+
+def _restore_comparison(text: str) -> Comparison:
+    """A pickled Comparison (Comparison.__reduce__)."""
+    return Comparison._from_json(text, "pickled comparison")
+
+
+def _statistics(stats: dict[str, Any], metric: str) -> tuple[list[str], np.ndarray]:
+    """A metric's statistics in a ``{"scalars", "series"}`` object of the JSON: their names,
+    and their values with shape (S,) for a scalar, (years, S) for a series (null as NaN)."""
+    for kind in ("scalars", "series"):
+        if metric in stats[kind]:
+            values = stats[kind][metric]
+            array = np.array([[math.nan if x is None else x for x in (v if isinstance(v, list) else [v])]
+                              for v in values.values()], dtype=np.float64)
+            return list(values), array[:, 0] if kind == "scalars" else array.T
+    known = ", ".join([*_core.scalar_names, *_core.series_names])
+    raise _core.InputError(f'metric: unknown metric "{metric}"; expected one of {known}')
 
 
 @dataclass(frozen=True, repr=False)
@@ -367,7 +445,9 @@ def sweep(
             **_run_options(paths, seed, sampler, antithetic, threads),
             progress=callback,
         )
-    return pd.DataFrame(core.points, columns=[*core.inputs, *core.statistics])
+    frame = pd.DataFrame(core.points, columns=[*core.inputs, *core.statistics])
+    statistics = set(core.statistics)
+    return formatted(frame, by_column(lambda column: column if column in statistics else None))
 
 
 def _run_options(

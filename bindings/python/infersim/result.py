@@ -4,16 +4,20 @@ index), per-path samples as NumPy arrays, and the result JSON of the command lin
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
-from collections.abc import Iterable
-from typing import Any, Optional, Union
+import tempfile
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 import pandas as pd
 
 from . import _core
+from ._display import formatted, statistics_by_row, statistics_of, tidy_formatted
 from ._progress import ProgressCallback, progress_callback
+from .metrics import format_percent, format_value, metric_info, statistic_unit
 from .scenario import Scenario, as_scenario, claims_frame
 
 __all__ = ["Result", "run"]
@@ -64,87 +68,148 @@ class Result:
     """The statistics of a run: every scalar, every series in every year, every claim.
 
     Statistics are those of the result JSON (``infersim.statistic_names``): mean, sd, se,
-    min, max, p1 ... p99, prob_positive and defined_fraction.
+    min, max, p1 ... p99, prob_positive and defined_fraction. A Result is its result JSON
+    (plus any kept samples): it pickles as that, and :meth:`load` reads one back from a
+    file written by ``infersim run --out`` or :meth:`save`.
 
     >>> result = run("scenarios/default.json", paths=20_000, seed=3)
     >>> result.series("revenue_usd")["p50"].loc[2030] > 0
     True
+    >>> import pickle
+    >>> pickle.loads(pickle.dumps(result)).summary().equals(result.summary())
+    True
     """
 
-    __slots__ = ("_core",)
+    __slots__ = ("_core", "_text", "_doc", "_kept")
 
     def __init__(self, core: _core.Result) -> None:
-        self._core = core
+        self._core: Optional[_core.Result] = core
+        self._text: Optional[str] = None  # the result JSON, made when first needed
+        self._doc: Optional[dict[str, Any]] = None  # ... and parsed
+        self._kept: dict[str, np.ndarray] = {}  # samples of a Result without its engine result
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike[str]]) -> Result:
+        """A Result read back from a result JSON file (``infersim run --out``, :meth:`save`):
+        the same summary, series, claims and :meth:`to_json` as the run that wrote it. Per-path
+        samples are not in the file.
+
+        ValueError naming the file when it is not a result JSON.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "default.result.json")
+        >>> result = run("scenarios/default.json", paths=2_000, seed=3)
+        >>> result.save(path)
+        >>> Result.load(path).summary().equals(result.summary())
+        True
+        """
+        return cls._from_json(read_text(path, "result"), os.fspath(path))
+
+    @classmethod
+    def _from_json(cls, text: str, where: str, kept: Optional[dict[str, np.ndarray]] = None) -> Result:
+        return cls._from_doc(parse_json(text, where, "a result"), where, text, kept)
+
+    @classmethod
+    def _from_doc(
+        cls, doc: Any, where: str, text: Optional[str] = None, kept: Optional[dict[str, np.ndarray]] = None
+    ) -> Result:
+        """A Result of a result JSON already parsed (`text`: its text, if it has one)."""
+        check_result_json(doc, where)
+        if text is None:
+            text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        self = cls.__new__(cls)
+        self._core, self._text, self._doc = None, text, doc
+        self._kept = {}
+        for name, values in (kept or {}).items():
+            values = np.array(values, dtype=np.float64)  # our own copy, read-only like the engine's
+            values.flags.writeable = False
+            self._kept[name] = values
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kept = {name: self.samples(name) for name in self.kept_samples}
+        return (_restore, (self.to_json(), kept))
+
+    def _document(self) -> dict[str, Any]:
+        if self._doc is None:
+            self._doc = json.loads(self.to_json())
+        return self._doc
 
     # -- run settings -----------------------------------------------------------------
 
     @property
     def scenario(self) -> str:
         """Name of the scenario that was run."""
-        return self._core.scenario
+        return self._document()["scenario"]
 
     @property
     def paths(self) -> int:
-        return self._core.paths
+        return self._document()["paths"]
 
     @property
     def seed(self) -> int:
-        return self._core.seed
+        return self._document()["seed"]
 
     @property
     def sampler(self) -> str:
-        return self._core.sampler
+        return self._document()["sampler"]
 
     @property
     def antithetic(self) -> bool:
-        return self._core.antithetic
+        return self._document()["antithetic"]
 
     @property
     def years(self) -> list[int]:
-        return self._core.years
+        return list(self._document()["years"])
 
     @property
     def replicates(self) -> int:
         """Independent randomizations behind ``se`` (1 for the random sampler)."""
-        return self._core.replicates
+        return self._document()["replicates"]
 
     @property
     def quantile_method(self) -> str:
         """``"exact"`` (every path sorted) or ``"binned"`` (see quantile_rank_error)."""
-        return self._core.quantile_method
+        return self._document()["quantile_method"]
 
     @property
     def quantile_rank_error(self) -> float:
         """Bound on the rank error of every reported percentile (0 when exact), as a share of
         the metric's defined values: the estimate for p lies between the exact percentiles
         at p - bound and p + bound."""
-        return self._core.quantile_rank_error
+        return self._document()["quantile_rank_error"]
 
     @property
     def elapsed_s(self) -> float:
-        return self._core.elapsed_s
+        return self._document()["elapsed_s"]
 
     @property
     def engine_version(self) -> str:
-        return self._core.engine_version
+        return self._document()["engine_version"]
 
     @property
     def kept_samples(self) -> list[str]:
         """Metrics whose per-path values :meth:`samples` can return."""
-        return self._core.kept_samples
+        return self._core.kept_samples if self._core is not None else list(self._kept)
 
     # -- statistics -------------------------------------------------------------------
 
     def summary(self) -> pd.DataFrame:
         """One row per scalar metric (npv_usd, irr, ...), one column per statistic.
 
+        The numbers are plain floats; a notebook shows them in their units ($B, %).
+
         >>> run("scenarios/default.json", paths=20_000, seed=3).summary().loc["npv_usd", "defined_fraction"]
         1.0
         """
-        rows = np.stack([self._core.statistics(name) for name in _core.scalar_names])
-        return pd.DataFrame(
-            rows, index=pd.Index(_core.scalar_names, name="metric"), columns=list(_core.statistic_names)
+        scalars = self._document()["scalars"]
+        frame = pd.DataFrame(
+            [[_number(v) for v in stats.values()] for stats in scalars.values()],
+            index=pd.Index(list(scalars), name="metric"),
+            columns=list(next(iter(scalars.values()))),
+            dtype=np.float64,
         )
+        return formatted(frame, statistics_by_row())
 
     def series(self, name: str) -> pd.DataFrame:
         """A yearly metric (e.g. ``"revenue_usd"``): one row per year, one column per statistic.
@@ -157,11 +222,13 @@ class Result:
             raise _core.InputError(f'series: "{name}" is a scalar (one value a path); see summary()')
         if name not in _core.series_names:
             raise _core.InputError(f'series: unknown series "{name}"; expected one of {", ".join(_core.series_names)}')
-        return pd.DataFrame(
-            self._core.statistics(name),
+        stats = self._document()["series"][name]
+        frame = pd.DataFrame(
+            {stat: [_number(v) for v in values] for stat, values in stats.items()},
             index=pd.Index(self.years, name="year"),
-            columns=list(_core.statistic_names),
+            dtype=np.float64,
         )
+        return formatted(frame, statistics_of(name))
 
     def claims(self) -> pd.DataFrame:
         """Each claim with its verdict, indexed by claim id.
@@ -173,15 +240,17 @@ class Result:
         >>> list(run("scenarios/default.json", paths=20_000, seed=3).claims().index)
         ['arr-13b', 'npv-positive']
         """
-        verdicts = self._core.claims
-        return claims_frame(
-            (v.claim for v in verdicts),
-            {
-                "probability": [v.probability for v in verdicts],
-                "median": [v.median for v in verdicts],
-                "value_percentile": [v.value_percentile for v in verdicts],
-            },
-        )
+        frame = claims_frame(self._document()["claims"], verdicts=True)
+
+        def cell(cid: Any, column: Any) -> Optional[Callable[[float], str]]:
+            if column in ("value", "median"):
+                metric = frame.at[cid, "metric"]
+                return lambda x: format_value(metric, x)
+            if column in ("probability", "rel_tol"):
+                return format_percent
+            return None
+
+        return formatted(frame, cell)
 
     def claim_chain(self) -> pd.DataFrame:
         """The scenario's claim chain step by step (empty when it has none), indexed by step.
@@ -194,14 +263,21 @@ class Result:
         >>> chain.attrs["year"], round(chain.attrs["implied_market_usd"] / 1e9, 1)
         (2027, 162.5)
         """
-        chain = self.to_dict().get("claim_chain")
+        chain = self._document().get("claim_chain")
         columns = ["title", "metric", "claimed", "median", "p5", "p95", "probability", "verdict", "arithmetic"]
         if not chain:
             return pd.DataFrame(columns=columns)
         rows = [{**step, "arithmetic": "; ".join(step["arithmetic"])} for step in chain["steps"]]
         frame = pd.DataFrame(rows, columns=columns, index=pd.RangeIndex(1, len(rows) + 1, name="step"))
         frame.attrs.update(year=chain["year"], implied_market_usd=chain["implied_market_usd"])
-        return frame
+
+        def cell(step: Any, column: Any) -> Optional[Callable[[float], str]]:
+            if column in ("claimed", "median", "p5", "p95"):
+                metric = str(frame.at[step, "metric"]).split(" ")[0]  # "revenue_usd 2027"
+                return lambda x: format_value(metric, x)
+            return format_percent if column == "probability" else None
+
+        return formatted(frame, cell)
 
     def catalog(self) -> pd.DataFrame:
         """The reference figures (data/) this run's scenario took values from, indexed by the
@@ -214,13 +290,64 @@ class Result:
         """
         columns = ["ref", "value", "unit", "as_of", "confidence", "unsourced", "sources"]
         rows = []
-        for use in self.to_dict().get("catalog", []):
+        for use in self._document().get("catalog", []):
             sources = "; ".join(f"{s.get('title', '')} <{s.get('url', '')}>" for s in use.get("sources", []))
             rows.append({"path": use["path"], "ref": use["ref"], "value": use["value"], "unit": use["unit"],
                          "as_of": use["as_of"], "confidence": use["confidence"],
                          "unsourced": bool(use.get("unsourced", False)),
                          "sources": sources if sources else use.get("note", "")})
         return pd.DataFrame(rows, columns=["path", *columns]).set_index("path")
+
+    def to_frame(self, statistics: Optional[Iterable[str]] = None) -> pd.DataFrame:
+        """Every statistic of every metric as one tidy table, a row each: scenario, metric,
+        year (``<NA>`` for a scalar), statistic, value and unit (see
+        :func:`infersim.metrics.statistic_unit`). Scalars come first, then the series year
+        by year. `statistics` keeps only those named.
+
+        Tables of several results concatenate (``pd.concat``); :func:`infersim.run_many`
+        makes one over many scenarios.
+
+        >>> df = run("scenarios/default.json", paths=2_000, seed=3).to_frame(["p50", "prob_positive"])
+        >>> df.columns.tolist()
+        ['scenario', 'metric', 'year', 'statistic', 'value', 'unit']
+        >>> df[(df["metric"] == "revenue_usd") & (df["year"] == 2028) & (df["statistic"] == "p50")]["unit"].item()
+        'USD/yr'
+
+        ``year`` is a nullable integer column (pandas ``Int64``); ``DataFrame.query`` on it
+        needs ``engine="python"``.
+        """
+        doc = self._document()
+        keep = None if statistics is None else list(statistics)
+        if keep is not None:
+            known = next(iter(doc["scalars"].values()))
+            unknown = [s for s in keep if s not in known]
+            if unknown:
+                raise _core.InputError(
+                    f'statistics: unknown statistic "{unknown[0]}"; expected some of {", ".join(known)}'
+                )
+        metric, year, statistic, value, unit = [], [], [], [], []
+
+        def add(name: str, y: Optional[int], stats: dict[str, Any], index: Optional[int]) -> None:
+            for stat in stats if keep is None else keep:
+                metric.append(name)
+                year.append(y)
+                statistic.append(stat)
+                value.append(_number(stats[stat] if index is None else stats[stat][index]))
+                unit.append(statistic_unit(name, stat))
+
+        for name, stats in doc["scalars"].items():
+            add(name, None, stats, None)
+        for name, stats in doc["series"].items():
+            for t, y in enumerate(doc["years"]):
+                add(name, y, stats, t)
+        return tidy_formatted(pd.DataFrame({
+            "scenario": doc["scenario"],
+            "metric": metric,
+            "year": pd.array(year, dtype="Int64"),
+            "statistic": statistic,
+            "value": np.array(value, dtype=np.float64),
+            "unit": unit,
+        }))
 
     def samples(self, metric: str) -> np.ndarray:
         """The kept per-path values of a metric, as a read-only float64 array without a copy.
@@ -232,33 +359,48 @@ class Result:
         >>> r.samples("fcf_usd").shape
         (20000, 10)
         """
-        return self._core.samples(metric)
+        if self._core is not None:
+            return self._core.samples(metric)
+        if metric not in self._kept:
+            if metric not in _core.scalar_names and metric not in _core.series_names:
+                raise _core.InputError(f'samples: unknown metric "{metric}"')
+            raise _core.InputError(
+                f'samples: "{metric}" was not kept; run with keep_samples=["{metric}"] '
+                "(a result JSON file holds no samples)"
+            )
+        return self._kept[metric]
 
     # -- the result JSON --------------------------------------------------------------
 
     def to_json(self) -> str:
-        """The result JSON, exactly the content ``infersim run --out`` writes.
+        """The result JSON, exactly the content ``infersim run --out`` writes (for a loaded
+        Result, the text of its file).
 
         >>> import json
         >>> json.loads(run("scenarios/default.json", paths=2_000).to_json())["paths"]
         2000
         """
-        return self._core.to_json()
+        if self._text is None:
+            self._text = self._core.to_json()
+        return self._text
 
     def to_dict(self) -> dict[str, Any]:
-        """The result JSON as a dict (undefined numbers are None).
+        """The result JSON as a dict (undefined numbers are None); a new dict each call.
 
         >>> run("scenarios/default.json", paths=2_000).to_dict()["scalars"]["npv_usd"]["p50"] < 0
         True
         """
-        return self._core.to_dict()
+        return json.loads(self.to_json())
 
     def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Write the result JSON to `path` atomically: the file is complete or untouched.
 
         >>> run("scenarios/default.json", paths=2_000).save("default.result.json")  # doctest: +SKIP
         """
-        self._core.save(path)
+        if self._core is not None:
+            self._core.save(path)
+        else:
+            write_atomically(os.fspath(path), self.to_json())
 
     # -- display ----------------------------------------------------------------------
 
@@ -276,32 +418,30 @@ class Result:
         return report_html(self, scenario)
 
     def __repr__(self) -> str:
+        years = self.years
         return (
             f"Result({self.scenario!r}, {self.paths} paths, seed {self.seed}, {self.sampler}"
-            f"{' antithetic' if self.antithetic else ''}, years {self.years[0]}-{self.years[-1]})"
+            f"{' antithetic' if self.antithetic else ''}, years {years[0]}-{years[-1]})"
         )
 
     def _repr_html_(self) -> str:
         summary = self.summary()
-        rows = [
-            ("NPV", summary.loc["npv_usd"], _money),
-            ("IRR", summary.loc["irr"], _percent),
-            ("payback year", summary.loc["payback_year"], _year),
-        ]
         cells = "".join(
-            f"<tr><th style='text-align:left'>{label}</th>"
-            + "".join(f"<td>{fmt(s[p])}</td>" for p in ("p5", "p50", "p95"))
-            + f"<td>{_percent(s['defined_fraction'])}</td></tr>"
-            for label, s, fmt in rows
+            f"<tr><th style='text-align:left'>{html.escape(metric_info(metric).short)}</th>"
+            + "".join(f"<td>{format_value(metric, summary.loc[metric, p])}</td>" for p in ("p5", "p50", "p95"))
+            + f"<td>{format_percent(summary.loc[metric, 'defined_fraction'])}</td></tr>"
+            for metric in ("npv_usd", "irr", "payback_year")
         )
         claims = "".join(
-            f"<li><code>{html.escape(str(cid))}</code>: P(holds) {_percent(c['probability'])}</li>"
+            f"<li><code>{html.escape(str(cid))}</code> {html.escape(claim_text(c))}: "
+            f"P(holds) {format_percent(c['probability'])}</li>"
             for cid, c in self.claims().iterrows()
         )
+        years = self.years
         return (
             f"<div><b>{html.escape(self.scenario)}</b>: {self.paths:,} paths, seed {self.seed}, "
             f"{html.escape(self.sampler)}{' (antithetic)' if self.antithetic else ''}, "
-            f"{self.years[0]}&ndash;{self.years[-1]}"
+            f"{years[0]}&ndash;{years[-1]}"
             "<table><tr><th></th><th>p5</th><th>p50</th><th>p95</th><th>defined</th></tr>"
             f"{cells}</table>"
             + (f"claims<ul>{claims}</ul>" if claims else "")
@@ -309,19 +449,86 @@ class Result:
         )
 
 
-def _money(x: float) -> str:
-    if not math.isfinite(x):
-        return "n/a"
-    sign = "-" if x < 0 else ""
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= scale:
-            return f"{sign}${abs(x) / scale:,.1f}{suffix}"
-    return f"{sign}${abs(x):,.0f}"
+_CLAIM_OPS = {"approx": "≈", ">=": "≥", "<=": "≤"}
 
 
-def _percent(x: float) -> str:
-    return f"{100 * x:.1f}%" if math.isfinite(x) else "n/a"
+def claim_text(claim: Mapping[str, Any]) -> str:
+    """A claim in words and units: ``ARR 2028 ≈ $13.0B``, ``NPV ≥ $0``."""
+    year = "" if pd.isna(claim["year"]) else f" {claim['year']}"
+    op = _CLAIM_OPS.get(claim["op"], claim["op"])
+    return f"{metric_info(claim['metric']).short}{year} {op} {format_value(claim['metric'], claim['value'])}"
 
 
-def _year(x: float) -> str:
-    return f"{x:.0f}" if math.isfinite(x) else "n/a"
+def _restore(text: str, kept: dict[str, np.ndarray]) -> Result:
+    """A pickled Result (Result.__reduce__)."""
+    return Result._from_json(text, "pickled result", kept)
+
+
+# The keys a result JSON must have to be read back, with their types.
+_RESULT_KEYS = {"scenario": str, "paths": int, "seed": int, "sampler": str, "antithetic": bool, "years": list,
+                "scalars": dict, "series": dict, "claims": list}
+
+
+def parse_json(text: str, where: str, what: str) -> Any:
+    """The JSON `text`; ValueError naming `where` and the line at fault if it is none."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _core.InputError(f"{where}: not {what} JSON: line {err.lineno}: {err.msg}") from None
+
+
+def read_text(path: Union[str, os.PathLike[str]], what: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as err:
+        raise _core.InputError(f"{os.fspath(path)}: cannot read the {what} ({err.strerror})") from None
+
+
+def check_result_json(doc: Any, where: str) -> None:
+    """ValueError naming `where` and the first key at fault unless `doc` is a result JSON."""
+    if isinstance(doc, dict) and "base" in doc and "variants" in doc:
+        raise _core.InputError(
+            f"{where}: a comparison JSON (infersim stress/compare --out), not a result; "
+            'its runs are under "base" and "variants"'
+        )
+    if not isinstance(doc, dict):
+        raise _core.InputError(f"{where}: not a result JSON: expected an object, got {type(doc).__name__}")
+    for key, kind in _RESULT_KEYS.items():
+        if key not in doc:
+            raise _core.InputError(f'{where}: not a result JSON: no "{key}"')
+        if not isinstance(doc[key], kind):
+            raise _core.InputError(f'{where}: {key}: expected {kind.__name__}, got {type(doc[key]).__name__}')
+    for name in _core.scalar_names:
+        if not isinstance(doc["scalars"].get(name), dict):
+            raise _core.InputError(f"{where}: scalars.{name}: missing")
+    years = len(doc["years"])
+    for name in _core.series_names:
+        stats = doc["series"].get(name)
+        if not isinstance(stats, dict):
+            raise _core.InputError(f"{where}: series.{name}: missing")
+        for stat, values in stats.items():
+            if not isinstance(values, list) or len(values) != years:
+                raise _core.InputError(f"{where}: series.{name}.{stat}: expected {years} values, one a year")
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write `text` to `path` through a temporary next to it, renamed over it when complete."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise _core.InputError(f"{path}: cannot write output: directory {directory} does not exist")
+    if os.path.isdir(path):
+        raise _core.InputError(f"{path}: cannot write output: it is a directory")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.tmp.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _number(x: Any) -> float:
+    """A JSON number, null (undefined) as NaN."""
+    return math.nan if x is None else float(x)

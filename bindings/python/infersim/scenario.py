@@ -3,6 +3,7 @@ correlations, claims and stresses (docs/scenario-format.md)."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
@@ -179,7 +180,10 @@ class Scenario:
         >>> Scenario.from_json("scenarios/default.json").claims().loc["arr-13b", "year"]
         2028
         """
-        return claims_frame(self._core.claims)
+        return claims_frame(
+            {"id": c.id, "metric": c.metric, "year": c.year, "op": c.op, "value": c.value, "rel_tol": c.rel_tol}
+            for c in self._core.claims
+        )
 
     # -- display ----------------------------------------------------------------------
 
@@ -206,18 +210,23 @@ def as_scenario(scenario: ScenarioLike, where: str = "scenario") -> Scenario:
     raise TypeError(f"{where}: expected a Scenario or a path to a scenario file, got {type(scenario).__name__}")
 
 
-def claims_frame(claims: Iterable[_core.Claim], extra: Mapping[str, Iterable[float]] | None = None) -> pd.DataFrame:
-    """Claims as a DataFrame indexed by id; `extra` adds columns (a run's verdicts)."""
+def claims_frame(claims: Iterable[Mapping[str, Any]], verdicts: bool = False) -> pd.DataFrame:
+    """Claims (dicts shaped as the result JSON writes a claim) as a DataFrame indexed by id:
+    metric, year, op, value, rel_tol, and with `verdicts` probability, median and
+    value_percentile."""
     claims = list(claims)
+    columns = ["metric", "year", "op", "value", "rel_tol"]
+    verdicts = ["probability", "median", "value_percentile"] if verdicts else []
     frame = pd.DataFrame(
         {
-            "metric": [c.metric for c in claims],
-            "year": pd.array([c.year for c in claims], dtype="Int64"),  # empty for scalars
-            "op": [c.op for c in claims],
-            "value": [c.value for c in claims],
-            "rel_tol": [c.rel_tol for c in claims],
-            **{k: list(v) for k, v in (extra or {}).items()},
+            "metric": [c["metric"] for c in claims],
+            "year": pd.array([c.get("year") for c in claims], dtype="Int64"),  # empty for scalars
+            "op": [c["op"] for c in claims],
+            "value": [float(c["value"]) for c in claims],
+            "rel_tol": [float(c.get("rel_tol", 0.0)) for c in claims],
+            **{k: [math.nan if c[k] is None else float(c[k]) for c in claims] for k in verdicts},
         },
-        index=pd.Index([c.id for c in claims], name="id"),
+        columns=columns + verdicts,
+        index=pd.Index([c["id"] for c in claims], name="id"),
     )
     return frame

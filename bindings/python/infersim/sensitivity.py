@@ -15,11 +15,13 @@ year such as ``"revenue_usd@2028"`` (a statistic such as ``npv_usd:p50`` is for
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 import pandas as pd
 
 from . import _core
+from ._display import formatted
+from .metrics import format_percent, format_value
 from .scenario import ScenarioLike, as_scenario
 
 __all__ = ["sobol", "spearman", "tornado"]
@@ -62,7 +64,16 @@ def tornado(
         scenario._core, metric, method=method, paths=paths, seed=seed, sampler=sampler,
         antithetic=antithetic, threads=threads or 0,
     )
-    return _frame(doc)
+    frame = _frame(doc)
+
+    def cell(_input: Any, column: Any) -> Optional[Callable[[float], str]]:
+        if column in ("low", "high"):
+            return lambda x: format_value(doc["metric"], x)
+        if column == "swing":  # a difference: a number of years for a payback year
+            return lambda x: format_value(doc["metric"], x, statistic="diff_mean")
+        return None
+
+    return formatted(frame, cell)
 
 
 def spearman(
@@ -90,7 +101,7 @@ def spearman(
     doc = _core.spearman(
         scenario._core, metric, paths=paths, seed=seed, sampler=sampler, antithetic=antithetic, threads=threads or 0
     )
-    return _frame(doc)
+    return formatted(_frame(doc), _shares_of_variance({"contribution_to_variance"}))
 
 
 def sobol(
@@ -123,7 +134,13 @@ def sobol(
         scenario._core, metric, base_rows=base_rows, seed=seed, bootstrap=bootstrap, confidence=confidence,
         threads=threads or 0,
     )
-    return _frame(doc)
+    frame = _frame(doc)
+    return formatted(frame, _shares_of_variance({c for c in frame.columns if c.startswith(("first_order", "total"))}))
+
+
+def _shares_of_variance(columns: set[str]) -> Callable[[Any, Any], Optional[Callable[[float], str]]]:
+    """Cells of `columns` displayed as percentages (shares of a variance)."""
+    return lambda _input, column: format_percent if column in columns else None
 
 
 def _frame(doc: dict[str, Any]) -> pd.DataFrame:
