@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from . import views
-from .result import Result, _money, _percent, _year
+from .metrics import format_percent as _percent, format_value
+from .result import Result
+
+
+def _money(x: float) -> str:
+    return format_value("npv_usd", x)
+
+
+def _year(x: float) -> str:
+    return format_value("payback_year", x)
 from .scenario import Scenario
 from .schema import METRICS
 
