@@ -23,7 +23,8 @@ from . import _core
 from ._progress import ProgressCallback, progress_callback
 from ._display import by_column, formatted, statistics_of
 from .metrics import format_percent, format_value
-from .result import Result, parse_json, read_text, write_atomically
+from ._document import JsonDocument
+from .result import Result, parse_json, read_text
 from .scenario import Scenario, ScenarioLike, as_scenario
 
 __all__ = ["Comparison", "SolveResult", "compare", "solve", "stress", "sweep"]
@@ -108,7 +109,7 @@ def compare(
 _BASE = "base"
 
 
-class Comparison:
+class Comparison(JsonDocument):
     """A base run and its variants on common random numbers, with the statistics of each
     variant's path-by-path difference from the base (variant minus base).
 
@@ -249,31 +250,6 @@ class Comparison:
 
     # -- the comparison JSON ----------------------------------------------------------
 
-    def to_json(self) -> str:
-        """The comparison JSON, exactly the content ``infersim stress --out`` (or
-        ``compare --out``) writes: ``{"base": result, "variants": [{"name", "result",
-        "difference"}]}`` (for a loaded Comparison, the text of its file).
-
-        >>> import json
-        >>> c = stress("scenarios/default.json", ["price-war"], paths=2_000)
-        >>> [v["name"] for v in json.loads(c.to_json())["variants"]]
-        ['price-war']
-        """
-        if self._text is None:
-            self._text = self._core.to_json()
-        return self._text
-
-    def to_dict(self) -> dict[str, Any]:
-        """The comparison JSON as a dict (undefined numbers are None); a new dict each call."""
-        return json.loads(self.to_json())
-
-    def save(self, path: Union[str, os.PathLike[str]]) -> None:
-        """Write the comparison JSON to `path` atomically: the file is complete or untouched."""
-        if self._core is not None:
-            self._core.save(path)
-        else:
-            write_atomically(os.fspath(path), self.to_json())
-
     # -- display ----------------------------------------------------------------------
 
     def __repr__(self) -> str:
@@ -325,7 +301,7 @@ def _statistics(stats: dict[str, Any], metric: str) -> tuple[list[str], np.ndarr
 
 
 @dataclass(frozen=True, repr=False)
-class SolveResult:
+class SolveResult(JsonDocument):
     """Where a goal seek ended: the input value `root` at which `statistic` is closest to
     `target` within the final `bracket`, and every run it took (`trace`)."""
 
@@ -341,17 +317,6 @@ class SolveResult:
     @property
     def runs(self) -> int:
         return len(self.trace)
-
-    def to_json(self) -> str:
-        """The JSON text, exactly as ``infersim solve --out`` writes it."""
-        return self._core.to_json()
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._core.to_dict()
-
-    def save(self, path: Union[str, os.PathLike[str]]) -> None:
-        """Write the JSON to `path` atomically."""
-        self._core.save(path)
 
     def __repr__(self) -> str:
         return (

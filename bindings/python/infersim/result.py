@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._document import JsonDocument
 from ._display import formatted, statistics_by_row, statistics_of, tidy_formatted
 from ._progress import ProgressCallback, progress_callback
 from .metrics import format_percent, format_value, metric_info, statistic_unit
@@ -64,7 +65,7 @@ def run(
     return Result(core)
 
 
-class Result:
+class Result(JsonDocument):
     """The statistics of a run: every scalar, every series in every year, every claim.
 
     Statistics are those of the result JSON (``infersim.statistic_names``): mean, sd, se,
@@ -371,36 +372,6 @@ class Result:
         return self._kept[metric]
 
     # -- the result JSON --------------------------------------------------------------
-
-    def to_json(self) -> str:
-        """The result JSON, exactly the content ``infersim run --out`` writes (for a loaded
-        Result, the text of its file).
-
-        >>> import json
-        >>> json.loads(run("scenarios/default.json", paths=2_000).to_json())["paths"]
-        2000
-        """
-        if self._text is None:
-            self._text = self._core.to_json()
-        return self._text
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result JSON as a dict (undefined numbers are None); a new dict each call.
-
-        >>> run("scenarios/default.json", paths=2_000).to_dict()["scalars"]["npv_usd"]["p50"] < 0
-        True
-        """
-        return json.loads(self.to_json())
-
-    def save(self, path: Union[str, os.PathLike[str]]) -> None:
-        """Write the result JSON to `path` atomically: the file is complete or untouched.
-
-        >>> run("scenarios/default.json", paths=2_000).save("default.result.json")  # doctest: +SKIP
-        """
-        if self._core is not None:
-            self._core.save(path)
-        else:
-            write_atomically(os.fspath(path), self.to_json())
 
     # -- display ----------------------------------------------------------------------
 
