@@ -191,10 +191,7 @@ double design_uniform(std::uint64_t seed, std::uint64_t row, std::size_t column,
   return bits_to_open_unit(counter_bits(seed, row, static_cast<std::uint32_t>(column), stream));
 }
 
-/// The Sobol analysis of `f` with named inputs; `label` names f in messages.
-SobolResult sobol_core(const std::vector<std::string>& names, const std::function<double(const double*)>& f,
-                       const SobolOptions& o, const std::string& label) {
-  const std::size_t d = names.size();
+void check_sobol_options(std::size_t d, const SobolOptions& o) {
   const std::uint64_t n = o.base_rows;
   if (d == 0) throw InputError("sobol: no inputs");
   if (n < 2) throw InputError("sobol: base rows must be >= 2, got " + std::to_string(n));
@@ -207,16 +204,19 @@ SobolResult sobol_core(const std::vector<std::string>& names, const std::functio
     throw InputError("sobol: confidence must be in (0, 1), got " + format_number(o.confidence));
   }
   if (o.threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(o.threads));
+}
 
-  // Saltelli's design: rows of A and B are independent uniform points; AB_i is A with
-  // column i from B. A row is a pure function of (seed, row), so of neither threads nor n.
+/// Saltelli's design: rows of A and B are independent uniform points; AB_i is A with
+/// column i from B. A row is a pure function of (seed, row), so of neither threads nor n.
+Design evaluate_design(std::size_t d, const std::function<double(const double*)>& f, const SobolOptions& o,
+                       BlockRunner& runner, const std::string& label) {
+  const std::uint64_t n = o.base_rows;
   Design e;
   e.n = n;
   e.d = d;
   e.fa.resize(n);
   e.fb.resize(n);
   e.fab.resize(d * n);
-  BlockRunner runner(o.threads, o.cancel);
   tbb::enumerable_thread_specific<std::vector<double>> buffers([&] { return std::vector<double>(3 * d); });
   runner.chunks(n, k_sobol_block, [&](std::uint64_t first, std::uint64_t last) {
     double* a = buffers.local().data();
@@ -246,23 +246,15 @@ SobolResult sobol_core(const std::vector<std::string>& names, const std::functio
                      " evaluations; Sobol indices need a metric defined everywhere (irr and payback_year can be "
                      "undefined; use npv_usd or cumulative_fcf_usd)");
   }
+  return e;
+}
 
-  const Estimates point = estimate(e, nullptr);
-  SobolResult out;
-  out.metric = label;
-  out.base_rows = n;
-  out.evaluations = n * (d + 2);
-  out.seed = o.seed;
-  out.bootstrap = o.bootstrap;
-  out.confidence = o.confidence;
-  out.mean = point.mean;
-  out.variance = point.variance;
-  if (!(point.variance > 0)) out.warnings.push_back(label + " does not vary over the design, so no index is defined");
-
-  // Percentile bootstrap: resample the N rows with replacement (each row keeps its f(A),
-  // f(B) and f(AB_i) together); resample k draws row counter_bits(seed, k, j) mod N, whose
-  // bias is below N / 2^64.
-  const std::size_t nb = o.bootstrap;
+/// Percentile bootstrap intervals of every index: resample the N rows with replacement
+/// (each row keeps its f(A), f(B) and f(AB_i) together); resample k draws row
+/// counter_bits(seed, k, j) mod N, whose bias is below N / 2^64.
+void bootstrap_intervals(const Design& e, const SobolOptions& o, BlockRunner& runner, std::vector<SobolIndex>& out) {
+  const std::size_t nb = o.bootstrap, d = e.d;
+  const std::uint64_t n = e.n;
   std::vector<double> boot_first(nb * d), boot_total(nb * d);
   tbb::enumerable_thread_specific<std::vector<std::uint64_t>> picks([&] { return std::vector<std::uint64_t>(n); });
   runner.chunks(nb, 1, [&](std::uint64_t k, std::uint64_t) {
@@ -284,14 +276,37 @@ SobolResult sobol_core(const std::vector<std::string>& names, const std::functio
     return std::pair{quantile_sorted(v, tail), quantile_sorted(v, 1 - tail)};
   };
   for (std::size_t i = 0; i < d; ++i) {
+    std::tie(out[i].first_lo, out[i].first_hi) = interval(boot_first, i);
+    std::tie(out[i].total_lo, out[i].total_hi) = interval(boot_total, i);
+  }
+}
+
+/// The Sobol analysis of `f` with named inputs; `label` names f in messages.
+SobolResult sobol_core(const std::vector<std::string>& names, const std::function<double(const double*)>& f,
+                       const SobolOptions& o, const std::string& label) {
+  const std::size_t d = names.size();
+  check_sobol_options(d, o);
+  BlockRunner runner(o.threads, o.cancel);
+  const Design e = evaluate_design(d, f, o, runner, label);
+  const Estimates point = estimate(e, nullptr);
+  SobolResult out;
+  out.metric = label;
+  out.base_rows = o.base_rows;
+  out.evaluations = o.base_rows * (d + 2);
+  out.seed = o.seed;
+  out.bootstrap = o.bootstrap;
+  out.confidence = o.confidence;
+  out.mean = point.mean;
+  out.variance = point.variance;
+  if (!(point.variance > 0)) out.warnings.push_back(label + " does not vary over the design, so no index is defined");
+  for (std::size_t i = 0; i < d; ++i) {
     SobolIndex s;
     s.input = names[i];
     s.first = point.first[i];
     s.total = point.total[i];
-    std::tie(s.first_lo, s.first_hi) = interval(boot_first, i);
-    std::tie(s.total_lo, s.total_hi) = interval(boot_total, i);
     out.indices.push_back(s);
   }
+  bootstrap_intervals(e, o, runner, out.indices);
   return out;
 }
 
