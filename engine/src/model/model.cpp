@@ -93,49 +93,12 @@ void ModelWorkspace::reserve(int horizon_years, std::size_t clusters) {
   for (auto* v : {&phi_, &installs_}) v->assign(n * clusters, 0.0);
 }
 
-double internal_rate_of_return(std::span<const double> fcf) {
-  const bool has_pos = std::any_of(fcf.begin(), fcf.end(), [](double x) { return x > 0; });
-  const bool has_neg = std::any_of(fcf.begin(), fcf.end(), [](double x) { return x < 0; });
-  if (!has_pos || !has_neg) return k_nan;
-  // Present value as a polynomial in the discount factor x = 1/(1+r), by Horner.
-  auto npv_at = [&](double r) {
-    const double x = 1.0 / (1.0 + r);
-    double acc = 0;
-    for (auto it = fcf.rbegin(); it != fcf.rend(); ++it) acc = acc * x + *it;
-    return acc * x;
-  };
-  constexpr double lo = -0.99, hi = 10.0;
-  // npv_at(lo) and npv_at(hi), with their two Horner chains interleaved.
-  constexpr double x_lo = 1.0 / (1.0 + lo), x_hi = 1.0 / (1.0 + hi);
-  double acc_lo = 0, acc_hi = 0;
-  for (auto it = fcf.rbegin(); it != fcf.rend(); ++it) {
-    acc_lo = acc_lo * x_lo + *it;
-    acc_hi = acc_hi * x_hi + *it;
-  }
-  const double f_lo = acc_lo * x_lo, f_hi = acc_hi * x_hi;
-  if (f_lo == 0) return lo;
-  if (f_hi == 0) return hi;
-  if ((f_lo > 0) == (f_hi > 0)) return k_nan;
-  auto toms748 = [&](double a, double b, double f_a, double f_b) {
-    std::uintmax_t max_iter = 200;
-    const auto [ra, rb] = boost::math::tools::toms748_solve(npv_at, a, b, f_a, f_b,
-                                                            boost::math::tools::eps_tolerance<double>(48), max_iter);
-    return 0.5 * (ra + rb);
-  };
-  // The ends have opposite signs, so [lo, hi] holds an odd number of roots. TOMS 748 from
-  // that wide bracket needs ~20 evaluations; when the root is provably unique, Halley's
-  // method from a close guess finds the same root in ~4. Otherwise (several roots, one of
-  // which TOMS 748 would pick), or when a rounding error could fake the proof, the plain
-  // TOMS 748 of model.md §7 runs.
-  const auto n = fcf.size();
-  if (n > k_max_certified_flows) return toms748(lo, hi, f_lo, f_hi);
-  // Roots with x in (1, inf), i.e. r < 0, and with x in (0, 1), i.e. r > 0.
-  const auto [negative, positive] = root_bounds_above_and_below_one(fcf);
-  if (negative < 0 || positive < 0 || negative + positive != 1) return toms748(lo, hi, f_lo, f_hi);
+namespace {
 
-  // The one root lies in [a, b] = [lo, 0] or [0, hi]; f(0) has the sign of the other end.
-  double a = negative ? lo : 0.0, b = negative ? 0.0 : hi;
-  const bool negative_at_a = f_lo < 0;
+/// model.md §7: the IRR when Descartes' rule proved it the only root in [a, b], by
+/// safeguarded Halley iterations from the break-even guess; NaN if they do not converge.
+double irr_halley(std::span<const double> fcf, double a, double b, bool negative_at_a) {
+  const auto n = fcf.size();
   // Start where two flows, the negative ones and the positive ones each at their
   // value-weighted mean time, would break even: (1 + r)^(t+ - t-) = sum+ / sum-.
   double sum_pos = 0, sum_neg = 0, time_pos = 0, time_neg = 0;
@@ -183,6 +146,56 @@ double internal_rate_of_return(std::span<const double> fcf) {
     }
     r = next;
   }
+  return k_nan;
+}
+
+}  // namespace
+
+double internal_rate_of_return(std::span<const double> fcf) {
+  const bool has_pos = std::any_of(fcf.begin(), fcf.end(), [](double x) { return x > 0; });
+  const bool has_neg = std::any_of(fcf.begin(), fcf.end(), [](double x) { return x < 0; });
+  if (!has_pos || !has_neg) return k_nan;
+  // Present value as a polynomial in the discount factor x = 1/(1+r), by Horner.
+  auto npv_at = [&](double r) {
+    const double x = 1.0 / (1.0 + r);
+    double acc = 0;
+    for (auto it = fcf.rbegin(); it != fcf.rend(); ++it) acc = acc * x + *it;
+    return acc * x;
+  };
+  constexpr double lo = -0.99, hi = 10.0;
+  // npv_at(lo) and npv_at(hi), with their two Horner chains interleaved.
+  constexpr double x_lo = 1.0 / (1.0 + lo), x_hi = 1.0 / (1.0 + hi);
+  double acc_lo = 0, acc_hi = 0;
+  for (auto it = fcf.rbegin(); it != fcf.rend(); ++it) {
+    acc_lo = acc_lo * x_lo + *it;
+    acc_hi = acc_hi * x_hi + *it;
+  }
+  const double f_lo = acc_lo * x_lo, f_hi = acc_hi * x_hi;
+  if (f_lo == 0) return lo;
+  if (f_hi == 0) return hi;
+  if ((f_lo > 0) == (f_hi > 0)) return k_nan;
+  auto toms748 = [&](double a, double b, double f_a, double f_b) {
+    std::uintmax_t max_iter = 200;
+    const auto [ra, rb] = boost::math::tools::toms748_solve(npv_at, a, b, f_a, f_b,
+                                                            boost::math::tools::eps_tolerance<double>(48), max_iter);
+    return 0.5 * (ra + rb);
+  };
+  // The ends have opposite signs, so [lo, hi] holds an odd number of roots. TOMS 748 from
+  // that wide bracket needs ~20 evaluations; when the root is provably unique, Halley's
+  // method from a close guess finds the same root in ~4. Otherwise (several roots, one of
+  // which TOMS 748 would pick), or when a rounding error could fake the proof, the plain
+  // TOMS 748 of model.md §7 runs.
+  const auto n = fcf.size();
+  if (n > k_max_certified_flows) return toms748(lo, hi, f_lo, f_hi);
+  // Roots with x in (1, inf), i.e. r < 0, and with x in (0, 1), i.e. r > 0.
+  const auto [negative, positive] = root_bounds_above_and_below_one(fcf);
+  if (negative < 0 || positive < 0 || negative + positive != 1) return toms748(lo, hi, f_lo, f_hi);
+
+  // The one root lies in [a, b] = [lo, 0] or [0, hi]; f(0) has the sign of the other end.
+  double a = negative ? lo : 0.0, b = negative ? 0.0 : hi;
+  const bool negative_at_a = f_lo < 0;
+  const double root = irr_halley(fcf, a, b, negative_at_a);
+  if (!std::isnan(root)) return root;
   return toms748(lo, hi, f_lo, f_hi);  // not converged (never seen): the plain TOMS 748
 }
 
