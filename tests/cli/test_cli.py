@@ -5,6 +5,7 @@ interruption."""
 from __future__ import annotations
 
 import json
+import shutil
 import math
 import re
 import signal
@@ -17,6 +18,7 @@ import pytest
 FAST_PATHS = "2000"
 PREFIX = "infersim: error: "
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS_DIR = REPO_ROOT / "scenarios"
 
 SERIES = [
     "market_spend_usd", "price_usd_per_mtok", "demand_tokens", "capacity_tokens", "served_tokens",
@@ -528,3 +530,45 @@ def test_interrupt_writes_nothing(existing, infersim_bin, default_scenario_path,
         assert dir_names(out_dir) == ["r.json"], "a temporary file was left behind"
     else:
         assert dir_names(out_dir) == [], "an output or temporary file was left behind"
+
+
+# One limit and one rule for run settings (resolve_settings), checked before anything runs.
+
+def test_run_settings_of_every_scenario_are_checked_before_the_first_result(run_infersim, default_scenario_path,
+                                                                              default_scenario, tmp_path):
+    # The second scenario pairs its paths (antithetic), so --paths 1001 suits only the first.
+    paired = tmp_path / "paired.json"
+    paired.write_text(json.dumps(dict(default_scenario, name="paired", simulation={"antithetic": True})))
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = run_infersim("run", default_scenario_path, paired, "--paths", "1001", "--out-dir", out)
+    assert_input_error(proc, "paired.json: paths: must be even with antithetic pairs, got 1001")
+    assert dir_names(out) == [], "nothing may be written when any run's settings are bad"
+    proc = run_infersim("run", default_scenario_path, "--paths", "5e9", "--out-dir", out)
+    assert_input_error(proc, "paths: at most 4000000000 a run, got 5000000000")
+
+
+def test_validate_sees_the_scenarios_own_run_limits(run_infersim, default_scenario, tmp_path):
+    for paths, message in ((5_000_000_000, "simulation.paths: at most 4000000000 a run, got 5000000000"),
+                           (1001, "simulation.paths: must be even with antithetic pairs, got 1001")):
+        sc = dict(default_scenario, simulation={"paths": paths, "antithetic": paths == 1001})
+        f = tmp_path / "s.json"
+        f.write_text(json.dumps(sc))
+        assert_input_error(run_infersim("validate", f), message)
+
+
+def test_data_option_loads_that_catalog_without_touching_the_environment(run_infersim, tmp_path):
+    # Two catalogs in one machine: a copy of data/ with one figure changed gives another value.
+    data = tmp_path / "data"
+    shutil.copytree(REPO_ROOT / "data", data)
+    companies = json.loads((data / "companies.json").read_text())
+    companies["companies"]["meta"]["fy2024"]["operating_income_usd"]["value"] = 1.0e11
+    (data / "companies.json").write_text(json.dumps(companies))
+    base = SCENARIOS_DIR / "meta_8pct_base.json"
+    mine, theirs = tmp_path / "mine.json", tmp_path / "theirs.json"
+    assert run_infersim("run", base, "--paths", "2", "--quiet", "--data", data, "--out", mine).returncode == 0
+    assert run_infersim("run", base, "--paths", "2", "--quiet", "--out", theirs).returncode == 0
+    used = {u["ref"]: u["value"] for u in json.loads(mine.read_text())["catalog"]}
+    default = {u["ref"]: u["value"] for u in json.loads(theirs.read_text())["catalog"]}
+    key = "companies.meta.fy2024.operating_income_usd"
+    assert used[key] == 1.0e11 and default[key] != 1.0e11
