@@ -39,9 +39,13 @@ std::string result_text(const RunResult& r) { return to_json(r).dump(2) + "\n"; 
 
 RunResult run_scenario(const Scenario& scenario, std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
                        const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads,
-                       const std::vector<std::string>& keep_samples, const py::object& progress) {
+                       const std::vector<std::string>& keep_samples, const std::vector<double>& quantiles,
+                       const std::vector<std::pair<std::string, std::vector<double>>>& thresholds,
+                       const py::object& progress) {
   RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
   opt.keep_samples = keep_samples;
+  opt.quantiles = quantiles;
+  opt.thresholds = thresholds;
   (void)resolve_settings(scenario, opt);  // checked with the GIL held, before the run
   std::optional<RunResult> result;
   call_with_progress(opt, progress, [&] { result = run(scenario, opt); });
@@ -127,7 +131,9 @@ void register_run(py::module_& m) {
 
   m.def("run", &run_scenario, py::arg("scenario"), py::kw_only(), py::arg("paths") = py::none(),
         py::arg("seed") = py::none(), py::arg("sampler") = py::none(), py::arg("antithetic") = py::none(),
-        py::arg("threads") = 0, py::arg("keep_samples") = std::vector<std::string>{}, py::arg("progress") = py::none(),
+        py::arg("threads") = 0, py::arg("keep_samples") = std::vector<std::string>{},
+        py::arg("quantiles") = std::vector<double>{},
+        py::arg("thresholds") = std::vector<std::pair<std::string, std::vector<double>>>{}, py::arg("progress") = py::none(),
         "Run a scenario. Unset options take the scenario's values; threads=0 uses every core. "
         "KeyboardInterrupt (or an exception from progress(done, total)) stops the run.");
 }

@@ -244,3 +244,24 @@ def test_claim_chain_and_catalog_frames():
     plain = infersim.run(infersim.Scenario.from_json(str(DEFAULT_SCENARIO)), paths=FAST_PATHS)
     assert plain.claim_chain().empty and "verdict" in plain.claim_chain().columns
     assert plain.catalog().empty and "ref" in plain.catalog().columns
+
+
+def test_quantiles_and_thresholds_asked_for(tmp_path):
+    r = infersim.run("scenarios/default.json", paths=50_000, seed=2, quantiles=[0.025, 0.975],
+                     thresholds={"npv_usd": [0, 1e10], "revenue_usd": 5e9}, keep_samples=["npv_usd"])
+    summary = r.summary()
+    assert {"p2.5", "p97.5"} <= set(summary.columns)
+    npv = r.samples("npv_usd")
+    assert summary.loc["npv_usd", "p2.5"] < summary.loc["npv_usd", "p5"] < summary.loc["npv_usd", "p97.5"]
+    t = r.thresholds()
+    assert list(t["metric"]).count("revenue_usd") == len(r.years)
+    assert t["probability"].iloc[1] == (npv > 1e10).mean()
+    # The tail statistics come back from the saved result JSON.
+    r.save(tmp_path / "r.json")
+    again = infersim.Result.load(tmp_path / "r.json")
+    assert again.thresholds().equals(t)
+    assert again.summary().loc["npv_usd", "p97.5"] == summary.loc["npv_usd", "p97.5"]
+    with pytest.raises(ValueError, match=r"^quantiles: each level must be in \(0, 1\), got 0$"):
+        infersim.run("scenarios/default.json", paths=100, quantiles=[0])
+    with pytest.raises(ValueError, match=r'^thresholds: unknown metric "npv"; did you mean "npv_usd"\?$'):
+        infersim.run("scenarios/default.json", paths=100, thresholds={"npv": [0]})

@@ -74,6 +74,8 @@ struct RunArgs {
   bool antithetic = false;
   int threads = 0;
   std::string out, out_dir, stress, data;
+  std::string quantiles;               // --quantiles 0.025,0.975
+  std::vector<std::string> thresholds;  // --threshold npv_usd=0,1e10 (repeatable)
   bool quiet = false;
   bool chain = false;  // `claims`: print the claim chain instead of the summary
 };
@@ -91,6 +93,12 @@ int cmd_run(const RunArgs& a) {
   if (a.seed) opt.seed = parse_count(*a.seed, "--seed", 0, std::numeric_limits<std::uint64_t>::max());
   if (a.sampler) opt.sampler = parse_sampler(*a.sampler, "--sampler");
   if (a.antithetic) opt.antithetic = true;
+  if (!a.quantiles.empty()) opt.quantiles = parse_values(a.quantiles, "--quantiles");
+  for (const auto& spec : a.thresholds) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos) throw InputError("--threshold: expected METRIC=v1,v2,..., got \"" + spec + "\"");
+    opt.thresholds.emplace_back(spec.substr(0, eq), parse_values(spec.substr(eq + 1), "--threshold " + spec.substr(0, eq)));
+  }
   opt.threads = a.threads;
   opt.cancel = &cli::g_cancel;
 
@@ -249,6 +257,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--out-dir", a.out_dir, "Write <scenario>.result.json for each scenario into this directory");
     cmd->add_option("--stress", a.stress, "Apply one of the scenario's named stresses");
     cmd->add_option("--data", a.data, "Reference catalog directory (default: $INFERSIM_DATA, else the repository's data/)");
+    cmd->add_option("--quantiles", a.quantiles, "Quantile levels beyond p1..p99, e.g. 0.025,0.975 (p2.5, p97.5)");
+    cmd->add_option("--threshold", a.thresholds, "METRIC=k1,k2,...: P(METRIC > k), e.g. npv_usd=0,1e10 (repeatable)");
     cmd->add_flag("--quiet,-q", a.quiet, "No summary and no progress bar");
   };
   add_run_options(run_cmd, ra);

@@ -48,6 +48,42 @@ std::string money(double usd) {
   return sign + "$" + fixed(a, 0);
 }
 
+namespace {
+
+/// --quantiles and --threshold: the scalars' extra quantiles, and P(metric > k).
+void print_asked_statistics(std::ostream& os, const RunResult& r) {
+  const auto T = r.horizon_years();
+  auto f = [](const std::string& metric, double x) {
+    if (metric.ends_with("_usd")) return money(x);
+    if (metric == "irr" || metric == "utilization" || metric == "ebit_ratio") return pct(x);
+    return format_number(x);
+  };
+  if (!r.metrics.empty() && !r.metrics.front().extra.empty()) {
+    os << "\n  quantiles asked for\n";
+    for (int s = 0; s < k_scalar_count; ++s) {
+      const std::string name(k_scalar_names[static_cast<std::size_t>(s)]);
+      os << "  " << std::left << std::setw(18) << name << std::right;
+      for (const auto& [k, v] : r.metrics[static_cast<std::size_t>(metric_index(static_cast<Scalar>(s), T))].extra) {
+        os << "  " << k << " " << f(name, v);
+      }
+      os << "\n";
+    }
+  }
+  if (r.thresholds.empty()) return;
+  os << "\n  thresholds\n";
+  for (const auto& t : r.thresholds) {
+    os << "  P(" << t.metric << " > " << f(t.metric, t.value) << ")";
+    if (t.probability.size() == 1) {
+      os << "  " << pct(t.probability[0]) << "\n";
+      continue;
+    }
+    for (std::size_t y = 0; y < t.probability.size(); ++y) os << "  " << r.years[y] << ": " << pct(t.probability[y]);
+    os << "\n";
+  }
+}
+
+}  // namespace
+
 void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int threads) {
   const int T = r.horizon_years();
   const double rate = r.elapsed_s > 0 ? static_cast<double>(r.paths) / r.elapsed_s : 0;
@@ -113,6 +149,7 @@ void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int
          << f(c.median) << "   the claimed value sits at percentile " << fixed(c.value_percentile, 1) << "\n";
     }
   }
+  print_asked_statistics(os, r);
   if (r.quantile_method == "binned") {
     os << "\n  (percentiles from equal-mass bins; rank error <= "
        << fixed(100 * r.quantile_rank_error, 3) << "%)\n";

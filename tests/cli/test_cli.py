@@ -572,3 +572,20 @@ def test_data_option_loads_that_catalog_without_touching_the_environment(run_inf
     default = {u["ref"]: u["value"] for u in json.loads(theirs.read_text())["catalog"]}
     key = "companies.meta.fy2024.operating_income_usd"
     assert used[key] == 1.0e11 and default[key] != 1.0e11
+
+
+def test_quantiles_and_thresholds_on_the_command_line(run_infersim, default_scenario_path, tmp_path):
+    out = tmp_path / "r.json"
+    proc = run_infersim("run", default_scenario_path, "--paths", "20000", "--quantiles", "0.025,0.975",
+                        "--threshold", "npv_usd=0,1e10", "--threshold", "revenue_usd=5e9", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "P(npv_usd > $10.0B)" in proc.stdout and "p97.5" in proc.stdout
+    r = json.loads(out.read_text())
+    assert r["scalars"]["npv_usd"]["p2.5"] < r["scalars"]["npv_usd"]["p97.5"]
+    assert len(r["series"]["revenue_usd"]["p97.5"]) == len(r["years"])
+    assert [t["metric"] for t in r["thresholds"]] == ["npv_usd", "npv_usd", "revenue_usd"]
+    assert r["thresholds"][0]["probability"] == r["scalars"]["npv_usd"]["prob_positive"]
+    assert len(r["thresholds"][2]["probability"]) == len(r["years"])
+    bad = run_infersim("run", default_scenario_path, "--quantiles", "2", "--out", tmp_path / "bad.json")
+    assert_input_error(bad, "quantiles: each level must be in (0, 1), got 2")
+    assert not (tmp_path / "bad.json").exists()

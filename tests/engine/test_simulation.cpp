@@ -2,6 +2,7 @@
 // claims, common random numbers, cancellation.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 
@@ -215,4 +216,60 @@ TEST_CASE("simulation: fixing one correlated input keeps its partners' draws") {
   const RunResult b2 = run(fixed_growth, opt);
   CHECK(a.samples.at("price_usd_per_mtok") == b1.samples.at("price_usd_per_mtok"));
   CHECK(b1.samples.at("price_usd_per_mtok") == b2.samples.at("price_usd_per_mtok"));
+}
+
+TEST_CASE("simulation: quantiles and thresholds asked for, against the kept samples") {
+  const Scenario sc = Scenario::from_file(fixtures::default_scenario_path());
+  RunOptions opt;
+  opt.paths = 100000;  // past the pilot: binned quantiles
+  opt.seed = 5;
+  opt.keep_samples = {"npv_usd", "revenue_usd"};
+  opt.quantiles = {0.975, 0.025, 0.5, 0.025};  // p50 is reported anyway; duplicates once
+  opt.thresholds = {{"npv_usd", {0.0, 1e10}}, {"revenue_usd", {5e9}}};
+  const RunResult r = run(sc, opt);
+  REQUIRE(r.quantile_method == "binned");
+  const MetricStats& npv = r.scalar(Scalar::npv_usd);
+  REQUIRE(npv.extra.size() == 2);
+  CHECK(npv.extra[0].first == "p2.5");
+  CHECK(npv.extra[1].first == "p97.5");
+  std::vector<double> sorted = r.samples.at("npv_usd");
+  std::sort(sorted.begin(), sorted.end());
+  const double n = static_cast<double>(sorted.size());
+  for (const auto& [name, level] : {std::pair{0, 0.025}, std::pair{1, 0.975}}) {
+    // The estimate's rank among the samples is within the run's stated bound of the level.
+    const double x = npv.extra[static_cast<std::size_t>(name)].second;
+    const double rank = static_cast<double>(std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) / n;
+    CHECK(std::abs(rank - level) <= r.quantile_rank_error + 1.0 / n);
+  }
+  // Thresholds are exact counts over the defined paths.
+  REQUIRE(r.thresholds.size() == 3);
+  const auto above = [](const std::vector<double>& v, double k, std::size_t stride, std::size_t offset) {
+    std::size_t count = 0, defined = 0;
+    for (std::size_t i = offset; i < v.size(); i += stride) {
+      defined += !std::isnan(v[i]);
+      count += v[i] > k;
+    }
+    return static_cast<double>(count) / static_cast<double>(defined);
+  };
+  CHECK(r.thresholds[0].probability.at(0) == above(r.samples.at("npv_usd"), 0.0, 1, 0));
+  CHECK(r.thresholds[0].probability.at(0) == npv.prob_positive);
+  CHECK(r.thresholds[1].probability.at(0) == above(r.samples.at("npv_usd"), 1e10, 1, 0));
+  const auto T = static_cast<std::size_t>(sc.horizon_years());
+  REQUIRE(r.thresholds[2].probability.size() == T);
+  for (std::size_t t = 0; t < T; ++t) CHECK(r.thresholds[2].probability[t] == above(r.samples.at("revenue_usd"), 5e9, T, t));
+  // Nothing asked, nothing added: the result JSON keeps its keys.
+  RunOptions plain;
+  plain.paths = 1000;
+  CHECK(!to_json(run(sc, plain)).contains("thresholds"));
+
+  RunOptions bad;
+  bad.quantiles = {1.5};
+  CHECK_THROWS_WITH_AS(run(sc, bad), "quantiles: each level must be in (0, 1), got 1.5", InputError);
+  RunOptions unknown;
+  unknown.thresholds = {{"npv", {0.0}}};
+  CHECK_THROWS_WITH_AS(run(sc, unknown), "thresholds: unknown metric \"npv\"; did you mean \"npv_usd\"?", InputError);
+  CHECK(percentile_name(0.025) == "p2.5");
+  CHECK(percentile_name(0.07) == "p7");
+  CHECK(percentile_name(0.999) == "p99.9");
+  CHECK(percentile_name(0.5) == "p50");
 }

@@ -33,6 +33,8 @@ def run(
     threads: Optional[int] = None,
     keep_samples: Union[str, Iterable[str]] = (),
     progress: Union[bool, ProgressCallback, None] = None,
+    quantiles: Iterable[float] = (),
+    thresholds: Optional[Mapping[str, Union[float, Iterable[float]]]] = None,
 ) -> Result:
     """Run a scenario and return its :class:`Result`.
 
@@ -44,9 +46,18 @@ def run(
     as ``progress(done, total)`` after each wave of paths (raising in it stops the run).
     Ctrl-C (KeyboardInterrupt) stops a run within a wave of paths.
 
+    ``quantiles`` adds levels beyond p1 ... p99 (``[0.025, 0.975]`` gives the statistics
+    ``p2.5`` and ``p97.5`` of every metric) and ``thresholds`` asks P(metric > k)
+    (``{"npv_usd": [0, 1e10]}``; see :meth:`Result.thresholds`): both computed in the engine
+    with the same bounded memory, the quantiles' rank error within the stated bound.
+
     >>> result = run("scenarios/default.json", paths=20_000, seed=3, keep_samples=["npv_usd"])
     >>> result.samples("npv_usd").shape
     (20000,)
+    >>> tails = run("scenarios/default.json", paths=20_000, quantiles=[0.025, 0.975],
+    ...             thresholds={"npv_usd": [0, 1e10]})
+    >>> "p97.5" in tails.summary().columns, len(tails.thresholds())
+    (True, 2)
     """
     scenario = as_scenario(scenario)
     if isinstance(keep_samples, str):
@@ -60,9 +71,23 @@ def run(
             antithetic=antithetic,
             threads=0 if threads is None else threads,
             keep_samples=list(keep_samples),
+            quantiles=[float(q) for q in quantiles],
+            thresholds=_threshold_list(thresholds),
             progress=callback,
         )
     return Result(core)
+
+
+def _threshold_list(thresholds: Optional[Mapping[str, Union[float, Iterable[float]]]]) -> list:
+    if thresholds is None:
+        return []
+    if not isinstance(thresholds, Mapping):
+        raise _core.InputError(f"thresholds: expected a dict {{metric: [values]}}, got {thresholds!r}")
+    out = []
+    for metric, values in thresholds.items():
+        values = [values] if isinstance(values, (int, float)) else list(values)
+        out.append((str(metric), [float(v) for v in values]))
+    return out
 
 
 class Result(JsonDocument):
@@ -252,6 +277,26 @@ class Result(JsonDocument):
             return None
 
         return formatted(frame, cell)
+
+    def thresholds(self) -> pd.DataFrame:
+        """P(metric > value) for each threshold the run asked for (``run(thresholds=...)``),
+        over the paths where the metric is defined; a series gives one row a year.
+
+        Columns: metric, year (None for a scalar), value, probability.
+
+        >>> r = run("scenarios/default.json", paths=20_000, thresholds={"npv_usd": [0]})
+        >>> bool(r.thresholds()["probability"].iloc[0] == r.summary().loc["npv_usd", "prob_positive"])
+        True
+        """
+        rows = []
+        years = self.years
+        for t in self._document().get("thresholds", []):
+            p = t["probability"]
+            if isinstance(p, list):
+                rows += [(t["metric"], y, t["value"], np.nan if v is None else v) for y, v in zip(years, p)]
+            else:
+                rows.append((t["metric"], None, t["value"], np.nan if p is None else p))
+        return pd.DataFrame(rows, columns=["metric", "year", "value", "probability"])
 
     def claim_chain(self) -> pd.DataFrame:
         """The scenario's claim chain step by step (empty when it has none), indexed by step.

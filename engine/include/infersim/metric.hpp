@@ -14,6 +14,9 @@ namespace infersim {
 /// The percentiles every metric reports (p1 ... p99).
 inline constexpr std::array<int, 9> k_percentiles{1, 5, 10, 25, 50, 75, 90, 95, 99};
 
+/// The statistic's name of a quantile level: 0.025 -> "p2.5", 0.5 -> "p50".
+std::string percentile_name(double level);
+
 class Scenario;
 struct RunResult;
 

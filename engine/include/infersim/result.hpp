@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,8 @@ struct MetricStats {
   double prob_positive = 0;     ///< share of defined values > 0
   double prob_negative = 0;     ///< share of defined values < 0 (reported for differences)
   double defined_fraction = 0;  ///< share of paths where the metric is defined
+  /// Quantiles a run asked for beyond p1 ... p99 (RunOptions::quantiles): ("p2.5", value).
+  std::vector<std::pair<std::string, double>> extra;
   double percentile(int p) const;
   /// A statistic by name: one of statistic_names(), or "prob_negative".
   /// Throws std::out_of_range for any other name.
@@ -40,6 +43,13 @@ struct ClaimResult {
   double value_percentile = 0;  ///< 100 x share of defined values <= the claimed value
 };
 
+/// P(metric > value) over the defined paths (RunOptions::thresholds): one a year for a series.
+struct ThresholdResult {
+  std::string metric;
+  double value = 0;
+  std::vector<double> probability;
+};
+
 struct RunResult {
   std::string scenario;
   std::string engine_version;
@@ -50,6 +60,7 @@ struct RunResult {
   std::vector<int> years;
   std::vector<MetricStats> metrics;  ///< metric_count(T), in metric_index order
   std::vector<ClaimResult> claims;
+  std::vector<ThresholdResult> thresholds;
   std::optional<ClaimChain> claim_chain;  ///< the scenario's chain, if any
   std::vector<ClaimResult> chain_claims;  ///< its derived claims (see Scenario::chain_claims)
   std::vector<CatalogUse> catalog;        ///< values taken from data/, with their sources

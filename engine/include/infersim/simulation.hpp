@@ -31,6 +31,11 @@ struct RunOptions {
   int threads = 0;  ///< 0: all cores
   /// Metrics whose per-path values are kept in RunResult::samples (memory grows with paths).
   std::vector<std::string> keep_samples;
+  /// Quantile levels in (0, 1) reported beside p1 ... p99 (e.g. 0.025 and 0.975: `p2.5`,
+  /// `p97.5`), from the same bins, fine around them, with their rank error in the bound.
+  std::vector<double> quantiles;
+  /// P(metric > k) for each k, exact counts: a metric by name (a series: every year).
+  std::vector<std::pair<std::string, std::vector<double>>> thresholds;
   /// Called from the calling thread as blocks complete: (paths done, paths total).
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   /// When set to true (e.g. by a signal handler), the run stops and throws Cancelled.
@@ -44,13 +49,20 @@ struct RunSettings {
   SamplerKind sampler = SamplerKind::random;
   bool antithetic = false;
   int threads = 0;
+  int horizon_years = 0;                ///< the scenario's (metric references depend on it)
   std::vector<MetricRef> keep_samples;  ///< whole metrics (a series: every year)
+  std::vector<double> quantiles;        ///< levels beyond p1 ... p99, ascending, distinct
+  struct Threshold {
+    MetricRef metric;  ///< a whole metric
+    double value;
+  };
+  std::vector<Threshold> thresholds;
 };
 
 /// Merge `options` with the scenario's `simulation` block and check the result, the one
 /// place where run settings are validated: paths in [1, k_max_paths] (even with antithetic
 /// pairs; Sobol points per replicate and dimension within the sampler's limits), threads
-/// >= 0, kept metrics known. Throws InputError naming the setting (`paths: ...`).
+/// >= 0, kept and thresholded metrics known, quantile levels in (0, 1), thresholds finite. Throws InputError naming the setting (`paths: ...`).
 RunSettings resolve_settings(const Scenario& scenario, const RunOptions& options);
 /// The same checks of a scenario's own `simulation` block, with `simulation.` in messages.
 void check_simulation(const Scenario& scenario);

@@ -29,6 +29,7 @@ json metrics_to_json(const std::vector<MetricStats>& metrics, int T, bool with_n
     const MetricStats& st = metrics[static_cast<std::size_t>(metric_index(static_cast<Scalar>(s), T))];
     auto& o = scalars[std::string(k_scalar_names[s])] = json::object();
     for (const auto& [k, v] : fields(st)) o[k] = number(v);
+    for (const auto& [k, v] : st.extra) o[k] = number(v);
     if (with_negative) o["prob_negative"] = number(st.prob_negative);
   }
   auto& series = j["series"] = json::object();
@@ -37,6 +38,7 @@ json metrics_to_json(const std::vector<MetricStats>& metrics, int T, bool with_n
     for (int t = 0; t < T; ++t) {
       const MetricStats& st = metrics[static_cast<std::size_t>(metric_index(static_cast<Series>(s), t, T))];
       for (const auto& [k, v] : fields(st)) o[k].push_back(number(v));
+      for (const auto& [k, v] : st.extra) o[k].push_back(number(v));
       if (with_negative) o["prob_negative"].push_back(number(st.prob_negative));
     }
   }
@@ -63,6 +65,9 @@ double MetricStats::get(const std::string& name) const {
   if (name == "prob_positive") return prob_positive;
   if (name == "prob_negative") return prob_negative;
   if (name == "defined_fraction") return defined_fraction;
+  for (const auto& [k, v] : extra) {
+    if (k == name) return v;
+  }
   for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
     if (name == "p" + std::to_string(k_percentiles[i])) return percentiles[i];
   }
@@ -105,6 +110,18 @@ nlohmann::ordered_json to_json(const RunResult& r) {
     o["median"] = number(c.median);
     o["value_percentile"] = number(c.value_percentile);
     claims.push_back(o);
+  }
+  if (!r.thresholds.empty()) {
+    auto& thresholds = j["thresholds"] = json::array();
+    for (const auto& t : r.thresholds) {
+      json o{{"metric", t.metric}, {"value", t.value}};
+      if (t.probability.size() == 1) {
+        o["probability"] = number(t.probability[0]);
+      } else {
+        for (double p : t.probability) o["probability"].push_back(number(p));
+      }
+      thresholds.push_back(o);
+    }
   }
   if (r.claim_chain) j["claim_chain"] = chain_to_json(r);
   if (!r.catalog.empty()) j["catalog"] = json::parse(to_json(r.catalog).dump());

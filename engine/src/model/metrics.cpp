@@ -28,6 +28,18 @@ std::vector<std::string> metric_names() {
   return names;
 }
 
+std::string percentile_name(double level) {
+  // The level's shortest decimal with the point moved two places ("0.025" -> "2.5"), so
+  // that 0.07 is "p7", not the "p7.000000000000001" of 100 * 0.07.
+  std::string d = format_number(level);
+  if (d.find_first_of("eE") != std::string::npos || d.rfind("0.", 0) != 0) return "p" + format_number(100 * level);
+  std::string digits = d.substr(2);
+  while (digits.size() < 2) digits += '0';
+  std::string whole = digits.substr(0, 2), frac = digits.substr(2);
+  while (whole.size() > 1 && whole[0] == '0') whole.erase(0, 1);
+  return "p" + whole + (frac.empty() ? "" : "." + frac);
+}
+
 MetricKind require_metric(const std::string& name, const std::string& where) {
   if (const auto kind = find_metric(name)) return *kind;
   const std::vector<std::string> names = metric_names();

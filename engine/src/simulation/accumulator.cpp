@@ -28,12 +28,14 @@ Accumulator::Accumulator(AccumulatorShape shape) : shape_(std::move(shape)) {
   rep_sum_.assign(replicates_ * M, 0.0);
   rep_n_.assign(replicates_ * M, 0);
   claims_.assign(shape_.claims.size(), ClaimCounts{});
+  exceed_.assign(shape_.exceedances.size(), 0);
 }
 
 void Accumulator::begin_block(BlockStatistics& b) const {
   b.claim_holds.assign(shape_.claims.size(), 0);
   b.claim_le.assign(shape_.claims.size(), 0);
   b.claim_defined.assign(shape_.claims.size(), 0);
+  b.exceed.assign(shape_.exceedances.size(), 0);
 }
 
 void Accumulator::add_path(BlockStatistics& b, const double* values) const {
@@ -45,6 +47,9 @@ void Accumulator::add_path(BlockStatistics& b, const double* values) const {
       ++b.claim_defined[c];
       b.claim_le[c] += x <= t.claim.value;
     }
+  }
+  for (std::size_t e = 0; e < shape_.exceedances.size(); ++e) {
+    b.exceed[e] += values[shape_.exceedances[e].first] > shape_.exceedances[e].second;  // NaN: not above
   }
 }
 
@@ -99,6 +104,12 @@ void Accumulator::merge(const BlockStatistics& b) {
     claims_[c].at_most_value += b.claim_le[c];
     claims_[c].defined += b.claim_defined[c];
   }
+  for (std::size_t e = 0; e < exceed_.size(); ++e) exceed_[e] += b.exceed[e];
+}
+
+double Accumulator::exceedance(std::size_t e) const {
+  const std::uint64_t n = moments_[shape_.exceedances[e].first].count;
+  return n == 0 ? std::nan("") : static_cast<double>(exceed_[e]) / static_cast<double>(n);
 }
 
 double Accumulator::standard_error(std::size_t m, double sd) const {
@@ -135,8 +146,9 @@ MetricStats Accumulator::statistics(std::size_t m) const {
   return st;
 }
 
-QuantileAccumulator::QuantileAccumulator(std::size_t metrics, std::uint64_t paths)
+QuantileAccumulator::QuantileAccumulator(std::size_t metrics, std::uint64_t paths, std::vector<double> extra_levels)
     : metrics_(metrics),
+      extra_levels_(std::move(extra_levels)),
       pilot_paths_(pilot_size(paths, metrics)),
       exact_(pilot_paths_ == paths),
       // Every pilot value is written by the pilot blocks: no need to zero 40 MB first.
@@ -154,7 +166,7 @@ void QuantileAccumulator::sort_pilot(std::size_t m) {
 void QuantileAccumulator::build_bins() {
   std::vector<std::span<const double>> sorted(metrics_);
   for (std::size_t m = 0; m < metrics_; ++m) sorted[m] = pilot_values(m);
-  bins_ = BinnedQuantiles(sorted);
+  bins_ = BinnedQuantiles(sorted, BinnedQuantiles::reported_levels(extra_levels_));
   counts_ = bins_.make_counts();
 }
 

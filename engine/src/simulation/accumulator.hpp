@@ -29,6 +29,7 @@ struct AccumulatorShape {
   bool pair_units = false;  ///< antithetic plain Monte Carlo: se from pair means
   const Sampler* sampler = nullptr;  ///< which replicate a path is in (lhs, sobol)
   std::vector<ClaimTally> claims;
+  std::vector<std::pair<std::size_t, double>> exceedances;  ///< (value index, k): count values > k
 };
 
 /// The statistics of one block of paths.
@@ -39,6 +40,7 @@ struct BlockStatistics {
   std::vector<double> rep_sum;        // replicates touched x metrics
   std::vector<std::uint64_t> rep_n;
   std::vector<std::uint64_t> claim_holds, claim_le, claim_defined;
+  std::vector<std::uint64_t> exceed;  // per exceedance of the shape
 };
 
 /// Claim counts over all paths.
@@ -65,6 +67,8 @@ public:
 
   const Moments& moments(std::size_t m) const { return moments_[m]; }
   const ClaimCounts& claim(std::size_t c) const { return claims_[c]; }
+  /// Share of the defined values above k, for exceedance e of the shape (NaN: none defined).
+  double exceedance(std::size_t e) const;
   /// Mean, sd, se, extremes and signs of metric m (the percentiles are the quantiles').
   MetricStats statistics(std::size_t m) const;
 
@@ -77,6 +81,7 @@ private:
   std::vector<double> rep_sum_;
   std::vector<std::uint64_t> rep_n_;
   std::vector<ClaimCounts> claims_;
+  std::vector<std::uint64_t> exceed_;
 };
 
 /// Quantiles of every metric in bounded memory: the first pilot_paths() paths are kept
@@ -84,7 +89,8 @@ private:
 /// bins that count the remaining paths (model.md §10).
 class QuantileAccumulator {
 public:
-  QuantileAccumulator(std::size_t metrics, std::uint64_t paths);
+  /// `extra_levels`: quantile levels reported beyond p1 ... p99.
+  QuantileAccumulator(std::size_t metrics, std::uint64_t paths, std::vector<double> extra_levels = {});
 
   std::uint64_t pilot_paths() const { return pilot_paths_; }
   bool exact() const { return exact_; }
@@ -126,6 +132,7 @@ private:
   }
 
   std::size_t metrics_;
+  std::vector<double> extra_levels_;
   std::uint64_t pilot_paths_;
   bool exact_;
   std::unique_ptr<double[]> pilot_;   // metric m's pilot values at [m * pilot_paths_]

@@ -1,6 +1,7 @@
 // Run settings resolved once: options merged with the scenario's `simulation` block and
 // checked in one place, for the command line, Python and the analyses alike.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "infersim/error.hpp"
@@ -8,6 +9,29 @@
 #include "sampling/sampler.hpp"
 
 namespace infersim {
+
+namespace {
+
+void resolve_quantiles(const RunOptions& options, RunSettings& s) {
+  for (const double p : options.quantiles) {
+    if (!(p > 0 && p < 1)) throw InputError("quantiles: each level must be in (0, 1), got " + format_number(p));
+    // p1 ... p99 are always reported.
+    const bool reported = std::any_of(k_percentiles.begin(), k_percentiles.end(), [&](int pc) { return pc / 100.0 == p; });
+    if (!reported) s.quantiles.push_back(p);
+  }
+  std::sort(s.quantiles.begin(), s.quantiles.end());
+  s.quantiles.erase(std::unique(s.quantiles.begin(), s.quantiles.end()), s.quantiles.end());
+  for (const auto& [name, values] : options.thresholds) {
+    const MetricRef metric = MetricRef::parse_whole(name, s.horizon_years, "thresholds");
+    if (values.empty()) throw InputError("thresholds." + name + ": no values");
+    for (const double k : values) {
+      if (!std::isfinite(k)) throw InputError("thresholds." + name + ": must be finite, got " + format_number(k));
+      s.thresholds.push_back({metric, k});
+    }
+  }
+}
+
+}  // namespace
 
 RunSettings resolve_settings(const Scenario& scenario, const RunOptions& options) {
   const SimulationSettings& sim = scenario.simulation();
@@ -24,11 +48,13 @@ RunSettings resolve_settings(const Scenario& scenario, const RunOptions& options
   s.antithetic = options.antithetic.value_or(sim.antithetic);
   if (options.threads < 0) throw InputError("threads: must be >= 0, got " + std::to_string(options.threads));
   s.threads = options.threads;
+  s.horizon_years = scenario.horizon_years();
   // The sampler's own rules: even paths with antithetic pairs, Sobol's limits.
   (void)Sampler(s.sampler, s.seed, s.paths, s.antithetic, scenario.inputs().size());
   for (const auto& name : options.keep_samples) {
     s.keep_samples.push_back(MetricRef::parse_whole(name, scenario.horizon_years(), "keep_samples"));
   }
+  resolve_quantiles(options, s);
   return s;
 }
 

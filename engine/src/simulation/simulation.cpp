@@ -222,6 +222,18 @@ RunResult variant_result(const Plan& plan, std::size_t vi, const std::vector<Met
   return r;
 }
 
+/// P(metric > k) of every threshold, in the order asked (exceedances were laid out so).
+std::vector<ThresholdResult> threshold_results(const RunSettings& settings, const Accumulator& acc) {
+  std::vector<ThresholdResult> out;
+  std::size_t e = 0;
+  for (const auto& t : settings.thresholds) {
+    ThresholdResult r{t.metric.metric, t.value, {}};
+    for (int w = 0; w < t.metric.width; ++w) r.probability.push_back(acc.exceedance(e++));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::pair<std::string, Scenario>>& others,
@@ -246,10 +258,14 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
   }
 
   std::vector<PlannedClaim> where;
+  std::vector<std::pair<std::size_t, double>> exceedances;  // the base's values, k
+  for (const auto& t : settings.thresholds) {
+    for (int w = 0; w < t.metric.width; ++w) exceedances.emplace_back(static_cast<std::size_t>(t.metric.index + w), t.value);
+  }
   Accumulator acc({static_cast<std::size_t>(plan.metrics), settings.paths,
                    settings.antithetic && settings.sampler == SamplerKind::random, &plan.sampler,
-                   plan_claims(plan, where)});
-  QuantileAccumulator quantiles(static_cast<std::size_t>(plan.metrics), settings.paths);
+                   plan_claims(plan, where), std::move(exceedances)});
+  QuantileAccumulator quantiles(static_cast<std::size_t>(plan.metrics), settings.paths, settings.quantiles);
   run_paths(plan, acc, quantiles, options);
 
   // Final statistics of every value of a path, then split by variant.
@@ -258,6 +274,9 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
     stats[m] = acc.statistics(m);
     for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
       stats[m].percentiles[i] = quantiles.quantile(m, k_percentiles[i] / 100.0, acc.moments(m));
+    }
+    for (const double p : settings.quantiles) {
+      stats[m].extra.emplace_back(percentile_name(p), quantiles.quantile(m, p, acc.moments(m)));
     }
   }
   const double rank_error = quantiles.rank_error();
@@ -268,6 +287,7 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
     r.elapsed_s = elapsed;
     if (vi == 0) {
       r.samples = std::move(kept.samples);
+      r.thresholds = threshold_results(settings, acc);
       out.base = std::move(r);
       continue;
     }

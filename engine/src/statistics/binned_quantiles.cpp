@@ -33,11 +33,11 @@ namespace {
 /// The pilot quantiles a metric's bins start at: equal-mass fine edges (at least 4 pilot
 /// values a bin, at most `max_fine` bins) kept only where a reported percentile can fall, so that
 /// the few hundred bins that matter stay in the first-level cache. Kept: for each p in
-/// k_percentiles, every fine edge within k_window_sd binomial standard deviations of the
+/// `levels` (the reported percentiles), every fine edge within k_window_sd binomial standard deviations of the
 /// pilot's rank p (at least two fine bins either side); the ends of the pilot's range; the
 /// first and last of each run of equal edges (a point mass keeps its exact bin). Fine
 /// bins between kept edges merge into one.
-std::vector<double> pilot_edges(std::span<const double> v, int max_fine) {
+std::vector<double> pilot_edges(std::span<const double> v, int max_fine, std::span<const double> levels) {
   if (v.empty()) return {0.0, 0.0};
   // A metric defined on few pilot paths (IRR, payback) gets bins of as few as 4 values.
   const int fine = static_cast<int>(std::clamp<std::size_t>(v.size() / 4, 1, static_cast<std::size_t>(max_fine)));
@@ -49,8 +49,7 @@ std::vector<double> pilot_edges(std::span<const double> v, int max_fine) {
   std::vector<char> keep(f.size(), 0);
   keep.front() = keep.back() = 1;
   const double n = static_cast<double>(v.size());
-  for (int pc : k_percentiles) {
-    const double p = pc / 100.0;
+  for (const double p : levels) {
     const double half = std::max(k_window_sd * std::sqrt(p * (1 - p) / n), 2.0 / fine);
     const int lo = std::max(0, static_cast<int>(std::floor((p - half) * fine)));
     const int hi = std::min(fine, static_cast<int>(std::ceil((p + half) * fine)));
@@ -71,13 +70,20 @@ std::vector<double> pilot_edges(std::span<const double> v, int max_fine) {
 
 }  // namespace
 
-BinnedQuantiles::BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot)
-    : metrics_(static_cast<int>(sorted_pilot.size())) {
+std::vector<double> BinnedQuantiles::reported_levels(std::span<const double> extra) {
+  std::vector<double> levels;
+  for (int pc : k_percentiles) levels.push_back(pc / 100.0);
+  levels.insert(levels.end(), extra.begin(), extra.end());
+  return levels;
+}
+
+BinnedQuantiles::BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot, std::vector<double> levels)
+    : metrics_(static_cast<int>(sorted_pilot.size())), levels_(std::move(levels)) {
   // Metric by metric, independently, so in parallel (the same tables on any number of
   // threads); then the sub-cells are laid end to end.
   const auto M = static_cast<std::size_t>(metrics_);
   std::vector<std::vector<double>> kept(M);
-  tbb::parallel_for(std::size_t{0}, M, [&](std::size_t m) { kept[m] = pilot_edges(sorted_pilot[m], k_max_bins); });
+  tbb::parallel_for(std::size_t{0}, M, [&](std::size_t m) { kept[m] = pilot_edges(sorted_pilot[m], k_max_bins, levels_); });
   std::size_t widest = 2;
   for (const auto& k : kept) widest = std::max(widest, k.size());
   stride_ = static_cast<int>(widest) + 1;  // used + 1 edges, used + 2 bins
@@ -489,8 +495,8 @@ double BinnedQuantiles::rank_error_bound(const Counts& c, int metric) const {
   // none when the rank falls among the copies of the bin's left edge (returned exactly),
   // one when it falls between the last copy and the next value.
   std::uint64_t worst = 0;
-  for (int pc : k_percentiles) {
-    const double rank = pc / 100.0 * static_cast<double>(n - 1);
+  for (const double p : levels_) {
+    const double rank = p * static_cast<double>(n - 1);
     const auto [b, before] = bin_holding(count, used + 2, rank);
     if (b < 0) continue;
     const double atoms_end = static_cast<double>(before + at_edge[b]);  // rank of the first other value

@@ -40,8 +40,12 @@ public:
   static constexpr std::uint64_t k_max_paths = 4'000'000'000;
 
   BinnedQuantiles() = default;
+  /// The levels every run reports, k_percentiles / 100, then `extra` (asked for by a run).
+  static std::vector<double> reported_levels(std::span<const double> extra = {});
   /// `sorted_pilot[m]`: the defined pilot values of metric m, ascending (may be empty).
-  explicit BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot);
+  /// Bins are fine around each of `levels` (in [0, 1]), whose rank errors are bounded.
+  explicit BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot,
+                           std::vector<double> levels = reported_levels());
   explicit BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot)
       : BinnedQuantiles(spans(sorted_pilot)) {}
 
@@ -61,7 +65,7 @@ public:
   void add_many(Counts& c, int metric, const double* x, std::size_t n, std::vector<std::uint32_t>& scratch) const;
   /// Type-7 quantile estimate of metric m, whose smallest and largest values are given.
   double quantile(const Counts& c, int metric, double p, double min, double max) const;
-  /// The bound on the rank error of the reported percentiles (k_percentiles): for each,
+  /// The bound on the rank error of the reported levels: for each,
   /// the share of the metric's values interpolated in the bin that holds its rank (none
   /// when the rank falls on copies of the bin's left edge); the largest of these.
   double rank_error_bound(const Counts& c, int metric) const;
@@ -85,6 +89,7 @@ private:
   void build_guide(int metric, std::vector<std::uint16_t>& sub);
 
   int metrics_ = 0;
+  std::vector<double> levels_;  // reported quantile levels: fine bins and rank-error bounds
   int stride_ = 0;              // per-metric stride of edges_ and bins: max bins + 2
   std::vector<int> used_;       // bins between pilot edges, per metric (fewer for sparse metrics)
   std::vector<double> edges_;   // per metric: used + 1 pilot quantiles
