@@ -589,3 +589,22 @@ def test_quantiles_and_thresholds_on_the_command_line(run_infersim, default_scen
     bad = run_infersim("run", default_scenario_path, "--quantiles", "2", "--out", tmp_path / "bad.json")
     assert_input_error(bad, "quantiles: each level must be in (0, 1), got 2")
     assert not (tmp_path / "bad.json").exists()
+
+
+def _peak_rss_mb(cmd) -> float:
+    import os
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read()
+    return usage.ru_maxrss / 1024
+
+
+def test_memory_does_not_grow_with_the_thread_count(infersim_bin, default_scenario, tmp_path):
+    # A 100-year scenario has 1,505 metrics; each thread's scratch holds a block of them
+    # (~50 MB) and its bin counts. The workspace budget (512 MB) caps the threads that a
+    # run uses, so -j 64 takes what -j 16 does, far below 64 workspaces.
+    long = tmp_path / "long.json"
+    long.write_text(json.dumps(dict(default_scenario, horizon_years=100)))
+    rss = {j: _peak_rss_mb([infersim_bin, "run", long, "--paths", "70000", "-j", j, "--quiet"]) for j in (2, 16, 64)}
+    assert rss[64] < 600 and rss[16] < 600, rss  # 64 workspaces would be over 6 GB
+    assert rss[64] < rss[16] + 64, rss

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include <tbb/enumerable_thread_specific.h>
+#include <tbb/info.h>
 
 #include "infersim/error.hpp"
 #include "infersim/model.hpp"
@@ -24,6 +25,9 @@ namespace infersim {
 namespace {
 
 constexpr std::uint64_t k_wave_blocks = 16;  // blocks in flight between serial merges
+// Scratch memory of all threads together (model.md §10): a run uses at most as many
+// threads as this budget holds workspaces, so memory does not grow with the thread count.
+constexpr std::size_t k_workspace_budget = std::size_t{512} << 20;
 
 /// Per-path values kept for keep_samples: metrics [first, first + width) of the base.
 struct Kept {
@@ -161,11 +165,28 @@ std::vector<ClaimTally> plan_claims(const Plan& plan, std::vector<PlannedClaim>&
   return claims;
 }
 
+/// Bytes of one thread's workspace at most: the block's columns, and bin counts as large
+/// as the bins can be.
+std::size_t workspace_bytes(const Plan& plan) {
+  const auto M = static_cast<std::size_t>(plan.metrics);
+  return M * k_block_paths * sizeof(double) + M * (BinnedQuantiles::k_max_bins + 3) * 2 * sizeof(std::uint32_t);
+}
+
+/// The threads a run uses: those asked for (0: every core), at most as many as the
+/// workspace budget holds. Results do not depend on it.
+int bounded_threads(const Plan& plan) {
+  const std::size_t asked = plan.settings.threads > 0 ? static_cast<std::size_t>(plan.settings.threads)
+                                                      : static_cast<std::size_t>(tbb::info::default_concurrency());
+  const std::size_t fit = std::max<std::size_t>(1, k_workspace_budget / workspace_bytes(plan));
+  if (asked <= fit) return plan.settings.threads;
+  return static_cast<int>(fit);
+}
+
 /// The paths of the run through the accumulator: the pilot blocks first (kept whole),
 /// then, when there are more paths, the rest into bins calibrated on the pilot.
 void run_paths(const Plan& plan, Accumulator& acc, QuantileAccumulator& quantiles, const RunOptions& options) {
   const std::uint64_t paths = plan.settings.paths;
-  BlockRunner runner(plan.settings.threads, options.cancel);
+  BlockRunner runner(bounded_threads(plan), options.cancel);
   tbb::enumerable_thread_specific<Workspace> workspaces([&] { return make_workspace(plan); });
   std::vector<BlockStatistics> wave(k_wave_blocks);
   auto run_blocks = [&](std::uint64_t first, std::uint64_t last, bool pilot) {
