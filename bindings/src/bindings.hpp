@@ -4,6 +4,7 @@
 /// bindings/src only; the engine never sees it.
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -44,6 +45,10 @@ void call_with_progress(RunOptions& options, const py::object& progress, const s
 /// worker thread while this one, GIL released, checks for Ctrl-C every few milliseconds;
 /// on a signal it sets the flag, waits for the worker and raises KeyboardInterrupt.
 void call_watched(const std::function<void(const std::atomic<bool>* cancel)>& body);
+
+/// `save(path)`: `text` written by AtomicFile, never over one of `inputs` (the scenario
+/// files) or the catalog's files; for stdout (`-`) Python's sys.stdout is flushed first.
+void save_file(const std::filesystem::path& path, std::vector<std::string> inputs, const std::string& text);
 
 /// Statistic names of the result JSON, in its order (`prob_negative` last when asked, as
 /// for differences).

@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "infersim/error.hpp"
+#include "infersim/io.hpp"
 #include "infersim/sampler.hpp"
 
 namespace infersim::bindings {
@@ -86,6 +87,14 @@ void call_watched(const std::function<void(const std::atomic<bool>*)>& body) {
   }
   if (raised) throw *raised;
   if (failed) std::rethrow_exception(failed);
+}
+
+void save_file(const std::filesystem::path& path, std::vector<std::string> inputs, const std::string& text) {
+  const std::vector<std::string> catalog = catalog_files();
+  inputs.insert(inputs.end(), catalog.begin(), catalog.end());
+  AtomicFile out(path.string(), inputs);
+  if (out.to_stdout()) py::module_::import("sys").attr("stdout").attr("flush")();
+  out.commit(text);
 }
 
 }  // namespace infersim::bindings

@@ -42,6 +42,9 @@ void add_analysis_options(CLI::App* cmd, AnalysisArgs& a);
 RunOptions analysis_options(const AnalysisArgs& a);
 /// Loads the scenario (with --data and --stress applied).
 Scenario analysis_scenario(const AnalysisArgs& a);
+/// The files the command reads (the scenario, the catalog's files), which no --out may
+/// replace; call after analysis_scenario() (which applies --data).
+std::vector<std::string> input_files(const AnalysisArgs& a);
 
 /// Subcommands registered by other files: when `cmd` was given, main runs `handler`.
 struct Commands {

@@ -57,7 +57,7 @@ def run(
             keep_samples=list(keep_samples),
             progress=callback,
         )
-    return Result(core)
+    return Result(core, [scenario._source] if scenario._source else [])
 
 
 class Result:
@@ -71,10 +71,11 @@ class Result:
     True
     """
 
-    __slots__ = ("_core",)
+    __slots__ = ("_core", "_inputs")
 
-    def __init__(self, core: _core.Result) -> None:
+    def __init__(self, core: _core.Result, inputs: Iterable[str] = ()) -> None:
         self._core = core
+        self._inputs = list(inputs)  # files read by the run, which save() never replaces
 
     # -- run settings -----------------------------------------------------------------
 
@@ -256,9 +257,13 @@ class Result:
     def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Write the result JSON to `path` atomically: the file is complete or untouched.
 
+        As the command line's ``--out``: a symlink is followed (the link stays), a device or
+        FIFO is written in place, ``"-"`` is stdout, an existing file keeps its mode, and the
+        scenario file or a catalog file is never replaced (ValueError).
+
         >>> run("scenarios/default.json", paths=2_000).save("default.result.json")  # doctest: +SKIP
         """
-        self._core.save(path)
+        self._core.save(path, self._inputs)
 
     # -- display ----------------------------------------------------------------------
 
