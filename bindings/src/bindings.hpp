@@ -61,8 +61,10 @@ py::array_t<double> metric_statistics(const std::vector<MetricStats>& metrics, i
 
 /// A Python value made of dicts, lists, strings, numbers, bools and None, as JSON.
 /// `path` names the value in error messages (`market.spend0_usd`, `clusters[1]`).
-/// Throws InputError for non-finite floats and non-string keys, TypeError for other types.
-nlohmann::json to_json_value(py::handle obj, const std::string& path);
+/// Throws InputError for non-finite floats, non-string keys, text that is not valid
+/// Unicode and nesting deeper than k_max_json_depth (`depth` counts the levels above),
+/// TypeError for other types.
+nlohmann::json to_json_value(py::handle obj, const std::string& path, int depth = 0);
 
 /// JSON as plain Python objects (dict, list, str, int, float, bool, None).
 template <class Json>

@@ -106,14 +106,31 @@ std::string line_col(const std::string& text, std::size_t byte) {
 nlohmann::json read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open file (" + std::strerror(errno) + ")");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
+  // Read at most one byte more than the limit: /dev/zero or a runaway FIFO ends here.
+  std::string text;
+  std::vector<char> chunk(1 << 16);
+  while (in && text.size() <= k_max_json_bytes) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw InputError(path + ": cannot read file (" + std::strerror(errno) + ")");
+  if (text.size() > k_max_json_bytes) {
+    throw InputError(path + ": larger than " + std::to_string(k_max_json_bytes >> 20) +
+                     " MB; scenario and catalog files are far smaller");
+  }
+  return parse_json_text(text, path);
+}
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& path) {
   // Duplicate keys are errors: a typo'd second "pue" must not silently replace the first.
   std::vector<std::vector<std::string>> keys;  // keys seen, per open object
   std::string duplicate;
-  auto callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+  auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;
+    if ((event == E::object_start || event == E::array_start) && depth >= k_max_json_depth) {
+      // Deeper documents are no scenario, and every later step would recurse that deep.
+      throw InputError(path + ": nested deeper than " + std::to_string(k_max_json_depth) + " levels");
+    }
     if (event == E::object_start) keys.emplace_back();
     if (event == E::object_end && !keys.empty()) keys.pop_back();
     if (event == E::key && !keys.empty() && duplicate.empty()) {

@@ -8,15 +8,31 @@
 
 namespace infersim {
 
-/// Parse a JSON file; syntax errors become InputError with `file:line:col`.
-nlohmann::json read_json_file(const std::string& path);
+/// Limits on what read_json_file() accepts: scenario and catalog files are kilobytes deep
+/// and a handful of levels deep; beyond these, input is an error rather than a crash.
+inline constexpr std::size_t k_max_json_bytes = std::size_t{64} << 20;
+inline constexpr int k_max_json_depth = 64;
 
-/// A file written all at once: contents go to a temporary next to the target and are
-/// renamed over it on commit(). Created before a long run so that an unwritable
-/// destination fails early; destroyed without commit, it leaves the target untouched.
+/// Parse a JSON file; syntax errors become InputError with `file:line:col`. Files larger
+/// than k_max_json_bytes or nested deeper than k_max_json_depth are InputError too.
+nlohmann::json read_json_file(const std::string& path);
+/// The same for text in memory; `path` names it in errors.
+nlohmann::json parse_json_text(const std::string& text, const std::string& path);
+
+/// A file written all at once (output_file.cpp). A regular file (or a new one) gets its
+/// contents in an unnamed temporary in the target's directory (`O_TMPFILE`, else a short
+/// hidden name) that replaces it on commit(), keeping its mode; a symlink is followed and
+/// its target replaced, the link kept. A file with other hard links is rewritten in place
+/// once its space is reserved, so that the links stay one file. Character devices, FIFOs, `-` (stdout) and
+/// `/dev/stdout`-like names are written directly, never replaced. Created before a long
+/// run so that an unwritable destination fails early; destroyed without commit, it leaves
+/// the target untouched. Write errors carry the errno text; causes on the user's side
+/// (no space, no permission, read-only file system, ...) are InputError.
 class AtomicFile {
 public:
-  explicit AtomicFile(std::string path);
+  /// `inputs`: files the command reads (scenarios, catalog files); a target that is one
+  /// of them (same inode, by any name or link) is an InputError.
+  explicit AtomicFile(std::string path, const std::vector<std::string>& inputs = {});
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
