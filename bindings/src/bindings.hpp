@@ -32,7 +32,7 @@ void register_sensitivity(py::module_& m);
 
 /// Run options from Python keyword arguments, checked while the GIL is held (Python's
 /// negative ints would otherwise fail the conversion to unsigned with a vague TypeError).
-RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::uint64_t> seed,
                        const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads);
 
 /// Call `body` with the GIL released. `options.progress` and `options.cancel` are set so that
@@ -40,6 +40,15 @@ RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::int
 /// total)` (None: nothing); KeyboardInterrupt or the progress function's exception stops the
 /// engine and is raised here.
 void call_with_progress(RunOptions& options, const py::object& progress, const std::function<void()>& body);
+
+/// An atexit hook after which no thread in C++ takes the GIL (see without_gil).
+void register_exit_guard(py::module_& m);
+
+/// `body()` with the GIL released, taken back whatever `body` throws; at interpreter exit
+/// the thread never takes it back (that would end the thread by pthread_exit, whose
+/// unwinding through C++ aborts the process) but sleeps until the process ends. Use it,
+/// not py::gil_scoped_release, around engine calls.
+void without_gil(const std::function<void()>& body);
 
 /// For engine calls with a cancel flag but no progress reports: `body(cancel)` runs on a
 /// worker thread while this one, GIL released, checks for Ctrl-C every few milliseconds;

@@ -26,6 +26,7 @@
 #include "infersim/scenario.hpp"
 #include "infersim/simulation.hpp"
 #include "common.hpp"
+#include "safe_text.hpp"
 #include "summary.hpp"
 
 namespace {
@@ -237,6 +238,9 @@ int cmd_validate(const std::vector<std::string>& files) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Names and ids come from scenario files and arguments: no escape sequence of theirs reaches a terminal.
+  // (stderr's guard first: stdout may be sent to stderr, so it must be restored last.)
+  const EscapeControls safe_err(std::cerr, true), safe_out(std::cout, false);
   CLI::App app{"infersim: Monte Carlo simulation of AI inference businesses and the clusters that serve them"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("infersim ") + INFERSIM_VERSION + " (vector kernels: " +

@@ -18,7 +18,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _args, _core
 from ._progress import ProgressCallback, progress_callback
 from .result import Result, _money, _percent
 from .scenario import Scenario, ScenarioLike, as_scenario
@@ -378,4 +378,4 @@ def _run_options(
     threads: Optional[int],
 ) -> dict[str, Any]:
     """run()'s options as keyword arguments of the compiled functions."""
-    return {"paths": paths, "seed": seed, "sampler": sampler, "antithetic": antithetic, "threads": threads or 0}
+    return {"paths": _args.paths(paths), "seed": _args.seed(seed), "sampler": sampler, "antithetic": antithetic, "threads": threads or 0}

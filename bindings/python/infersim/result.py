@@ -12,7 +12,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _args, _core
 from ._progress import ProgressCallback, progress_callback
 from .scenario import Scenario, as_scenario, claims_frame
 
@@ -49,8 +49,8 @@ def run(
     with progress_callback(progress) as callback:
         core = _core.run(
             scenario._core,
-            paths=paths,
-            seed=seed,
+            paths=_args.paths(paths),
+            seed=_args.seed(seed),
             sampler=sampler,
             antithetic=antithetic,
             threads=0 if threads is None else threads,

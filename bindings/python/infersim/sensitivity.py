@@ -19,7 +19,7 @@ from typing import Any, Literal, Optional
 
 import pandas as pd
 
-from . import _core
+from . import _args, _core
 from .scenario import ScenarioLike, as_scenario
 
 __all__ = ["sobol", "spearman", "tornado"]
@@ -59,7 +59,7 @@ def tornado(
     """
     scenario = as_scenario(scenario)
     doc = _core.tornado(
-        scenario._core, metric, method=method, paths=paths, seed=seed, sampler=sampler,
+        scenario._core, metric, method=method, paths=_args.paths(paths), seed=_args.seed(seed), sampler=sampler,
         antithetic=antithetic, threads=threads or 0,
     )
     return _frame(doc)
@@ -88,7 +88,7 @@ def spearman(
     """
     scenario = as_scenario(scenario)
     doc = _core.spearman(
-        scenario._core, metric, paths=paths, seed=seed, sampler=sampler, antithetic=antithetic, threads=threads or 0
+        scenario._core, metric, paths=_args.paths(paths), seed=_args.seed(seed), sampler=sampler, antithetic=antithetic, threads=threads or 0
     )
     return _frame(doc)
 
@@ -120,7 +120,7 @@ def sobol(
     """
     scenario = as_scenario(scenario)
     doc = _core.sobol(
-        scenario._core, metric, base_rows=base_rows, seed=seed, bootstrap=bootstrap, confidence=confidence,
+        scenario._core, metric, base_rows=base_rows, seed=_args.seed(seed), bootstrap=bootstrap, confidence=confidence,
         threads=threads or 0,
     )
     return _frame(doc)
