@@ -7,6 +7,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <numbers>
@@ -309,6 +310,9 @@ struct Distribution::Impl {
 std::shared_ptr<const Distribution::Impl::Tables> Distribution::Impl::beta_tables(const Beta& beta) {
   static std::mutex mutex;
   static std::map<std::pair<double, double>, std::weak_ptr<const Tables>> cache;
+  // The last tables built stay alive (~100 KB each): a scenario read again and again
+  // (sweeps from Python, a fuzzer) does not rebuild them.
+  static std::deque<std::shared_ptr<const Tables>> recent;
   const std::pair<double, double> key{beta.alpha(), beta.beta()};
   {
     const std::lock_guard<std::mutex> lock(mutex);
@@ -342,6 +346,8 @@ std::shared_ptr<const Distribution::Impl::Tables> Distribution::Impl::beta_table
   auto& slot = cache[key];
   if (auto other = slot.lock()) return other;  // built meanwhile by another thread: the same values
   slot = t;
+  recent.push_back(t);
+  if (recent.size() > 64) recent.pop_front();
   return t;
 }
 
