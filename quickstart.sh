@@ -13,6 +13,7 @@ packages=(
   doctest-dev libcli11-dev pybind11-dev
   python3 python3-dev python3-numpy python3-pandas python3-matplotlib python3-scipy
   python3-pytest python3-nbclient python3-nbformat python3-ipykernel python3-tqdm
+  python3-hypothesis clang libfuzzer-14-dev   # property tests; fuzzing (tests/fuzz)
 )
 
 missing=()
