@@ -93,7 +93,8 @@ const Catalog& Catalog::shared() {
 const Figure& Catalog::at(const std::string& path, const std::string& where) const {
   const auto it = figures_.find(path);
   if (it != figures_.end()) return it->second;
-  throw InputError(where + ": unknown catalog entry \"" + path + "\"; nearest: " +
+  const std::string shown = path.size() > 120 ? path.substr(0, 117) + "..." : path;
+  throw InputError(where + ": unknown catalog entry \"" + shown + "\"; nearest: " +
                    detail::join(detail::nearest(path, paths(), 3)));
 }
 
