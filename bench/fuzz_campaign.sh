@@ -21,8 +21,12 @@ for harness in scenario run catalog args; do
   log=build-fuzz/campaign-$harness.log
   echo "== fuzz_$harness: up to $runs executions or $seconds s (log: $log)"
   start=$(date +%s)
+  # -jobs N (N > 1) runs N processes, each logging to fuzz-K.log; one process logs here.
+  parallel=""
+  [ "$jobs" -gt 1 ] && parallel="-jobs=$jobs -workers=$jobs"
+  # shellcheck disable=SC2086
   build-fuzz/tests/fuzz/fuzz_$harness -runs="$runs" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
-    -jobs="$jobs" -workers="$jobs" -dict=tests/fuzz/scenario.dict -artifact_prefix="$artifacts/$harness-" \
+    $parallel -dict=tests/fuzz/scenario.dict -artifact_prefix="$artifacts/$harness-" \
     -print_final_stats=1 "$corpus/$harness" "$seeds" > "$log" 2>&1 || true
   echo "   $(( $(date +%s) - start )) s; $(grep -E 'stat::number_of_executed_units' "$log" | tail -1)"
   echo "   $(grep -E 'cov: ' "$log" | tail -1 | sed 's/^.*\(cov: [0-9]* ft: [0-9]*\).*$/\1/')"

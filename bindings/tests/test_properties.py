@@ -16,7 +16,12 @@ from hypothesis import strategies as st  # noqa: E402
 import infersim  # noqa: E402
 from infersim import _args  # noqa: E402
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,  # nothing written into the source tree
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
 json_values = st.recursive(
