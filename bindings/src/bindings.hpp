@@ -4,6 +4,7 @@
 /// bindings/src only; the engine never sees it.
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,7 +32,7 @@ void register_sensitivity(py::module_& m);
 
 /// Run options from Python keyword arguments, checked while the GIL is held (Python's
 /// negative ints would otherwise fail the conversion to unsigned with a vague TypeError).
-RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::uint64_t> seed,
                        const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads);
 
 /// Call `body` with the GIL released. `options.progress` and `options.cancel` are set so that
@@ -40,10 +41,23 @@ RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::int
 /// engine and is raised here.
 void call_with_progress(RunOptions& options, const py::object& progress, const std::function<void()>& body);
 
+/// An atexit hook after which no thread in C++ takes the GIL (see without_gil).
+void register_exit_guard(py::module_& m);
+
+/// `body()` with the GIL released, taken back whatever `body` throws; at interpreter exit
+/// the thread never takes it back (that would end the thread by pthread_exit, whose
+/// unwinding through C++ aborts the process) but sleeps until the process ends. Use it,
+/// not py::gil_scoped_release, around engine calls.
+void without_gil(const std::function<void()>& body);
+
 /// For engine calls with a cancel flag but no progress reports: `body(cancel)` runs on a
 /// worker thread while this one, GIL released, checks for Ctrl-C every few milliseconds;
 /// on a signal it sets the flag, waits for the worker and raises KeyboardInterrupt.
 void call_watched(const std::function<void(const std::atomic<bool>* cancel)>& body);
+
+/// `save(path)`: `text` written by AtomicFile, never over one of `inputs` (the scenario
+/// files) or the catalog's files; for stdout (`-`) Python's sys.stdout is flushed first.
+void save_file(const std::filesystem::path& path, std::vector<std::string> inputs, const std::string& text);
 
 /// Statistic names of the result JSON, in its order (`prob_negative` last when asked, as
 /// for differences).
@@ -56,8 +70,10 @@ py::array_t<double> metric_statistics(const std::vector<MetricStats>& metrics, i
 
 /// A Python value made of dicts, lists, strings, numbers, bools and None, as JSON.
 /// `path` names the value in error messages (`market.spend0_usd`, `clusters[1]`).
-/// Throws InputError for non-finite floats and non-string keys, TypeError for other types.
-nlohmann::json to_json_value(py::handle obj, const std::string& path);
+/// Throws InputError for non-finite floats, non-string keys, text that is not valid
+/// Unicode and nesting deeper than k_max_json_depth (`depth` counts the levels above),
+/// TypeError for other types.
+nlohmann::json to_json_value(py::handle obj, const std::string& path, int depth = 0);
 
 /// JSON as plain Python objects (dict, list, str, int, float, bool, None).
 template <class Json>

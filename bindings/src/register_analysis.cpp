@@ -32,8 +32,12 @@ void def_json(Class& cls, const char* command) {
           "to_dict", [](const R& r) { return to_python(to_json(r)); },
           "The JSON as a dict (undefined numbers are None).")
       .def(
-          "save", [](const R& r, const std::filesystem::path& path) { AtomicFile(path.string()).commit(json_text(r)); },
-          py::arg("path"), "Write the JSON atomically: the file is complete or untouched.");
+          "save",
+          [](const R& r, const std::filesystem::path& path, std::vector<std::string> inputs) {
+            save_file(path, std::move(inputs), json_text(r));
+          },
+          py::arg("path"), py::arg("inputs") = std::vector<std::string>{},
+          "Write the JSON atomically: the file is complete or untouched; never over an input file.");
 }
 
 /// Inputs and values of evaluations as rows of one array: shape (evaluations, inputs + values).
@@ -49,7 +53,7 @@ py::array_t<double> evaluation_rows(const std::vector<Evaluation>& evaluations, 
 }
 
 ComparisonResult stress(const Scenario& scenario, const std::vector<std::string>& names,
-                        std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+                        std::optional<std::int64_t> paths, std::optional<std::uint64_t> seed,
                         const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads,
                         const py::object& progress) {
   RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
@@ -59,7 +63,7 @@ ComparisonResult stress(const Scenario& scenario, const std::vector<std::string>
 }
 
 ComparisonResult compare(const Scenario& base, const std::vector<std::pair<std::string, Scenario>>& variants,
-                         std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+                         std::optional<std::int64_t> paths, std::optional<std::uint64_t> seed,
                          const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads,
                          const py::object& progress) {
   if (variants.empty()) throw InputError("compare: give at least one scenario to compare with the base");
@@ -80,7 +84,7 @@ ComparisonResult compare(const Scenario& base, const std::vector<std::pair<std::
 
 SolveResult solve_input(const Scenario& scenario, const std::string& input, double lo, double hi,
                         const std::string& target, double value, std::optional<std::int64_t> paths,
-                        std::optional<std::int64_t> seed, const std::optional<std::string>& sampler,
+                        std::optional<std::uint64_t> seed, const std::optional<std::string>& sampler,
                         std::optional<bool> antithetic, int threads, double x_tolerance, int max_runs,
                         const py::object& progress) {
   const StatisticRef statistic = StatisticRef::parse(target, scenario, "target");
@@ -103,7 +107,7 @@ SolveResult solve_input(const Scenario& scenario, const std::string& input, doub
 }
 
 SweepResult sweep_grid(const Scenario& scenario, const Grid& grid, const std::vector<std::string>& statistics,
-                       std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+                       std::optional<std::int64_t> paths, std::optional<std::uint64_t> seed,
                        const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads,
                        const py::object& progress) {
   std::vector<StatisticRef> refs;

@@ -37,7 +37,7 @@ py::array samples(const py::object& self, const std::string& name) {
 
 std::string result_text(const RunResult& r) { return to_json(r).dump(2) + "\n"; }
 
-RunResult run_scenario(const Scenario& scenario, std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+RunResult run_scenario(const Scenario& scenario, std::optional<std::int64_t> paths, std::optional<std::uint64_t> seed,
                        const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads,
                        const std::vector<std::string>& keep_samples, const std::vector<double>& quantiles,
                        const std::vector<std::pair<std::string, std::vector<double>>>& thresholds,
@@ -124,11 +124,20 @@ void register_run(py::module_& m) {
       .def("to_dict", [](const RunResult& r) { return to_python(to_json(r)); })
       .def(
           "save",
-          [](const RunResult& r, const std::filesystem::path& path) {
-            AtomicFile(path.string()).commit(result_text(r));
+          [](const RunResult& r, const std::filesystem::path& path, std::vector<std::string> inputs) {
+            save_file(path, std::move(inputs), result_text(r));
           },
-          py::arg("path"), "Write the result JSON atomically: the file is complete or untouched.");
+          py::arg("path"), py::arg("inputs") = std::vector<std::string>{},
+          "Write the result JSON atomically: the file is complete or untouched; never over an input file "
+          "(`inputs`, the catalog's files).");
 
+  m.def(
+      "save_text",
+      [](const std::filesystem::path& path, const std::string& text, std::vector<std::string> inputs) {
+        save_file(path, std::move(inputs), text);
+      },
+      py::arg("path"), py::arg("text"), py::arg("inputs") = std::vector<std::string>{},
+      "Write text by the rules of `--out`: atomically, through links, never over an input file.");
   m.def("run", &run_scenario, py::arg("scenario"), py::kw_only(), py::arg("paths") = py::none(),
         py::arg("seed") = py::none(), py::arg("sampler") = py::none(), py::arg("antithetic") = py::none(),
         py::arg("threads") = 0, py::arg("keep_samples") = std::vector<std::string>{},

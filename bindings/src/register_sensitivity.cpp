@@ -13,7 +13,7 @@ namespace infersim::bindings {
 namespace {
 
 py::object tornado_of(const Scenario& scenario, const std::string& metric, const std::string& method,
-                      std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+                      std::optional<std::int64_t> paths, std::optional<std::uint64_t> seed,
                       const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads) {
   const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
   RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
@@ -25,8 +25,7 @@ py::object tornado_of(const Scenario& scenario, const std::string& metric, const
                        ": not used by method=\"deterministic\", which evaluates the model at fixed points; use "
                        "method=\"montecarlo\" to sample");
     }
-    py::gil_scoped_release release;  // 2 d + 1 evaluations: too quick to need Ctrl-C
-    r = tornado(scenario, ref);
+    without_gil([&] { r = tornado(scenario, ref); });  // 2 d + 1 evaluations: too quick to need Ctrl-C
   } else if (method == "montecarlo") {
     call_watched([&](const std::atomic<bool>* cancel) {
       opt.cancel = cancel;
@@ -39,7 +38,7 @@ py::object tornado_of(const Scenario& scenario, const std::string& metric, const
 }
 
 py::object spearman_of(const Scenario& scenario, const std::string& metric, std::optional<std::int64_t> paths,
-                       std::optional<std::int64_t> seed, const std::optional<std::string>& sampler,
+                       std::optional<std::uint64_t> seed, const std::optional<std::string>& sampler,
                        std::optional<bool> antithetic, int threads) {
   const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
   RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
@@ -52,7 +51,7 @@ py::object spearman_of(const Scenario& scenario, const std::string& metric, std:
 }
 
 py::object sobol_of(const Scenario& scenario, const std::string& metric, std::int64_t base_rows,
-                    std::optional<std::int64_t> seed, std::int64_t bootstrap, double confidence, int threads) {
+                    std::optional<std::uint64_t> seed, std::int64_t bootstrap, double confidence, int threads) {
   const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
   // The checks of `infersim sobol`.
   if (base_rows < 2) throw InputError("base_rows: sobol needs at least 2 base rows, got " + std::to_string(base_rows));

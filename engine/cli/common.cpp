@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "infersim/error.hpp"
+#include "infersim/io.hpp"
 
 namespace infersim::cli {
 
@@ -52,6 +53,12 @@ Scenario analysis_scenario(const AnalysisArgs& a) {
   return a.stress.empty() ? sc : sc.with_stress(a.stress);
 }
 
+std::vector<std::string> input_files(const AnalysisArgs& a) {
+  std::vector<std::string> files = catalog_files(a.data);
+  files.push_back(a.scenario);
+  return files;
+}
+
 double parse_double(const std::string& text, const std::string& where) {
   double x = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
@@ -69,7 +76,7 @@ void add_analysis_options(CLI::App* cmd, AnalysisArgs& a) {
   cmd->add_option("--threads,-j", a.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--stress", a.stress, "Apply one of the scenario's named stresses first");
   cmd->add_option("--data", a.data, "Reference catalog directory");
-  cmd->add_option("--out,-o", a.out, "Write the result JSON here (atomically)");
+  cmd->add_option("--out,-o", a.out, "Write the result JSON here (atomically; - for stdout)");
 };
 std::vector<double> parse_values(const std::string& spec, const std::string& where) {
   // lo:hi:n (n evenly spaced points) or v1,v2,...

@@ -44,6 +44,9 @@ RunOptions analysis_options(const AnalysisArgs& a);
 Scenario load_scenario(const std::string& path, const std::string& data);
 /// Loads the scenario (with --data and --stress applied).
 Scenario analysis_scenario(const AnalysisArgs& a);
+/// The files the command reads (the scenario, the catalog's files), which no --out may
+/// replace; call after analysis_scenario() (which applies --data).
+std::vector<std::string> input_files(const AnalysisArgs& a);
 
 /// Subcommands registered by other files: when `cmd` was given, main runs `handler`.
 struct Commands {

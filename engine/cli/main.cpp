@@ -26,6 +26,7 @@
 #include "infersim/scenario.hpp"
 #include "infersim/simulation.hpp"
 #include "common.hpp"
+#include "safe_text.hpp"
 #include "summary.hpp"
 
 namespace {
@@ -103,6 +104,8 @@ int cmd_run(const RunArgs& a) {
   opt.cancel = &cli::g_cancel;
 
   // Load and check every scenario, and claim every output file, before running any.
+  std::vector<std::string> inputs = catalog_files(a.data);
+  inputs.insert(inputs.end(), a.scenarios.begin(), a.scenarios.end());
   std::vector<Scenario> scenarios;
   std::vector<std::unique_ptr<AtomicFile>> outputs;
   std::set<std::string> targets;
@@ -122,12 +125,16 @@ int cmd_run(const RunArgs& a) {
     if (!a.out_dir.empty()) {
       target = (std::filesystem::path(a.out_dir) / (std::filesystem::path(path).stem().string() + ".result.json")).string();
     }
-    if (!target.empty() && !targets.insert(std::filesystem::weakly_canonical(target).string()).second) {
+    std::error_code ec;  // /dev/stdout onto a pipe has no canonical name: the name as given
+    const auto canonical = std::filesystem::weakly_canonical(target, ec);
+    if (!target.empty() && !targets.insert(ec ? target : canonical.string()).second) {
       throw InputError(path + ": its result would overwrite another scenario's (" + target +
                        "); scenarios in one --out-dir run need distinct file names");
     }
-    outputs.push_back(target.empty() ? nullptr : std::make_unique<AtomicFile>(target));
+    outputs.push_back(target.empty() ? nullptr : std::make_unique<AtomicFile>(target, inputs));
   }
+  // With the result on stdout, the summary goes to stderr.
+  std::ostream& text = outputs.size() == 1 && outputs[0] && outputs[0]->to_stdout() ? std::cerr : std::cout;
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     ProgressBar bar(!a.quiet && ::isatty(STDERR_FILENO));
     opt.progress = [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
@@ -140,16 +147,16 @@ int cmd_run(const RunArgs& a) {
     }
     bar.clear();
     if (!a.quiet) {
-      if (i > 0) std::cout << "\n";
+      if (i > 0) text << "\n";
       if (a.chain) {
-        cli::print_chain(std::cout, scenarios[i], result);
+        cli::print_chain(text, scenarios[i], result);
       } else {
-        cli::print_summary(std::cout, scenarios[i], result, a.threads);
+        cli::print_summary(text, scenarios[i], result, a.threads);
       }
     }
     if (outputs[i]) {
       outputs[i]->commit(to_json(result).dump(2) + "\n");
-      if (!a.quiet) std::cout << "\n  result written to " << outputs[i]->path() << "\n";
+      if (!a.quiet && !outputs[i]->to_stdout()) text << "\n  result written to " << outputs[i]->path() << "\n";
     }
   }
   return 0;
@@ -163,13 +170,14 @@ int cmd_solve(const AnalysisArgs& a) {
   }
   const StatisticRef stat = StatisticRef::parse(a.target.substr(0, eq), sc, "--target");
   const double target = parse_double(a.target.substr(eq + 1), "--target");
-  std::unique_ptr<AtomicFile> out = a.out.empty() ? nullptr : std::make_unique<AtomicFile>(a.out);
+  std::unique_ptr<AtomicFile> out = a.out.empty() ? nullptr : std::make_unique<AtomicFile>(a.out, input_files(a));
+  std::ostream& text = out && out->to_stdout() ? std::cerr : std::cout;
   const SolveResult r = solve(sc, a.input, a.range.at(0), a.range.at(1), stat, target, analysis_options(a));
-  std::cout << sc.name() << ": " << stat.to_string() << " = " << format_number(target) << " when " << a.input
+  text << sc.name() << ": " << stat.to_string() << " = " << format_number(target) << " when " << a.input
             << " = " << format_number(r.root) << "  (" << stat.to_string() << " there: " << format_number(r.achieved)
             << "; " << r.trace.size() << " runs with common random numbers)\n";
   for (const auto& e : r.trace) {
-    std::cout << "    " << a.input << " = " << format_number(e.inputs[0]) << "  ->  " << format_number(e.values[0]) << "\n";
+    text << "    " << a.input << " = " << format_number(e.inputs[0]) << "  ->  " << format_number(e.values[0]) << "\n";
   }
   if (out) out->commit(to_json(r).dump(2) + "\n");
   return 0;
@@ -187,16 +195,17 @@ int cmd_sweep(const AnalysisArgs& a) {
   }
   std::vector<StatisticRef> stats;
   for (const auto& m : a.metrics) stats.push_back(StatisticRef::parse(m, sc, "--metric"));
-  std::unique_ptr<AtomicFile> out = a.out.empty() ? nullptr : std::make_unique<AtomicFile>(a.out);
+  std::unique_ptr<AtomicFile> out = a.out.empty() ? nullptr : std::make_unique<AtomicFile>(a.out, input_files(a));
+  std::ostream& text = out && out->to_stdout() ? std::cerr : std::cout;
   const SweepResult r = sweep(sc, grid, stats, analysis_options(a));
   // A table: one row a point.
-  for (const auto& in : r.inputs) std::cout << std::setw(24) << in;
-  for (const auto& st : r.statistics) std::cout << std::setw(28) << st.to_string();
-  std::cout << "\n";
+  for (const auto& in : r.inputs) text << std::setw(24) << in;
+  for (const auto& st : r.statistics) text << std::setw(28) << st.to_string();
+  text << "\n";
   for (const auto& e : r.points) {
-    for (double x : e.inputs) std::cout << std::setw(24) << format_number(x);
-    for (double v : e.values) std::cout << std::setw(28) << format_number(v);
-    std::cout << "\n";
+    for (double x : e.inputs) text << std::setw(24) << format_number(x);
+    for (double v : e.values) text << std::setw(28) << format_number(v);
+    text << "\n";
   }
   if (out) out->commit(to_json(r).dump(2) + "\n");
   return 0;
@@ -211,7 +220,9 @@ struct CompareArgs {
 
 int cmd_compare(const CompareArgs& a, bool stresses) {
   const Scenario sc = analysis_scenario(a.common);
-  std::unique_ptr<AtomicFile> out = a.common.out.empty() ? nullptr : std::make_unique<AtomicFile>(a.common.out);
+  std::vector<std::string> inputs = input_files(a.common);
+  inputs.insert(inputs.end(), a.others.begin(), a.others.end());
+  std::unique_ptr<AtomicFile> out = a.common.out.empty() ? nullptr : std::make_unique<AtomicFile>(a.common.out, inputs);
   ComparisonResult r;
   if (stresses) {
     r = run_stresses(sc, a.only, analysis_options(a.common));
@@ -223,7 +234,7 @@ int cmd_compare(const CompareArgs& a, bool stresses) {
     }
     r = run_compared(sc, variants, analysis_options(a.common));
   }
-  cli::print_comparison(std::cout, r);
+  cli::print_comparison(out && out->to_stdout() ? std::cerr : std::cout, r);
   if (out) out->commit(to_json(r).dump(2) + "\n");
   return 0;
 }
@@ -239,6 +250,9 @@ int cmd_validate(const std::vector<std::string>& files, const std::string& data)
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Names and ids come from scenario files and arguments: no escape sequence of theirs reaches a terminal.
+  // (stderr's guard first: stdout may be sent to stderr, so it must be restored last.)
+  const EscapeControls safe_err(std::cerr, true), safe_out(std::cout, false);
   CLI::App app{"infersim: Monte Carlo simulation of AI inference businesses and the clusters that serve them"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("infersim ") + INFERSIM_VERSION + " (vector kernels: " +
@@ -253,8 +267,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--sampler", a.sampler, "random | lhs | sobol (default: the scenario's)");
     cmd->add_flag("--antithetic", a.antithetic, "Pair each path with its mirror 1 - u");
     cmd->add_option("--threads,-j", a.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
-    cmd->add_option("--out,-o", a.out, "Write the result JSON here (atomically)");
-    cmd->add_option("--out-dir", a.out_dir, "Write <scenario>.result.json for each scenario into this directory");
+    auto* out = cmd->add_option("--out,-o", a.out, "Write the result JSON here (atomically; - for stdout)");
+    cmd->add_option("--out-dir", a.out_dir, "Write <scenario>.result.json for each scenario into this directory")
+        ->excludes(out);
     cmd->add_option("--stress", a.stress, "Apply one of the scenario's named stresses");
     cmd->add_option("--data", a.data, "Reference catalog directory (default: $INFERSIM_DATA, else the repository's data/)");
     cmd->add_option("--quantiles", a.quantiles, "Quantile levels beyond p1..p99, e.g. 0.025,0.975 (p2.5, p97.5)");
@@ -323,6 +338,7 @@ int main(int argc, char** argv) {
 
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
+  std::signal(SIGHUP, on_interrupt);  // a closed terminal stops a run like Ctrl-C
   // --threads holds for the whole command, scenario loading (its distribution tables are
   // built in parallel) included, not just the runs.
   std::optional<tbb::global_control> thread_limit;

@@ -100,13 +100,19 @@ Setup setup(const SensitivityArgs& a) {
 }
 
 void claim_output(Setup& s, const SensitivityArgs& a) {
-  if (!a.common.out.empty()) s.out = std::make_unique<AtomicFile>(a.common.out);
+  if (a.common.out.empty()) return;
+  s.out = std::make_unique<AtomicFile>(a.common.out, input_files(a.common));
+  if (s.out->to_stdout()) {
+    // The JSON owns stdout: the tables go to stderr.
+    std::cout.flush();
+    std::cout.rdbuf(std::cerr.rdbuf());
+  }
 }
 
 void commit(Setup& s, const nlohmann::ordered_json& j) {
   if (s.out) {
     s.out->commit(j.dump(2) + "\n");
-    std::cout << "\n  result written to " << s.out->path() << "\n";
+    if (!s.out->to_stdout()) std::cout << "\n  result written to " << s.out->path() << "\n";
   }
 }
 

@@ -42,12 +42,13 @@ class JsonDocument:
     def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Write the JSON to `path` atomically: the file is complete or untouched.
 
+        As the command line's ``--out``: a symlink is followed (the link stays), a device or
+        FIFO is written in place, ``"-"`` is stdout, an existing file keeps its mode, and the
+        scenario file or a catalog file is never replaced (ValueError).
+
         >>> import infersim
         >>> infersim.run("scenarios/default.json", paths=2_000).save("default.result.json")  # doctest: +SKIP
         """
-        if getattr(self, "_core", None) is not None:
-            self._core.save(path)
-        else:
-            from .result import write_atomically
+        from .result import write_atomically
 
-            write_atomically(os.fspath(path), self.to_json())
+        write_atomically(os.fspath(path), self.to_json(), getattr(self, "_inputs", ()))

@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _args, _core
 from ._progress import ProgressCallback, progress_callback
 from ._display import by_column, formatted, statistics_of
 from .metrics import format_percent, format_value
@@ -423,4 +423,4 @@ def _run_options(
     threads: Optional[int],
 ) -> dict[str, Any]:
     """run()'s options as keyword arguments of the compiled functions."""
-    return {"paths": paths, "seed": seed, "sampler": sampler, "antithetic": antithetic, "threads": threads or 0}
+    return {"paths": _args.paths(paths), "seed": _args.seed(seed), "sampler": sampler, "antithetic": antithetic, "threads": threads or 0}

@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _args, _core
 from ._document import JsonDocument
 from ._display import formatted, statistics_by_row, statistics_of, tidy_formatted
 from ._progress import ProgressCallback, progress_callback
@@ -65,8 +65,8 @@ def run(
     with progress_callback(progress) as callback:
         core = _core.run(
             scenario._core,
-            paths=paths,
-            seed=seed,
+            paths=_args.paths(paths),
+            seed=_args.seed(seed),
             sampler=sampler,
             antithetic=antithetic,
             threads=0 if threads is None else threads,
@@ -75,7 +75,7 @@ def run(
             thresholds=_threshold_list(thresholds),
             progress=callback,
         )
-    return Result(core)
+    return Result(core, [scenario._source] if scenario._source else [])
 
 
 def _threshold_list(thresholds: Optional[Mapping[str, Union[float, Iterable[float]]]]) -> list:
@@ -106,10 +106,11 @@ class Result(JsonDocument):
     True
     """
 
-    __slots__ = ("_core", "_text", "_doc", "_kept")
+    __slots__ = ("_core", "_text", "_doc", "_kept", "_inputs")
 
-    def __init__(self, core: _core.Result) -> None:
+    def __init__(self, core: _core.Result, inputs: Iterable[str] = ()) -> None:
         self._core: Optional[_core.Result] = core
+        self._inputs = list(inputs)  # files read by the run, which save() never replaces
         self._text: Optional[str] = None  # the result JSON, made when first needed
         self._doc: Optional[dict[str, Any]] = None  # ... and parsed
         self._kept: dict[str, np.ndarray] = {}  # samples of a Result without its engine result
@@ -145,7 +146,7 @@ class Result(JsonDocument):
             text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
         self = cls.__new__(cls)
         self._core, self._text, self._doc = None, text, doc
-        self._kept = {}
+        self._kept, self._inputs = {}, []
         for name, values in (kept or {}).items():
             values = np.array(values, dtype=np.float64)  # our own copy, read-only like the engine's
             values.flags.writeable = False
@@ -528,21 +529,10 @@ def check_result_json(doc: Any, where: str) -> None:
                 raise _core.InputError(f"{where}: series.{name}.{stat}: expected {years} values, one a year")
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write `text` to `path` through a temporary next to it, renamed over it when complete."""
-    directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
-        raise _core.InputError(f"{path}: cannot write output: directory {directory} does not exist")
-    if os.path.isdir(path):
-        raise _core.InputError(f"{path}: cannot write output: it is a directory")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.tmp.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+def write_atomically(path: str, text: str, inputs: Iterable[str] = ()) -> None:
+    """Write `text` to `path` by the engine's rules for output files (as ``--out``): complete
+    or untouched, links followed, devices written in place, never over one of `inputs`."""
+    _core.save_text(path, text, list(inputs))
 
 
 def _number(x: Any) -> float:

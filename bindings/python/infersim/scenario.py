@@ -31,12 +31,13 @@ class Scenario:
     'default'
     """
 
-    __slots__ = ("_core",)
+    __slots__ = ("_core", "_source")
 
-    def __init__(self, core: _core.Scenario) -> None:
+    def __init__(self, core: _core.Scenario, source: str | None = None) -> None:
         if not isinstance(core, _core.Scenario):
             raise TypeError("use Scenario.from_json(path) or Scenario.from_dict(data) to make a Scenario")
         self._core = core
+        self._source = source  # the file it was read from: no result is saved over it
 
     # -- construction -----------------------------------------------------------------
 
@@ -47,7 +48,7 @@ class Scenario:
         >>> Scenario.from_json("scenarios/default.json").years[:3]
         [2026, 2027, 2028]
         """
-        return cls(_core.Scenario.from_file(path))
+        return cls(_core.Scenario.from_file(path), os.fspath(path))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:

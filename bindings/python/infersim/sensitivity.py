@@ -19,7 +19,7 @@ from typing import Any, Callable, Literal, Optional
 
 import pandas as pd
 
-from . import _core
+from . import _args, _core
 from ._display import formatted
 from .metrics import format_percent, format_value
 from .scenario import ScenarioLike, as_scenario
@@ -61,7 +61,7 @@ def tornado(
     """
     scenario = as_scenario(scenario)
     doc = _core.tornado(
-        scenario._core, metric, method=method, paths=paths, seed=seed, sampler=sampler,
+        scenario._core, metric, method=method, paths=_args.paths(paths), seed=_args.seed(seed), sampler=sampler,
         antithetic=antithetic, threads=threads or 0,
     )
     frame = _frame(doc)
@@ -99,7 +99,7 @@ def spearman(
     """
     scenario = as_scenario(scenario)
     doc = _core.spearman(
-        scenario._core, metric, paths=paths, seed=seed, sampler=sampler, antithetic=antithetic, threads=threads or 0
+        scenario._core, metric, paths=_args.paths(paths), seed=_args.seed(seed), sampler=sampler, antithetic=antithetic, threads=threads or 0
     )
     return formatted(_frame(doc), _shares_of_variance({"contribution_to_variance"}))
 
@@ -131,7 +131,7 @@ def sobol(
     """
     scenario = as_scenario(scenario)
     doc = _core.sobol(
-        scenario._core, metric, base_rows=base_rows, seed=seed, bootstrap=bootstrap, confidence=confidence,
+        scenario._core, metric, base_rows=base_rows, seed=_args.seed(seed), bootstrap=bootstrap, confidence=confidence,
         threads=threads or 0,
     )
     frame = _frame(doc)

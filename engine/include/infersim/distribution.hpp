@@ -33,6 +33,10 @@ void normal_quantile_many(const double* p, double* z, std::size_t n);
 /// library's erfc).
 double normal_cdf(double z);
 
+/// The smallest and largest uniforms a sampler produces are farther from 0 and 1 than
+/// this; validation checks each distribution's draws at k_extreme_u and 1 - k_extreme_u.
+inline constexpr double k_extreme_u = 1e-12;
+
 enum class DistKind { fixed, uniform, triangular, pert, normal, lognormal, beta, discrete };
 
 const char* to_string(DistKind k);

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "infersim/error.hpp"
+#include "infersim/io.hpp"  // k_max_json_depth
 
 namespace infersim {
 
@@ -65,9 +66,12 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::vector<std::string> nearest(const std::string& name, const std::vector<std::string>& candidates,
                                  std::size_t k) {
+  // The distance costs |name| x |candidate|: a name of megabytes (a fuzzer's, a pasted
+  // file) is compared by its first 256 characters, far beyond any real name.
+  const std::string key = name.substr(0, 256);
   std::vector<std::pair<std::size_t, std::size_t>> scored;  // (distance, index)
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    scored.emplace_back(edit_distance(name, candidates[i]), i);
+    scored.emplace_back(edit_distance(key, candidates[i]), i);
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
@@ -79,7 +83,7 @@ std::vector<std::string> nearest(const std::string& name, const std::vector<std:
 std::string suggest(const std::string& name, const std::vector<std::string>& candidates,
                     const std::string& otherwise) {
   const auto near = nearest(name, candidates, 1);
-  if (!near.empty() && edit_distance(name, near[0]) <= std::max<std::size_t>(2, name.size() / 3)) {
+  if (!near.empty() && name.size() <= 256 && edit_distance(name, near[0]) <= std::max<std::size_t>(2, name.size() / 3)) {
     return "; did you mean \"" + near[0] + "\"?";
   }
   return otherwise;
@@ -105,8 +109,12 @@ nlohmann::json parse_strict(const std::string& text, const std::string& source) 
   // Duplicate keys are errors: a typo'd second "pue" must not silently replace the first.
   std::vector<std::vector<std::string>> keys;  // keys seen, per open object
   std::string duplicate;
-  auto callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+  auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;
+    if ((event == E::object_start || event == E::array_start) && depth >= k_max_json_depth) {
+      // Deeper documents are no scenario, and every later step would recurse that deep.
+      throw InputError(source + ": nested deeper than " + std::to_string(k_max_json_depth) + " levels");
+    }
     if (event == E::object_start) keys.emplace_back();
     if (event == E::object_end && !keys.empty()) keys.pop_back();
     if (event == E::key && !keys.empty() && duplicate.empty()) {

@@ -7,6 +7,9 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <numbers>
 #include <numeric>
 #include <set>
@@ -31,6 +34,9 @@ using Policy = boost::math::policies::policy<boost::math::policies::promote_doub
                                              boost::math::policies::promote_float<false>>;
 using Normal = boost::math::normal_distribution<double, Policy>;
 using Beta = boost::math::beta_distribution<double, Policy>;
+// Boost's defaults (long double inside): the fallback where the fast policy's root finder
+// gives up, e.g. ibeta_inv for (alpha, beta) = (0.5, 2).
+using PreciseBeta = boost::math::beta_distribution<double>;
 
 constexpr double k_inf = std::numeric_limits<double>::infinity();
 
@@ -175,6 +181,7 @@ struct Distribution::Impl {
   double a = 0, b = 0, c = 0;   // kind-specific: see quantile()
   double lo = 0, scale = 1;     // affine map for beta/pert
   double cdf_lo = 0, cdf_span = 1;  // truncated normal
+  double min = -k_inf, max = k_inf;  // normal's truncation, beta's max: rounding must not leave them
   Beta beta{1, 1};
   // Beta and PERT quantiles need an iterative ibeta inverse (~0.4-2 us a call); a table
   // answers in a few ns. Cubic Hermite splines with exact slopes (Q' = 1/pdf(Q)) on a
@@ -204,6 +211,26 @@ struct Distribution::Impl {
           node[2 * static_cast<std::size_t>(k) + 1] = slope_at(t, q) * step;
         }
       });
+      // Fritsch-Carlson: where the exact slopes would make a cell's cubic overshoot (U- and
+      // J-shaped betas, whose Q is flat, then steep), they are reduced until the cell is
+      // monotone. Smooth tables (every bundled PERT) have no such cell and keep their bits.
+      for (std::size_t k = 0; k < cells; ++k) {
+        double* n = node.data() + 2 * k;  // q_k, dq_k, q_{k+1}, dq_{k+1}
+        const double delta = n[2] - n[0];
+        if (delta == 0) {
+          n[1] = n[3] = 0;
+          continue;
+        }
+        const double a = n[1] / delta, b = n[3] / delta;  // >= 0 where Q is monotone
+        if (!(a >= 0)) n[1] = 0;
+        if (!(b >= 0)) n[3] = 0;
+        const double r = (a >= 0 ? a * a : 0) + (b >= 0 ? b * b : 0);
+        if (r > 9) {
+          const double tau = 3 / std::sqrt(r);
+          if (a >= 0) n[1] = tau * a * delta;
+          if (b >= 0) n[3] = tau * b * delta;
+        }
+      }
     }
     double at(double t) const {
       const double s = (t - t0) * inv_step;
@@ -214,36 +241,106 @@ struct Distribution::Impl {
     }
   };
   static constexpr double k_body_lo = 1.0 / 64, k_tail_lo = 1e-12;
-  Grid body, lower, upper;
+  /// The three grids of one (alpha, beta), shared by every distribution with those
+  /// parameters (a scenario's 200 identical PERTs build them once).
+  struct Tables {
+    Grid body, lower, upper;
+  };
+  std::shared_ptr<const Tables> tables;
 
-  void tabulate() {
-    // 1 / pdf, 0 where the density is infinite (Q is flat there).
-    auto inv_pdf = [&](double x) {
-      try {
-        const double f = boost::math::pdf(beta, x);
-        return std::isfinite(f) && f > 0 ? 1.0 / f : 0.0;
-      } catch (const std::overflow_error&) {
-        return 0.0;
-      }
-    };
-    body.build(k_body_lo, 1 - k_body_lo, 4096, [&](double u) { return boost::math::quantile(beta, u); },
-               [&](double, double x) { return inv_pdf(x); });
-    // t = log(u): dQ/dt = u / pdf(Q).
-    lower.build(std::log(k_tail_lo), std::log(k_body_lo), 1024,
-                [&](double t) { return boost::math::quantile(beta, std::exp(t)); },
-                [&](double t, double x) { return std::exp(t) * inv_pdf(x); });
-    // t = log(1 - u): dQ/dt = -(1 - u) / pdf(Q).
-    upper.build(std::log(k_tail_lo), std::log(k_body_lo), 1024,
-                [&](double t) { return boost::math::quantile(boost::math::complement(beta, std::exp(t))); },
-                [&](double t, double x) { return -std::exp(t) * inv_pdf(x); });
-  }
+  void tabulate() { tables = beta_tables(beta); }
   double beta_quantile(double u) const {
-    if (u >= k_body_lo && u <= 1 - k_body_lo) return body.at(u);
-    if (u < k_body_lo && u > k_tail_lo) return lower.at(std::log(u));
-    if (u > 1 - k_body_lo && 1 - u > k_tail_lo) return upper.at(std::log1p(-u));
-    return boost::math::quantile(beta, u);
+    const Tables& t = *tables;
+    double x;
+    if (u >= k_body_lo && u <= 1 - k_body_lo) {
+      x = t.body.at(u);
+    } else if (u < k_body_lo && u > k_tail_lo) {
+      x = t.lower.at(std::log(u));
+    } else if (u > 1 - k_body_lo && 1 - u > k_tail_lo) {
+      x = t.upper.at(std::log1p(-u));
+    } else {
+      x = beta_inverse(beta, u, false);
+    }
+    // A spline may overshoot by rounding where Q is steep at an end (J and U shapes).
+    return std::clamp(x, 0.0, 1.0);
   }
+
+  /// Q(u) of a beta (Q(1 - u) for `complement`): Boost's inverse, with its default
+  /// (long double) policy where the fast one fails, and bisection on the CDF as the last
+  /// resort. Results where the fast policy succeeds are unchanged (bundled results keep
+  /// their bits).
+  static double beta_inverse(const Beta& beta, double u, bool complement) {
+    try {
+      return complement ? boost::math::quantile(boost::math::complement(beta, u)) : boost::math::quantile(beta, u);
+    } catch (const std::exception&) {
+    }
+    const PreciseBeta precise(beta.alpha(), beta.beta());
+    try {
+      return complement ? boost::math::quantile(boost::math::complement(precise, u))
+                        : boost::math::quantile(precise, u);
+    } catch (const std::exception&) {
+    }
+    // CDF (or survival function) bisection: monotone, always inside [0, 1].
+    double lo = 0, hi = 1;
+    for (int i = 0; i < 200 && hi - lo > 0; ++i) {
+      const double mid = lo + (hi - lo) / 2;
+      if (mid == lo || mid == hi) break;
+      const double c = complement ? boost::math::cdf(boost::math::complement(precise, mid)) : boost::math::cdf(precise, mid);
+      if (complement ? c > u : c < u) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo + (hi - lo) / 2;
+  }
+
+  static std::shared_ptr<const Tables> beta_tables(const Beta& beta);
 };
+
+std::shared_ptr<const Distribution::Impl::Tables> Distribution::Impl::beta_tables(const Beta& beta) {
+  static std::mutex mutex;
+  static std::map<std::pair<double, double>, std::weak_ptr<const Tables>> cache;
+  // The last tables built stay alive (~100 KB each): a scenario read again and again
+  // (sweeps from Python, a fuzzer) does not rebuild them.
+  static std::deque<std::shared_ptr<const Tables>> recent;
+  const std::pair<double, double> key{beta.alpha(), beta.beta()};
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = cache.find(key); it != cache.end()) {
+      if (auto shared = it->second.lock()) return shared;
+    }
+  }
+  // 1 / pdf, 0 where the density is infinite (Q is flat there).
+  auto inv_pdf = [&](double x) {
+    try {
+      const double f = boost::math::pdf(beta, x);
+      return std::isfinite(f) && f > 0 ? 1.0 / f : 0.0;
+    } catch (const std::exception&) {
+      return 0.0;
+    }
+  };
+  auto t = std::make_shared<Tables>();
+  t->body.build(k_body_lo, 1 - k_body_lo, 4096, [&](double u) { return beta_inverse(beta, u, false); },
+                [&](double, double x) { return inv_pdf(x); });
+  // t = log(u): dQ/dt = u / pdf(Q).
+  t->lower.build(std::log(k_tail_lo), std::log(k_body_lo), 1024,
+                 [&](double s) { return beta_inverse(beta, std::exp(s), false); },
+                 [&](double s, double x) { return std::exp(s) * inv_pdf(x); });
+  // t = log(1 - u): dQ/dt = -(1 - u) / pdf(Q).
+  t->upper.build(std::log(k_tail_lo), std::log(k_body_lo), 1024,
+                 [&](double s) { return beta_inverse(beta, std::exp(s), true); },
+                 [&](double s, double x) { return -std::exp(s) * inv_pdf(x); });
+  const std::lock_guard<std::mutex> lock(mutex);
+  // Drop entries whose tables are gone, so that the cache stays the size of what is in use.
+  for (auto it = cache.begin(); it != cache.end();) it = it->second.expired() ? cache.erase(it) : std::next(it);
+  auto& slot = cache[key];
+  if (auto other = slot.lock()) return other;  // built meanwhile by another thread: the same values
+  slot = t;
+  recent.push_back(t);
+  if (recent.size() > 64) recent.pop_front();
+  return t;
+}
 
 namespace {
 
@@ -256,6 +353,28 @@ double number_param(const json& obj, const std::string& key, const std::string& 
 
 [[noreturn]] void bad(const std::string& path, const std::string& what, double got) {
   throw InputError(path + ": " + what + ", got " + format_number(got));
+}
+
+constexpr double k_min_shape = 1e-3, k_max_shape = 1e7;  // beta's alpha and beta
+
+void check_extremes(const Distribution& d, const std::string& path) {
+  // Parameters can be finite and still give no finite draw (a lognormal with sd 1e300, a
+  // normal with sd 1e308): the draws at the extreme quantiles a run can reach must be numbers.
+  for (const double u : {k_extreme_u, 0.5, 1 - k_extreme_u}) {
+    const double x = d.quantile(u);
+    if (!std::isfinite(x)) {
+      throw InputError(path + ": " + d.describe() + " gives " + format_number(x) + " at its " + format_number(u) +
+                       " quantile; its parameters are beyond what double precision can draw from");
+    }
+  }
+}
+
+/// A bounded distribution's range must be a finite number: max - min is its scale.
+void check_range(const std::string& path, double lo, double hi) {
+  if (!std::isfinite(hi - lo)) {
+    throw InputError(path + ": the range [" + format_number(lo) + ", " + format_number(hi) +
+                     "] is wider than the largest number (max - min overflows)");
+  }
 }
 
 // The parameter keys each kind accepts; `dist` is always allowed.
@@ -347,6 +466,7 @@ Distribution Distribution::from_json(const json& j, const std::string& path) {
     case DistKind::uniform: {
       const double lo = need("min"), hi = need("max");
       if (!(hi > lo)) bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+      check_range(path, lo, hi);
       impl->a = lo;
       impl->b = hi - lo;
       d.support_ = Interval{lo, hi, false, false};
@@ -357,10 +477,12 @@ Distribution Distribution::from_json(const json& j, const std::string& path) {
     case DistKind::pert: {
       const double lo = need("min"), mode = need("mode"), hi = need("max");
       if (!(hi > lo)) bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+      check_range(path, lo, hi);
       if (mode < lo) bad(path + ".mode", "must be >= min (" + format_number(lo) + ")", mode);
       if (mode > hi) bad(path + ".mode", "must be <= max (" + format_number(hi) + ")", mode);
       impl->lo = lo;
       impl->scale = hi - lo;
+      impl->max = hi;
       impl->a = (mode - lo) / (hi - lo);  // triangular: CDF at the mode
       if (kind == DistKind::pert) {
         // Beta-PERT with lambda = 4.
@@ -389,6 +511,8 @@ Distribution Distribution::from_json(const json& j, const std::string& path) {
                          "] leaves no probability under normal(mean=" + format_number(mean) +
                          ", sd=" + format_number(sd) + ")");
       }
+      impl->min = lo;
+      impl->max = hi;
       d.support_ = Interval{lo, hi, !has("min"), !has("max")};
       give("mean", mean), give("sd", sd);
       if (has("min")) give("min", lo);
@@ -433,12 +557,18 @@ Distribution Distribution::from_json(const json& j, const std::string& path) {
       const double al = need("alpha"), be = need("beta");
       if (!(al > 0)) bad(path + ".alpha", "must be > 0", al);
       if (!(be > 0)) bad(path + ".beta", "must be > 0", be);
+      // Outside these the quantile underflows or overflows in double precision; no
+      // uncertain input needs a shape parameter beyond them.
+      if (!(al >= k_min_shape && al <= k_max_shape)) bad(path + ".alpha", "must be in [1e-3, 1e7]", al);
+      if (!(be >= k_min_shape && be <= k_max_shape)) bad(path + ".beta", "must be in [1e-3, 1e7]", be);
       const double lo = opt("min", 0.0), hi = opt("max", 1.0);
       if (!(hi > lo)) bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+      check_range(path, lo, hi);
       impl->beta = Beta(al, be);
       impl->tabulate();
       impl->lo = lo;
       impl->scale = hi - lo;
+      impl->max = hi;
       d.support_ = Interval{lo, hi, false, false};
       give("alpha", al), give("beta", be);
       if (has("min")) give("min", lo);
@@ -497,6 +627,7 @@ Distribution Distribution::from_json(const json& j, const std::string& path) {
     }
   }
   d.impl_ = std::move(impl);
+  check_extremes(d, path);
   return d;
 }
 
@@ -512,10 +643,11 @@ double Distribution::quantile(double u) const {
       return p.lo + p.scale * x;
     }
     case DistKind::pert:
-    case DistKind::beta: return p.lo + p.scale * p.beta_quantile(u);
+    case DistKind::beta: return std::min(p.lo + p.scale * p.beta_quantile(u), p.max);  // lo + scale may round past max
     case DistKind::normal: {
       const double v = p.cdf_lo + u * p.cdf_span;
-      return p.a + p.b * normal_quantile(v);
+      // Rounding in the CDF and its inverse may step just past a truncation bound.
+      return std::clamp(p.a + p.b * normal_quantile(v), p.min, p.max);
     }
     case DistKind::lognormal: return std::exp(p.a + p.b * normal_quantile(u));
     case DistKind::discrete: {
@@ -577,7 +709,9 @@ INFERSIM_AVX512 bool quantile_many_avx512(const Distribution& dist, const Distri
       case DistKind::beta: {
         const __mmask8 body = _mm512_cmp_pd_mask(v, _mm512_set1_pd(Distribution::Impl::k_body_lo), _CMP_GE_OQ) &
                               _mm512_cmp_pd_mask(v, _mm512_set1_pd(1 - Distribution::Impl::k_body_lo), _CMP_LE_OQ);
-        r = _mm512_add_pd(lo, _mm512_mul_pd(scale, grid_at(p.body, v, body)));
+        // quantile()'s clamp to [0, 1] (the bound first: NaN passes through).
+        const __m512d q = _mm512_min_pd(one, _mm512_max_pd(_mm512_setzero_pd(), grid_at(p.tables->body, v, body)));
+        r = _mm512_min_pd(_mm512_set1_pd(p.max), _mm512_add_pd(lo, _mm512_mul_pd(scale, q)));
         scalar = static_cast<__mmask8>(~body);
         break;
       }
@@ -585,6 +719,7 @@ INFERSIM_AVX512 bool quantile_many_avx512(const Distribution& dist, const Distri
         __mmask8 tail;
         const __m512d w = _mm512_add_pd(_mm512_set1_pd(p.cdf_lo), _mm512_mul_pd(v, _mm512_set1_pd(p.cdf_span)));
         r = _mm512_add_pd(a, _mm512_mul_pd(b, normal_quantile_body(w, tail)));
+        r = _mm512_min_pd(_mm512_set1_pd(p.max), _mm512_max_pd(_mm512_set1_pd(p.min), r));  // quantile()'s clamp
         scalar = tail;
         break;
       }

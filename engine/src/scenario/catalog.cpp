@@ -2,6 +2,8 @@
 #include "infersim/catalog.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -17,19 +19,34 @@ using json = nlohmann::json;
 
 namespace {
 
+// A metadata field of a figure: absent, or of the expected type (a string, a boolean).
+template <class T>
+T field(const json& node, const char* key, T fallback, const std::string& path, const std::string& file) {
+  if (!node.contains(key)) return fallback;
+  const json& v = node.at(key);
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!v.is_boolean()) throw InputError(file + ": " + path + "." + key + ": expected true or false, got " + detail::render(v));
+  } else {
+    if (!v.is_string()) throw InputError(file + ": " + path + "." + key + ": expected a string, got " + detail::render(v));
+  }
+  return v.get<T>();
+}
+
 void collect(const json& node, const std::string& path, const std::string& file, std::map<std::string, Figure>& out) {
   if (!node.is_object()) return;
   if (node.contains("value")) {
     Figure f;
     f.path = path;
-    if (!node.at("value").is_number()) throw InputError(file + ": " + path + ".value: expected a number");
+    if (!node.at("value").is_number()) {
+      throw InputError(file + ": " + path + ".value: expected a number, got " + detail::render(node.at("value")));
+    }
     f.value = node.at("value").get<double>();
-    f.unit = node.value("unit", "");
-    f.as_of = node.value("as_of", "");
-    f.confidence = node.value("confidence", "");
-    f.note = node.value("note", "");
+    f.unit = field<std::string>(node, "unit", "", path, file);
+    f.as_of = field<std::string>(node, "as_of", "", path, file);
+    f.confidence = field<std::string>(node, "confidence", "", path, file);
+    f.note = field<std::string>(node, "note", "", path, file);
     if (node.contains("sources")) f.sources = node.at("sources");
-    f.unsourced = node.value("unsourced", false);
+    f.unsourced = field<bool>(node, "unsourced", false, path, file);
     out.emplace(path, std::move(f));
     return;
   }
@@ -84,7 +101,8 @@ std::shared_ptr<const Catalog> Catalog::cached(const std::string& dir) {
 const Figure& Catalog::at(const std::string& path, const std::string& where) const {
   const auto it = figures_.find(path);
   if (it != figures_.end()) return it->second;
-  throw InputError(where + ": unknown catalog entry \"" + path + "\"; nearest: " +
+  const std::string shown = path.size() > 120 ? path.substr(0, 117) + "..." : path;
+  throw InputError(where + ": unknown catalog entry \"" + shown + "\"; nearest: " +
                    detail::join(detail::nearest(path, paths(), 3)));
 }
 
@@ -139,6 +157,10 @@ struct Resolver {
     }
     use.figure = get().at(use.ref, path + ".ref");
     use.value = use.figure.value * use.scale;
+    if (!std::isfinite(use.value)) {
+      throw InputError(path + ".scale: " + format_number(use.scale) + " times " + use.ref + " (" +
+                       format_number(use.figure.value) + ") is beyond the largest number");
+    }
     uses.push_back(use);
     return use.value;
   }

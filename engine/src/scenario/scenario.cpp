@@ -12,6 +12,7 @@
 #include "infersim/io.hpp"
 #include "infersim/simulation.hpp"
 #include "sampling/copula.hpp"
+#include "scenario/model_check.hpp"
 #include "json/strict_json.hpp"
 
 namespace infersim {
@@ -164,7 +165,18 @@ void Scenario::check_input(const Input& in, const std::string& json_path) const 
   const Interval& s = d.support();
   const bool lo_ok = s.lo > dom.lo || (s.lo == dom.lo && (!dom.lo_open || s.lo_open));
   const bool hi_ok = s.hi < dom.hi || (s.hi == dom.hi && (!dom.hi_open || s.hi_open));
-  if (lo_ok && hi_ok) return;
+  if (lo_ok && hi_ok) {
+    // Rounding can still leave the domain where the support does not (a lognormal's
+    // exp(mu - 7 sigma) underflows to 0 for a "> 0" input): check the extreme draws.
+    for (const double u : {k_extreme_u, 1 - k_extreme_u}) {
+      const double x = d.quantile(u);
+      if (!dom.contains(x)) {
+        throw InputError(json_path + ": " + d.describe() + " draws " + format_number(x) + " at its " +
+                         format_number(u) + " quantile, outside the allowed range (" + dom.describe() + ")");
+      }
+    }
+    return;
+  }
   std::string msg = json_path + ": " + d.describe() + " can produce values outside the allowed range (" +
                     dom.describe() + ")";
   if (d.kind() == DistKind::normal) msg += "; truncate it with \"min\" and \"max\"";
@@ -217,6 +229,7 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
   if (root.contains("claims")) sc.parse_claims(root.at("claims"));
   if (root.contains("claim_chain")) sc.parse_claim_chain(root.at("claim_chain"));
   if (root.contains("stresses")) sc.parse_stresses(root.at("stresses"));
+  check_model_finite(sc);
   return sc;
 }
 
@@ -580,6 +593,7 @@ Scenario Scenario::with_overrides(const std::vector<std::pair<std::string, Distr
     copy.check_input(in, at);
   }
   copy.check_cross_fields(where + ": ");
+  check_model_finite(copy, where + ": ");
   return copy;
 }
 
