@@ -93,6 +93,9 @@ def main() -> int:
                          "3 for published figures; the 1e8 run is always timed once)")
     ap.add_argument("--baseline", type=Path,
                     help="another build of the engine: runs alternate with it, and the ratio of the fastest is printed")
+    ap.add_argument("--versus", type=Path,
+                    help="another scenario (e.g. the v1 bench scenario): runs alternate with it on this engine, and "
+                         "the ratio of the fastest paths/s is printed (a shared machine slows both alike)")
     ap.add_argument("--json", type=Path, help="save the measurements here")
     args = ap.parse_args()
 
@@ -131,6 +134,19 @@ def main() -> int:
             print(f"baseline at {n:,} paths: this build {min(new):.3f} s, baseline {min(old):.3f} s: "
                   f"{ratio:.3f}x the baseline's speed")
             report["baseline"].append({"paths": n, "engine_runs_s": new, "baseline_runs_s": old, "ratio": ratio})
+
+    if args.versus:
+        report["versus"] = []
+        for n in counts:
+            this, other = [], []
+            for _ in range(max(1, args.repeat)):
+                this.append(engine_run(args.engine, args.scenario, n, args.threads)["wall_s"])
+                other.append(engine_run(args.engine, args.versus, n, args.threads)["wall_s"])
+            ratio = min(other) / min(this)
+            print(f"versus {args.versus.name} at {n:,} paths: {n / min(this):,.0f} paths/s here, "
+                  f"{n / min(other):,.0f} paths/s there: {ratio:.3f}x its speed")
+            report["versus"].append({"paths": n, "versus": str(args.versus), "engine_runs_s": this,
+                                     "versus_runs_s": other, "ratio": ratio})
 
     if args.scaling:
         n = max(counts)

@@ -265,3 +265,24 @@ def test_quantiles_and_thresholds_asked_for(tmp_path):
         infersim.run("scenarios/default.json", paths=100, quantiles=[0])
     with pytest.raises(ValueError, match=r'^thresholds: unknown metric "npv"; did you mean "npv_usd"\?$'):
         infersim.run("scenarios/default.json", paths=100, thresholds={"npv": [0]})
+
+
+# -- throughput clusters (model-v2 §A) -----------------------------------------------
+
+
+def test_clusters_frame_of_a_roofline_scenario(result):
+    from conftest import REPO_ROOT
+
+    roofline = infersim.run(str(REPO_ROOT / "scenarios" / "hyperion_roofline.json"), paths=4096, seed=1,
+                            progress=False)
+    frame = roofline.clusters()
+    assert list(frame.index.names) == ["cluster", "output"]
+    assert list(frame.loc["Hyperion"].index) == ["tokens_per_sec_per_accelerator", "batch",
+                                                 "seconds_per_output_token"]
+    doc = json.loads(roofline.to_json())["clusters"]["Hyperion"]
+    assert frame.loc[("Hyperion", "batch"), "p50"] == doc["batch"]["p50"]
+    tau = frame.loc[("Hyperion", "tokens_per_sec_per_accelerator")]
+    assert 0 < tau["p5"] <= tau["p50"] <= tau["p95"]
+    # A v1 scenario has no throughput clusters: an empty frame and no "clusters" key.
+    assert result.clusters().empty
+    assert "clusters" not in json.loads(result.to_json())

@@ -134,6 +134,30 @@ void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int
   os << "  cumulative FCF   p5 " << pad(money(cum.percentile(5)), w) << "  p50 " << pad(money(cum.percentile(50)), w)
      << "  p95 " << pad(money(cum.percentile(95)), w) << "\n";
 
+  // model-v2 §A: the roofline's outputs per cluster; tokens are input + output tokens.
+  if (!r.throughput_clusters.empty()) {
+    os << "\n  throughput (tokens = input + output)          p5        p50        p95\n";
+    auto general = [](double x) {  // 23,950 tokens/s; batch 2,048; 0.01641 s
+      if (!std::isfinite(x)) return std::string("n/a");
+      if (x >= 1000) return thousands(static_cast<std::uint64_t>(std::llround(x)));
+      std::ostringstream s;
+      s << std::setprecision(4) << x;
+      return s.str();
+    };
+    for (std::size_t c = 0; c < r.throughput_clusters.size(); ++c) {
+      os << "  " << r.throughput_clusters[c] << "\n";
+      const std::pair<const char*, ClusterScalar> rows[] = {
+          {"tokens/s per accelerator", ClusterScalar::tokens_per_sec_per_accelerator},
+          {"batch", ClusterScalar::batch},
+          {"seconds per output token", ClusterScalar::seconds_per_output_token}};
+      for (const auto& [title, s] : rows) {
+        const MetricStats& m = r.cluster(s, c);
+        os << "    " << title << std::string(38 - std::string(title).size(), ' ') << pad(general(m.percentile(5)), 10)
+           << " " << pad(general(m.percentile(50)), 10) << " " << pad(general(m.percentile(95)), 10) << "\n";
+      }
+    }
+  }
+
   if (!r.claims.empty()) {
     os << "\n  claims\n";
     for (const auto& c : r.claims) {

@@ -61,6 +61,28 @@ def combine(*mutations):
     return mutate
 
 
+def throughput(*pairs, keep_tokens=False):
+    """Hyperion (clusters[1]) with a throughput block (model-v2 §A) instead of tokens/s,
+    then setting(*pairs) on the result; the correlation of the two clusters' tokens/s goes."""
+
+    def mutate(doc):
+        hyperion = doc["clusters"][1]
+        if not keep_tokens:
+            del hyperion["tokens_per_sec_per_accelerator"]
+            doc["correlations"] = [c for c in doc["correlations"] if "Hyperion.tokens_per_sec" not in c["b"]]
+        hyperion["throughput"] = {
+            "model": {"params_total": 70e9, "params_active": 70e9, "bytes_per_param": 1, "kv_bytes_per_token": 163840},
+            "accelerator": {"peak_flops": 2e15, "hbm_bandwidth_bytes_per_s": 4.8e12, "hbm_bytes": 141e9},
+            "serving": {"accelerators_per_replica": 1, "max_batch": 256, "input_tokens_per_request": 1000,
+                        "output_tokens_per_request": 300, "bandwidth_efficiency": 0.8, "compute_efficiency": 0.4},
+        }
+        setting(*pairs)(doc)
+
+    return mutate
+
+
+TP = ("clusters", 1, "throughput")
+
 M = ("market",)
 P = ("player",)
 C0 = ("clusters", 0)
@@ -218,6 +240,27 @@ CASES = [
       "growth can reach 0.09", "wacc can be as low as 0.08"]),
     ("terminal-unknown-method", setting(P + ("terminal",), {"method": "perpetuity"}),
      'player.terminal.method: unknown method "perpetuity"'),
+    # --- throughput blocks (model-v2 §A)
+    ("throughput-and-tokens", throughput(keep_tokens=True),
+     "clusters[1]: give either tokens_per_sec_per_accelerator or throughput, not both"),
+    ("throughput-unknown-model", throughput(TP + ("model",), "deepseek-v3"),
+     'clusters[1].throughput.model: unknown model "deepseek-v3" in the catalog; nearest: deepseek_v3'),
+    ("throughput-unknown-accelerator", throughput(TP + ("accelerator",), "gb300"),
+     ['clusters[1].throughput.accelerator: unknown accelerator "gb300" in the catalog; nearest: ', "gb200"]),
+    ("throughput-experts-active-above-experts",
+     throughput(TP + ("model", "experts"), 8, TP + ("model", "experts_active"), 9),
+     "clusters[1].throughput.model.experts_active: must be <= experts (8), got 9"),
+    ("throughput-model-does-not-fit", throughput(TP + ("accelerator", "hbm_bytes"), 60e9),
+     ["clusters[1].throughput: model does not fit: needs 70.", "replica has 54 GB usable"]),
+    ("throughput-fits-only-at-the-median",
+     throughput(TP + ("accelerator", "hbm_bytes"), {"dist": "uniform", "min": 60e9, "max": 200e9}),
+     "clusters[1].throughput: model does not fit on every path"),
+    ("throughput-efficiency-above-1", throughput(TP + ("serving", "bandwidth_efficiency"), 1.5),
+     "clusters[1].throughput.serving.bandwidth_efficiency: must be in (0, 1], got 1.5"),
+    ("throughput-stress-sets-unused-tokens",
+     throughput(("stresses", "faster"), {"clusters.Hyperion.tokens_per_sec_per_accelerator": 2000}),
+     "stresses.faster.clusters.Hyperion.tokens_per_sec_per_accelerator: not used, because the cluster has a "
+     "throughput block"),
     # --- simulation settings
     ("sampler-halton", setting(("simulation", "sampler"), "halton"),
      'simulation.sampler: unknown sampler "halton"; expected one of random, lhs, sobol'),

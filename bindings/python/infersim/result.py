@@ -238,6 +238,26 @@ class Result(JsonDocument):
         )
         return formatted(frame, statistics_by_row())
 
+    def clusters(self) -> pd.DataFrame:
+        """Per-cluster outputs of the throughput roofline (model-v2 §A), one row per cluster
+        with a ``throughput`` block and output, one column per statistic: the
+        ``tokens_per_sec_per_accelerator`` it derives (input + output tokens), the ``batch``
+        it chose and the ``seconds_per_output_token`` at that batch. Empty for a scenario
+        whose clusters all give tokens/s per accelerator.
+
+        >>> frame = run("scenarios/hyperion_roofline.json", paths=4096).clusters()
+        >>> list(frame.index.get_level_values("cluster").unique()), list(frame.loc["Hyperion"].index)
+        (['Hyperion'], ['tokens_per_sec_per_accelerator', 'batch', 'seconds_per_output_token'])
+        """
+        clusters = self._document().get("clusters", {})
+        rows, index = [], []
+        for cluster, outputs in clusters.items():
+            for output, stats in outputs.items():
+                index.append((cluster, output))
+                rows.append({stat: _number(v) for stat, v in stats.items()})
+        names = pd.MultiIndex.from_arrays([[c for c, _ in index], [o for _, o in index]], names=["cluster", "output"])
+        return pd.DataFrame(rows, index=names, dtype=np.float64)
+
     def series(self, name: str) -> pd.DataFrame:
         """A yearly metric (e.g. ``"revenue_usd"``): one row per year, one column per statistic.
 

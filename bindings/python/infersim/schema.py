@@ -89,6 +89,23 @@ def result_schema() -> dict[str, Any]:
             "additionalProperties": False,
         }
 
+    def cluster_output(label: str, unit: str) -> dict[str, Any]:
+        props = {s: {**number, "description": "share of paths (fraction)" if s in _SHARES else f"in {unit}"}
+                 for s in _core.statistic_names}
+        return {"type": "object", "description": f"{label} ({unit}); one value a path", "x-unit": unit,
+                "properties": props, "required": list(_core.statistic_names), "additionalProperties": False}
+
+    throughput_cluster = {
+        "type": "object",
+        "description": "the roofline's outputs for a cluster with a throughput block (model.md §4a)",
+        "properties": {
+            "tokens_per_sec_per_accelerator": cluster_output("tokens/s per accelerator, input + output", "tokens/s"),
+            "batch": cluster_output("decode batch b*", "sequences"),
+            "seconds_per_output_token": cluster_output("seconds per decode step at b*", "s"),
+        },
+        "required": ["tokens_per_sec_per_accelerator", "batch", "seconds_per_output_token"],
+        "additionalProperties": False,
+    }
     claim = {
         "type": "object",
         "properties": {
@@ -140,6 +157,8 @@ def result_schema() -> dict[str, Any]:
             "years": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "x-unit": "year"},
             "scalars": group(tuple(_core.scalar_names), number),
             "series": group(tuple(_core.series_names), numbers),
+            "clusters": {"type": "object", "additionalProperties": throughput_cluster,
+                         "description": "only when a cluster has a throughput block; keyed by cluster name"},
             "claims": {"type": "array", "items": claim},
             "catalog": {"type": "array", "items": catalog_use},
             "claim_chain": {"type": "object"},

@@ -38,6 +38,29 @@ struct PlayerInputs {
   double terminal_growth = 0;   ///< g_tv, used when terminal == gordon
 };
 
+/// model.md §A (v2): a cluster's `throughput` block, the inputs of the roofline that
+/// gives tokens/s per accelerator. Flat, so that each leaf is one input slot; the
+/// names follow the block's keys (model.*, accelerator.*, serving.*).
+struct ClusterThroughput {
+  double params_total = 0;           ///< model: P
+  double params_active = 0;          ///< model: P_a
+  double experts = 1;                ///< model: E
+  double experts_active = 1;         ///< model: k
+  double bytes_per_param = 0;        ///< model: β
+  double kv_bytes_per_token = 0;     ///< model: κ
+  double peak_flops = 0;             ///< accelerator: F
+  double hbm_bandwidth_bytes_per_s = 0;  ///< accelerator: B
+  double hbm_bytes = 0;              ///< accelerator: H
+  double accelerators_per_replica = 1;   ///< serving: n
+  double max_batch = 1;
+  double input_tokens_per_request = 0;   ///< serving: i
+  double output_tokens_per_request = 0;  ///< serving: o
+  double max_seconds_per_output_token = 0;  ///< serving: T_max; +inf: no target
+  double bandwidth_efficiency = 1;   ///< serving: η_b
+  double compute_efficiency = 1;     ///< serving: η_c
+  double hbm_usable_fraction = 0.9;  ///< serving: f_h
+};
+
 /// model.md §4, §6: one entry of `clusters[]`.
 struct ClusterInputs {
   double power_gw = 0;
@@ -59,6 +82,9 @@ struct ClusterInputs {
   double idle_power_fraction = 0;
   double opex_rate = 0;
   double capex_overrun = 0;
+  /// With a throughput block, the roofline's τ replaces tokens_per_sec_per_accelerator.
+  bool has_throughput = false;
+  ClusterThroughput throughput;
 };
 
 /// Every number one path needs.
@@ -101,6 +127,12 @@ inline constexpr std::array<std::string_view, k_series_count> k_series_names{
 inline constexpr std::array<std::string_view, k_scalar_count> k_scalar_names{
     "npv_usd", "irr", "payback_year", "total_capex_usd", "cumulative_fcf_usd"};
 
+/// model.md §A (v2): one value a path for each cluster with a throughput block.
+enum class ClusterScalar : int { tokens_per_sec_per_accelerator, batch, seconds_per_output_token };
+inline constexpr int k_cluster_scalar_count = 3;
+inline constexpr std::array<std::string_view, k_cluster_scalar_count> k_cluster_scalar_names{
+    "tokens_per_sec_per_accelerator", "batch", "seconds_per_output_token"};
+
 /// Where a path's outputs live in a flat array of `metric_count(T)` doubles:
 /// series `s` of year index `t` at `s * T + t`, then the scalars.
 constexpr int metric_count(int horizon_years) { return k_series_count * horizon_years + k_scalar_count; }
@@ -108,6 +140,17 @@ constexpr int metric_index(Series s, int t, int horizon_years) { return static_c
 constexpr int metric_index(Scalar s, int horizon_years) {
   return k_series_count * horizon_years + static_cast<int>(s);
 }
+/// With `throughput_clusters` clusters that have a throughput block, their scalars follow,
+/// cluster by cluster (j counts those clusters only, in the scenario's order). A scenario
+/// without one has metric_count(T) outputs, laid out as in v1.
+constexpr int metric_count(int horizon_years, int throughput_clusters) {
+  return metric_count(horizon_years) + k_cluster_scalar_count * throughput_clusters;
+}
+constexpr int metric_index(ClusterScalar s, int j, int horizon_years) {
+  return metric_count(horizon_years) + k_cluster_scalar_count * j + static_cast<int>(s);
+}
+/// The outputs evaluate() writes for these inputs.
+int metric_count(const ModelInputs& in);
 
 /// Scratch memory reused across paths, so that evaluating a path allocates nothing.
 class ModelWorkspace {
@@ -120,7 +163,7 @@ private:
   std::vector<double> phi_, installs_;                            // per cluster and year
 };
 
-/// Run the model for one set of inputs; writes `metric_count(T)` values to `out`.
+/// Run the model for one set of inputs; writes `metric_count(in)` values to `out`.
 /// The inputs are assumed valid (the scenario checks them).
 void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out);
 

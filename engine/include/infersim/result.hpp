@@ -58,7 +58,10 @@ struct RunResult {
   bool antithetic = false;
   std::size_t replicates = 1;      ///< independent randomizations behind `se`
   std::vector<int> years;
-  std::vector<MetricStats> metrics;  ///< metric_count(T), in metric_index order
+  std::vector<MetricStats> metrics;  ///< Scenario::metric_count(), in metric_index order
+  /// Clusters with a throughput block (model-v2 §A), whose ClusterScalar statistics follow
+  /// the scalars in `metrics`; empty for a v1 scenario.
+  std::vector<std::string> throughput_clusters;
   std::vector<ClaimResult> claims;
   std::vector<ThresholdResult> thresholds;
   std::optional<ClaimChain> claim_chain;  ///< the scenario's chain, if any
@@ -72,6 +75,10 @@ struct RunResult {
 
   int horizon_years() const { return static_cast<int>(years.size()); }
   const MetricStats& scalar(Scalar s) const { return metrics[static_cast<std::size_t>(metric_index(s, horizon_years()))]; }
+  /// A ClusterScalar of the j-th cluster with a throughput block.
+  const MetricStats& cluster(ClusterScalar s, std::size_t j) const {
+    return metrics[static_cast<std::size_t>(metric_index(s, static_cast<int>(j), horizon_years()))];
+  }
   const MetricStats& series(Series s, int t) const {
     return metrics[static_cast<std::size_t>(metric_index(s, t, horizon_years()))];
   }

@@ -45,8 +45,8 @@ struct Input {
   Interval domain;        ///< values the model accepts
   bool whole = false;     ///< sampled values are rounded to whole numbers (years)
   bool present = false;   ///< written in the scenario (or defaulted), as opposed to unused
-  int section = 0;        ///< where assign() writes: 0 market, 1 player, 2 cluster
-  int cluster = -1;       ///< cluster index for section 2
+  int section = 0;        ///< where assign() writes: 0 market, 1 player, 2 cluster, 3 its throughput block
+  int cluster = -1;       ///< cluster index for sections 2 and 3
   int leaf = 0;           ///< position in its section's table of fields
 };
 
@@ -111,6 +111,11 @@ public:
   const SimulationSettings& simulation() const { return simulation_; }
   SimulationSettings& simulation() { return simulation_; }
 
+  /// Outputs of one path: metric_count(T), then the scalars of each throughput cluster.
+  int metric_count() const;
+  /// Names of the clusters with a throughput block, in order (their per-cluster scalars).
+  std::vector<std::string> throughput_clusters() const;
+
   const std::vector<Input>& inputs() const { return inputs_; }
   /// Index of an input by dotted path; InputError listing the nearest names if unknown.
   std::size_t input_index(const std::string& path, const std::string& where) const;
@@ -155,11 +160,13 @@ public:
 private:
   void check_input(const Input& in, const std::string& json_path) const;
   void check_cross_fields(const std::string& where) const;
+  void check_throughput(const std::string& where) const;
   // Reading, section by section (docs/scenario-format.md).
   void parse_simulation(const nlohmann::json& j);
   void parse_market(const nlohmann::json& j);
   void parse_player(const nlohmann::json& j);
   void parse_clusters(const nlohmann::json& j);
+  void parse_throughput(std::size_t cluster, const nlohmann::json& block);
   void parse_correlations(const nlohmann::json& j);
   void parse_claims(const nlohmann::json& j);
   void parse_claim_chain(const nlohmann::json& j);
@@ -173,6 +180,11 @@ private:
   TerminalMethod terminal_ = TerminalMethod::none;
   std::vector<Input> inputs_;
   std::size_t player_first_ = 0;  // index of the first player input
+  struct ThroughputBlock {
+    std::size_t cluster;  // index into clusters[]
+    std::size_t first;    // index of its first input (k_throughput_fields order)
+  };
+  std::vector<ThroughputBlock> throughput_;  // after every v1 slot, so v1 indices never move
   std::vector<Correlation> correlations_;
   std::vector<Claim> claims_;
   std::vector<Stress> stresses_;

@@ -33,7 +33,7 @@ constexpr std::uint64_t k_max_kept_values = std::uint64_t{1} << 28;
 /// One thread's memory for evaluating the model at chosen input values.
 struct Scratch {
   explicit Scratch(const Scenario& sc)
-      : inputs(sc.base_inputs()), out(static_cast<std::size_t>(metric_count(sc.horizon_years()))) {
+      : inputs(sc.base_inputs()), out(static_cast<std::size_t>(sc.metric_count())) {
     model.reserve(sc.horizon_years(), inputs.clusters.size());
   }
   /// The metric for `inputs` as assigned so far (model.md §8 step 4, then §2-§7).
@@ -348,7 +348,7 @@ PathSample sample_paths(const Scenario& sc, const MetricRef& metric, const RunOp
   tbb::enumerable_thread_specific<Workspace> workspaces([&] {
     Workspace ws{PathInputs(generator), {}, std::vector<double>(generator.tile_size(), 0.5),
                  std::vector<double>(generator.tile_size()), std::vector<double>(generator.scratch_size()),
-                 std::vector<double>(static_cast<std::size_t>(metric_count(sc.horizon_years())))};
+                 std::vector<double>(static_cast<std::size_t>(sc.metric_count()))};
     ws.model.reserve(sc.horizon_years(), sc.base_inputs().clusters.size());
     return ws;
   });

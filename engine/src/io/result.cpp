@@ -97,6 +97,17 @@ nlohmann::ordered_json to_json(const RunResult& r) {
   const auto stats = metrics_to_json(r.metrics, r.horizon_years());
   j["scalars"] = stats["scalars"];
   j["series"] = stats["series"];
+  // model-v2 §A: per-cluster scalars, only when some cluster has a throughput block.
+  if (!r.throughput_clusters.empty()) {
+    auto& clusters = j["clusters"] = json::object();
+    for (std::size_t c = 0; c < r.throughput_clusters.size(); ++c) {
+      auto& cj = clusters[r.throughput_clusters[c]] = json::object();
+      for (int s = 0; s < k_cluster_scalar_count; ++s) {
+        auto& o = cj[std::string(k_cluster_scalar_names[static_cast<std::size_t>(s)])] = json::object();
+        for (const auto& [k, v] : fields(r.cluster(static_cast<ClusterScalar>(s), c))) o[k] = number(v);
+      }
+    }
+  }
   auto& claims = j["claims"] = json::array();
   for (const auto& c : r.claims) {
     json o;

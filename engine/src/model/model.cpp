@@ -9,6 +9,8 @@
 
 #include <boost/math/tools/roots.hpp>
 
+#include "model/throughput.hpp"
+
 namespace infersim {
 namespace {
 
@@ -199,6 +201,12 @@ double internal_rate_of_return(std::span<const double> fcf) {
   return toms748(lo, hi, f_lo, f_hi);  // not converged (never seen): the plain TOMS 748
 }
 
+int metric_count(const ModelInputs& in) {
+  int n = 0;
+  for (const auto& c : in.clusters) n += c.has_throughput ? 1 : 0;
+  return metric_count(in.horizon_years, n);
+}
+
 void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) {
   const int T = in.horizon_years;
   if (ws.quantity_.size() != static_cast<std::size_t>(T) || ws.phi_.size() != T * in.clusters.size()) {
@@ -241,9 +249,22 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
 
   // §4 Capacity, cluster by cluster, from gigawatts through vintages of accelerators.
   const auto n_clusters = in.clusters.size();
+  int throughput_clusters = 0;
   for (std::size_t ci = 0; ci < n_clusters; ++ci) {
     const ClusterInputs& c = in.clusters[ci];
     const std::span<double> phi(ws.phi_.data() + ci * T, T), installs(ws.installs_.data() + ci * T, T);
+    // tau: the input (v1), or model-v2 §A's roofline on this path's draws, whose b* and
+    // t(b*) are outputs of their own.
+    double tau = c.tokens_per_sec_per_accelerator;
+    if (c.has_throughput) {
+      const ThroughputResult r = roofline_throughput(c.throughput);
+      tau = r.tokens_per_sec_per_accelerator;
+      const int j = throughput_clusters++;
+      out[static_cast<std::size_t>(metric_index(ClusterScalar::tokens_per_sec_per_accelerator, j, T))] = tau;
+      out[static_cast<std::size_t>(metric_index(ClusterScalar::batch, j, T))] = r.batch;
+      out[static_cast<std::size_t>(metric_index(ClusterScalar::seconds_per_output_token, j, T))] =
+          r.seconds_per_output_token;
+    }
     // Nothing is online before y_on >= start_year (so phi_{-1} = 0), and nothing at all
     // when y_on is past the horizon.
     const int t_on = static_cast<int>(c.online_year) - in.start_year;
@@ -271,7 +292,7 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
     }
     // tau_i(y) = tau (1+h)^(y_i - y_on) (1+sw)^(y - y_i), summed over the live vintages.
     const double tokens_per_accelerator_year =
-        c.inference_alloc * c.availability * k_seconds_per_year * c.tokens_per_sec_per_accelerator;
+        c.inference_alloc * c.availability * k_seconds_per_year * tau;
     // Vintage by vintage, each adding to the years it lives, so that each year's sum
     // runs over its live vintages in install order.
     std::fill(ws.vintage_sum_.begin(), ws.vintage_sum_.end(), 0.0);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "infersim/error.hpp"
+#include "infersim/model.hpp"
 
 namespace infersim {
 namespace {
@@ -11,6 +12,27 @@ namespace {
 // Keeps batches far below 2^53, where doubles stop holding every integer and the search's
 // midpoints could repeat; no server schedules a billion sequences at once.
 constexpr double k_max_batch_limit = 1e9;
+
+struct Triple {
+  ThroughputModel m;
+  ThroughputAccelerator a;
+  ThroughputServing s;
+};
+
+Triple split(const ClusterThroughput& c) {
+  Triple t{{c.params_total, c.params_active, c.experts, c.experts_active, c.bytes_per_param, c.kv_bytes_per_token},
+           {c.peak_flops, c.hbm_bandwidth_bytes_per_s, c.hbm_bytes},
+           {}};
+  t.s.accelerators_per_replica = c.accelerators_per_replica;
+  t.s.max_batch = c.max_batch;
+  t.s.input_tokens_per_request = c.input_tokens_per_request;
+  t.s.output_tokens_per_request = c.output_tokens_per_request;
+  t.s.max_seconds_per_output_token = c.max_seconds_per_output_token;
+  t.s.bandwidth_efficiency = c.bandwidth_efficiency;
+  t.s.compute_efficiency = c.compute_efficiency;
+  t.s.hbm_usable_fraction = c.hbm_usable_fraction;
+  return t;
+}
 
 double gb(double bytes) { return bytes / 1e9; }
 
@@ -199,6 +221,16 @@ void validate_throughput(const ThroughputModel& m, const ThroughputAccelerator& 
   const double kv = m.kv_bytes_per_token * ctx;
   const double usable = s.accelerators_per_replica * a.hbm_bytes * s.hbm_usable_fraction;
   if (!(std::floor((usable - w) / kv) >= 1)) throw InputError(where + ": " + fit_message(usable, w, kv));
+}
+
+ThroughputResult roofline_throughput(const ClusterThroughput& c) {
+  const Triple t = split(c);
+  return Roofline(t.m, t.a, t.s).solve();
+}
+
+void validate_throughput(const ClusterThroughput& c, const std::string& where) {
+  const Triple t = split(c);
+  validate_throughput(t.m, t.a, t.s, where);
 }
 
 }  // namespace infersim

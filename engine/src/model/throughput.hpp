@@ -8,6 +8,8 @@
 
 namespace infersim {
 
+struct ClusterThroughput;  // infersim/model.hpp: a scenario's throughput block, one path's values
+
 /// The served model. Parameter counts are plain counts (671e9), bytes per token and
 /// parameter at the serving precision. experts = experts_active = 1 is a dense model.
 struct ThroughputModel {
@@ -89,5 +91,9 @@ ThroughputResult roofline_throughput(const ThroughputModel& m, const ThroughputA
 /// the replica's memory with one sequence of context.
 void validate_throughput(const ThroughputModel& m, const ThroughputAccelerator& a, const ThroughputServing& s,
                          const std::string& where = "throughput");
+
+/// The same on a cluster's throughput block (its model, accelerator and serving fields).
+ThroughputResult roofline_throughput(const ClusterThroughput& c);
+void validate_throughput(const ClusterThroughput& c, const std::string& where);
 
 }  // namespace infersim

@@ -183,9 +183,98 @@ struct Resolver {
     }
     for (const char* key : {"watts_per_accelerator", "tokens_per_sec_per_accelerator", "it_cost_usd_per_accelerator"}) {
       if (cluster.contains(key)) continue;  // the scenario's own value wins
+      if (cluster.contains("throughput") && std::string(key) == "tokens_per_sec_per_accelerator") continue;
       cluster[key] = resolve(json{{"ref", prefix + key}}, path + "." + key);
     }
     cluster.erase("accelerator");
+  }
+
+  // Names of the catalog's entries under `ns` that have a figure `key`.
+  std::vector<std::string> names_with(const std::string& ns, const std::string& key) {
+    std::vector<std::string> names;
+    const std::string tail = "." + key;
+    for (const auto& p : get().paths()) {
+      if (p.rfind(ns + ".", 0) == 0 && p.size() > ns.size() + tail.size() &&
+          p.compare(p.size() - tail.size(), tail.size(), tail) == 0) {
+        const std::string middle = p.substr(ns.size() + 1, p.size() - ns.size() - 1 - tail.size());
+        if (middle.find('.') == std::string::npos) names.push_back(middle);
+      }
+    }
+    return names;
+  }
+
+  // A catalog name in a throughput block: `"deepseek_v3"` or `{"name": "deepseek_v3", ...}`
+  // becomes an object whose missing keys are filled from `ns.NAME.figure` (times scale).
+  // Returns the name, or "" when the part is written out in full.
+  std::string named(json& part, const std::string& path, const std::string& ns, const std::string& probe) {
+    if (part.is_string()) part = json{{"name", part.get<std::string>()}};
+    if (!part.is_object() || !part.contains("name")) return "";
+    const json& name_json = part.at("name");
+    if (!name_json.is_string()) {
+      throw InputError(path + ".name: expected a catalog name, got " + detail::render(name_json));
+    }
+    const std::string name = name_json.get<std::string>();
+    if (!get().contains(ns + "." + name + "." + probe)) {
+      const auto names = names_with(ns, probe);
+      throw InputError(path + ": unknown " + (ns == "models" ? "model" : "accelerator") + " \"" + name +
+                       "\" in the catalog; nearest: " + detail::join(detail::nearest(name, names, 3)));
+    }
+    part.erase("name");
+    return name;
+  }
+
+  void fill(json& part, const std::string& path, const std::string& key, const std::string& ref, double scale) {
+    if (part.contains(key)) return;  // the scenario's own value wins
+    json r{{"ref", ref}};
+    if (scale != 1) r["scale"] = scale;
+    part[key] = resolve(r, path + "." + key);
+  }
+
+  // model-v2 §A: `model` and `accelerator` of a throughput block may be catalog names. A
+  // model's KV bytes are the catalog's BF16 figure, its bytes_per_param 2 unless given; an
+  // accelerator's peak FLOP/s is the dense figure at the precision bytes_per_param implies.
+  void throughput(json& cluster, const std::string& path) {
+    if (!cluster.is_object() || !cluster.contains("throughput") || !cluster.at("throughput").is_object()) return;
+    json& tp = cluster.at("throughput");
+    const std::string at = path + ".throughput";
+    if (tp.contains("model")) {
+      json& m = tp.at("model");
+      const std::string mp = at + ".model";
+      const std::string name = named(m, mp, "models", "params_total");
+      if (!name.empty()) {
+        const std::string pre = "models." + name + ".";
+        for (const char* key : {"params_total", "params_active", "experts", "experts_active"}) {
+          fill(m, mp, key, pre + key, 1);
+        }
+        fill(m, mp, "kv_bytes_per_token", pre + "kv_bytes_per_token_bf16", 1);
+        if (!m.contains("bytes_per_param")) m["bytes_per_param"] = 2;
+      }
+    }
+    if (tp.contains("accelerator")) {
+      json& a = tp.at("accelerator");
+      const std::string ap = at + ".accelerator";
+      const std::string name = named(a, ap, "accelerators", "hbm_gb");
+      if (name.empty()) return;
+      const std::string pre = "accelerators." + name + ".";
+      fill(a, ap, "hbm_bandwidth_bytes_per_s", pre + "hbm_bandwidth_tb_s", 1e12);
+      fill(a, ap, "hbm_bytes", pre + "hbm_gb", 1e9);
+      if (a.contains("peak_flops")) return;
+      const json* beta = tp.contains("model") && tp.at("model").is_object() && tp.at("model").contains("bytes_per_param")
+                             ? &tp.at("model").at("bytes_per_param")
+                             : nullptr;
+      const double b = beta && beta->is_number() ? beta->get<double>() : 0;
+      const char* key = b == 2 ? "bf16_dense_tflops" : b == 1 ? "fp8_dense_tflops" : b == 0.5 ? "fp4_dense_tflops" : nullptr;
+      if (!key) {
+        throw InputError(ap + ": a catalog accelerator takes its FLOP/s at the precision of model.bytes_per_param, "
+                         "which must then be 2 (BF16), 1 (FP8) or 0.5 (FP4), got " +
+                         (beta ? detail::render(*beta) : std::string("nothing")) + "; or give accelerator.peak_flops");
+      }
+      if (!get().contains(pre + key)) {
+        throw InputError(ap + ": the catalog has no " + key + " figure for \"" + name +
+                         "\"; give accelerator.peak_flops");
+      }
+      fill(a, ap, "peak_flops", pre + key, 1e12);
+    }
   }
 };
 
@@ -199,6 +288,7 @@ std::vector<CatalogUse> resolve_catalog_references(json& scenario, const Catalog
       // References inside the cluster first, so that an accelerator default never hides one.
       r.walk(clusters[i], "clusters[" + std::to_string(i) + "]");
       r.accelerator(clusters[i], "clusters[" + std::to_string(i) + "]");
+      r.throughput(clusters[i], "clusters[" + std::to_string(i) + "]");
     }
   }
   for (auto& [key, child] : scenario.items()) {

@@ -14,6 +14,7 @@
 #include "sampling/copula.hpp"
 #include "scenario/model_check.hpp"
 #include "json/strict_json.hpp"
+#include "model/throughput.hpp"
 
 namespace infersim {
 namespace {
@@ -32,7 +33,7 @@ constexpr Interval unit_upper{0, 1, true, false};
 constexpr Interval below_one{-k_inf, 1, true, true};
 constexpr Interval at_least_one{1, k_inf, false, true};
 
-enum Section { k_market = 0, k_player = 1, k_cluster = 2 };
+enum Section { k_market = 0, k_player = 1, k_cluster = 2, k_throughput = 3 };
 
 template <class S>
 struct Field {
@@ -89,12 +90,40 @@ const std::vector<Field<ClusterInputs>> k_cluster_fields{
     {"opex_rate", &ClusterInputs::opex_rate, non_negative, true, 0},
     {"capex_overrun", &ClusterInputs::capex_overrun, above_minus_one, false, 0},
 };
-constexpr std::size_t k_online_year = 1;
+constexpr std::size_t k_online_year = 1, k_tokens_per_sec = 5;
+
+// model-v2 §A: a cluster's `throughput` block, keyed `part.key` (part: model, accelerator,
+// serving). Its slots follow every v1 slot of the scenario, block by block.
+const std::vector<Field<ClusterThroughput>> k_throughput_fields{
+    {"model.params_total", &ClusterThroughput::params_total, positive, true, 0},
+    {"model.params_active", &ClusterThroughput::params_active, positive, true, 0},
+    {"model.experts", &ClusterThroughput::experts, positive, false, 1},
+    {"model.experts_active", &ClusterThroughput::experts_active, positive, false, 1},
+    {"model.bytes_per_param", &ClusterThroughput::bytes_per_param, positive, true, 0},
+    {"model.kv_bytes_per_token", &ClusterThroughput::kv_bytes_per_token, positive, true, 0},
+    {"accelerator.peak_flops", &ClusterThroughput::peak_flops, positive, true, 0},
+    {"accelerator.hbm_bandwidth_bytes_per_s", &ClusterThroughput::hbm_bandwidth_bytes_per_s, positive, true, 0},
+    {"accelerator.hbm_bytes", &ClusterThroughput::hbm_bytes, positive, true, 0},
+    {"serving.accelerators_per_replica", &ClusterThroughput::accelerators_per_replica, positive, true, 0},
+    {"serving.max_batch", &ClusterThroughput::max_batch, Interval{1, 1e9, false, false}, true, 0},
+    {"serving.input_tokens_per_request", &ClusterThroughput::input_tokens_per_request, positive, true, 0},
+    {"serving.output_tokens_per_request", &ClusterThroughput::output_tokens_per_request, positive, true, 0},
+    {"serving.max_seconds_per_output_token", &ClusterThroughput::max_seconds_per_output_token, positive, false, k_inf},
+    {"serving.bandwidth_efficiency", &ClusterThroughput::bandwidth_efficiency, unit_upper, true, 0},
+    {"serving.compute_efficiency", &ClusterThroughput::compute_efficiency, unit_upper, true, 0},
+    {"serving.hbm_usable_fraction", &ClusterThroughput::hbm_usable_fraction, unit_upper, false, 0.9},
+};
+enum ThroughputLeaf : std::size_t {
+  k_params_total, k_params_active, k_experts, k_experts_active, k_bytes_per_param, k_kv_bytes,
+  k_peak_flops, k_bandwidth, k_hbm_bytes, k_replica, k_max_batch, k_input_tokens, k_output_tokens,
+  k_max_seconds, k_bandwidth_efficiency, k_compute_efficiency, k_hbm_usable
+};
 
 std::string field_key(int section, int leaf) {
   switch (section) {
     case k_market: return k_market_fields[leaf].key;
     case k_player: return k_player_fields[leaf].key;
+    case k_throughput: return k_throughput_fields[leaf].key;
     default: return k_cluster_fields[leaf].key;
   }
 }
@@ -191,6 +220,40 @@ void Scenario::check_cross_fields(const std::string& where) const {
       throw InputError(where + "player.terminal.growth: must be < player.wacc for a Gordon terminal value; " +
                        "growth can reach " + format_number(g.dist.support_max()) + " and wacc can be as low as " +
                        format_number(w.dist.support_min()));
+    }
+  }
+  check_throughput(where);
+}
+
+// model-v2 §A "Validation": every rule at the medians; and, so that no path can fail, the
+// rules that a draw could break checked at the extremes of the distributions' supports:
+// k <= E, P_a <= P, and the fit (memory needed grows with P, β, κ, i, o and what the replica
+// has with n, H, f_h, so one corner bounds every path).
+void Scenario::check_throughput(const std::string& where) const {
+  if (throughput_.empty()) return;
+  const ModelInputs m = base_inputs();
+  for (const auto& b : throughput_) {
+    const std::string at = where + "clusters[" + std::to_string(b.cluster) + "].throughput";
+    validate_throughput(m.clusters[b.cluster].throughput, at);
+    auto lo = [&](std::size_t leaf) { return inputs_[b.first + leaf].dist.support_min(); };
+    auto hi = [&](std::size_t leaf) { return inputs_[b.first + leaf].dist.support_max(); };
+    auto bound = [&](std::size_t small, std::size_t large, const char* part) {
+      if (hi(small) <= lo(large)) return;
+      const std::string s = k_throughput_fields[small].key, l = k_throughput_fields[large].key;
+      throw InputError(at + "." + s + ": can reach " + format_number(hi(small)) + ", above the smallest value of " +
+                       l + " (" + format_number(lo(large)) + "); " + part + " must hold on every path");
+    };
+    bound(k_experts_active, k_experts, "experts_active <= experts");
+    bound(k_params_active, k_params_total, "params_active <= params_total");
+    const double usable = lo(k_replica) * lo(k_hbm_bytes) * lo(k_hbm_usable);
+    const double weights = hi(k_bytes_per_param) * hi(k_params_total);
+    const double kv = hi(k_kv_bytes) * (hi(k_input_tokens) + hi(k_output_tokens) / 2);
+    if (!(std::floor((usable - weights) / kv) >= 1)) {
+      throw InputError(at + ": model does not fit on every path: at the extremes of the distributions (largest "
+                       "params_total, bytes_per_param, kv_bytes_per_token and tokens per request; smallest "
+                       "accelerators_per_replica, hbm_bytes and hbm_usable_fraction) it needs " +
+                       format_number((weights + kv) / 1e9) + " GB of weights + KV for one sequence, the replica has " +
+                       format_number(usable / 1e9) + " GB usable; narrow (truncate) those distributions");
     }
   }
 }
@@ -342,6 +405,8 @@ void Scenario::parse_clusters(const json& clusters) {
   if (clusters.empty()) throw InputError("clusters: at least one cluster is needed");
   auto keys = keys_of(k_cluster);
   keys.insert(keys.begin(), "name");
+  keys.push_back("throughput");
+  std::vector<std::size_t> with_throughput;
   for (std::size_t c = 0; c < clusters.size(); ++c) {
     const std::string cpath = "clusters[" + std::to_string(c) + "]";
     const json& cl = require_object(clusters[c], cpath);
@@ -354,13 +419,68 @@ void Scenario::parse_clusters(const json& clusters) {
       throw InputError(cpath + ".name: duplicate cluster name \"" + name + "\"");
     }
     cluster_names_.push_back(name);
-    read_fields(inputs_, cl, k_cluster_fields, {k_cluster, static_cast<int>(c), "clusters." + name, cpath},
+    // model-v2 §A: tokens/s per accelerator is an input (v1) or a throughput block. With the
+    // block, the v1 slot stays (unused), so that the indices of the inputs after it hold.
+    const bool v1 = cl.contains("tokens_per_sec_per_accelerator"), v2 = cl.contains("throughput");
+    if (v1 && v2) {
+      throw InputError(cpath + ": give either tokens_per_sec_per_accelerator or throughput, not both");
+    }
+    if (!v1 && !v2) {
+      throw InputError(cpath + ".tokens_per_sec_per_accelerator: required key is missing (or give a throughput block)");
+    }
+    json filled;
+    if (v2) {
+      filled = cl;
+      filled["tokens_per_sec_per_accelerator"] = 0;
+      with_throughput.push_back(c);
+    }
+    read_fields(inputs_, v2 ? filled : cl, k_cluster_fields, {k_cluster, static_cast<int>(c), "clusters." + name, cpath},
                 [&](std::size_t i, Input& in) {
+                  if (i == k_tokens_per_sec && v2) in.present = false;
                   if (i != k_online_year) return;
                   in.domain = Interval{static_cast<double>(start_year_), k_inf, false, true};
                   in.whole = true;
                 });
   }
+  for (std::size_t c : with_throughput) parse_throughput(c, clusters[c].at("throughput"));
+}
+
+// model-v2 §A: `throughput: {model, accelerator, serving}`, catalog names already resolved.
+void Scenario::parse_throughput(std::size_t c, const json& block) {
+  const std::string at = "clusters[" + std::to_string(c) + "].throughput";
+  const json& tp = require_object(block, at);
+  check_keys(tp, at, {"model", "accelerator", "serving"});
+  json flat = json::object();  // `part.key` -> value, the keys of k_throughput_fields
+  for (const std::string part : {"model", "accelerator", "serving"}) {
+    const std::string ppath = at + "." + part;
+    const json& obj = require_object(require_key(tp, at, part), ppath);
+    std::vector<std::string> keys;
+    for (const auto& f : k_throughput_fields) {
+      const std::string key = f.key;
+      if (key.rfind(part + ".", 0) == 0) keys.push_back(key.substr(part.size() + 1));
+    }
+    check_keys(obj, ppath, keys);
+    for (const auto& key : keys) {
+      if (obj.contains(key)) flat[part + "." + key] = obj.at(key);
+    }
+  }
+  throughput_.push_back({c, inputs_.size()});
+  read_fields(inputs_, flat, k_throughput_fields,
+              {k_throughput, static_cast<int>(c), "clusters." + cluster_names_[c] + ".throughput", at},
+              [&](std::size_t i, Input& in) {
+                // No latency target unless one is given (a stress or a sweep may set one).
+                if (i == k_max_seconds && !flat.contains(k_throughput_fields[i].key)) in.present = false;
+              });
+}
+
+int Scenario::metric_count() const {
+  return infersim::metric_count(horizon_years_, static_cast<int>(throughput_.size()));
+}
+
+std::vector<std::string> Scenario::throughput_clusters() const {
+  std::vector<std::string> names;
+  for (const auto& b : throughput_) names.push_back(cluster_names_[b.cluster]);
+  return names;
 }
 
 // model.md §8
@@ -500,7 +620,7 @@ void Scenario::parse_claim_chain(const json& j) {
   // every input at its median, else the year that comes closest.
   const ModelInputs m = base_inputs();
   ModelWorkspace ws;
-  std::vector<double> out(static_cast<std::size_t>(metric_count(horizon_years_)));
+  std::vector<double> out(static_cast<std::size_t>(metric_count()));
   evaluate(m, ws, out);
   const double implied = c.arr_usd / c.share;
   int best = 0;
@@ -588,6 +708,10 @@ Scenario Scenario::with_overrides(const std::vector<std::pair<std::string, Distr
     if (!in.present && in.section == k_player && in.leaf == static_cast<int>(k_terminal_growth)) {
       throw InputError(at + ": not used, because player.terminal.method is \"none\"");
     }
+    if (!in.present && in.section == k_cluster && in.leaf == static_cast<int>(k_tokens_per_sec)) {
+      throw InputError(at + ": not used, because the cluster has a throughput block (override its inputs, e.g. " +
+                       path.substr(0, path.rfind('.')) + ".throughput.serving.compute_efficiency)");
+    }
     in.dist = dist;
     in.present = true;
     copy.check_input(in, at);
@@ -615,6 +739,10 @@ Scenario::InputSlot Scenario::slot(ModelInputs& m, std::size_t index) const {
   switch (in.section) {
     case k_market: return {&(m.market.*(k_market_fields[static_cast<std::size_t>(in.leaf)].member)), false};
     case k_player: return {&(m.player.*(k_player_fields[static_cast<std::size_t>(in.leaf)].member)), false};
+    case k_throughput:
+      return {&(m.clusters[static_cast<std::size_t>(in.cluster)].throughput.*
+                (k_throughput_fields[static_cast<std::size_t>(in.leaf)].member)),
+              false};
     default:
       // Whole-number inputs (online_year) take the nearest whole value of a draw.
       return {&(m.clusters[static_cast<std::size_t>(in.cluster)].*(k_cluster_fields[static_cast<std::size_t>(in.leaf)].member)),
@@ -632,6 +760,7 @@ ModelInputs Scenario::base_inputs() const {
   m.horizon_years = horizon_years_;
   m.player.terminal = terminal_;
   m.clusters.resize(cluster_names_.size());
+  for (const auto& b : throughput_) m.clusters[b.cluster].has_throughput = true;
   for (std::size_t i = 0; i < inputs_.size(); ++i) assign(m, i, inputs_[i].dist.median());
   finish(m);
   return m;
@@ -660,6 +789,10 @@ json Scenario::to_json() const {
     } else if (in.section == k_player) {
       if (in.leaf == static_cast<int>(k_terminal_growth)) continue;
       j["player"][key] = in.dist.to_json();
+    } else if (in.section == k_throughput) {
+      const auto dot = key.find('.');
+      j["clusters"][static_cast<std::size_t>(in.cluster)]["throughput"][key.substr(0, dot)][key.substr(dot + 1)] =
+          in.dist.to_json();
     } else {
       j["clusters"][static_cast<std::size_t>(in.cluster)][key] = in.dist.to_json();
     }

@@ -41,7 +41,7 @@ struct Plan {
   RunSettings settings;
   Sampler sampler;
   std::vector<PathGenerator> variants;
-  int model_metrics = 0;  // one variant's outputs: metric_count(horizon)
+  int model_metrics = 0;  // one variant's outputs: Scenario::metric_count()
   int metrics = 0;        // all values of a path: every variant's, then each difference from the base
   std::vector<Kept> kept;
 };
@@ -225,6 +225,7 @@ RunResult variant_result(const Plan& plan, std::size_t vi, const std::vector<Met
   r.quantile_method = exact ? "exact" : "binned";
   r.quantile_rank_error = rank_error;
   r.metrics.assign(stats.begin() + static_cast<std::ptrdiff_t>(vi) * Mv, stats.begin() + static_cast<std::ptrdiff_t>(vi + 1) * Mv);
+  r.throughput_clusters = sc.throughput_clusters();
   const double nan = std::nan("");
   for (std::size_t c = 0; c < where.size(); ++c) {
     if (where[c].variant != vi) continue;
@@ -262,8 +263,7 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
   const auto t0 = std::chrono::steady_clock::now();
   const RunSettings settings = resolve_settings(scenario, options);
   check_comparable(scenario, others);
-  const int T = scenario.horizon_years();
-  const int Mv = metric_count(T);
+  const int Mv = scenario.metric_count();
   const std::size_t K = 1 + others.size();
   Plan plan{settings, Sampler(settings.sampler, settings.seed, settings.paths, settings.antithetic, scenario.inputs().size()),
             {}, Mv, Mv * static_cast<int>(2 * K - 1), {}};
