@@ -37,7 +37,7 @@ void check_model_finite(const Scenario& sc, const std::string& where) {
   const auto& inputs = sc.inputs();
   ModelWorkspace ws;
   ws.reserve(horizon, static_cast<std::size_t>(sc.base_inputs().clusters.size()));
-  std::vector<double> out(static_cast<std::size_t>(metric_count(horizon)));
+  std::vector<double> out(static_cast<std::size_t>(sc.metric_count()));
   const ModelInputs base = sc.base_inputs();
   evaluate(base, ws, out);
   if (const auto bad = first_non_finite(out, sc.start_year(), horizon); !bad.empty()) {
