@@ -426,6 +426,193 @@ Distribution Distribution::fixed(double value) {
   return d;
 }
 
+namespace {
+
+/// The parameters of one distribution object, read strictly: a missing one is an error
+/// naming the kind, a present one must be a number.
+struct Params {
+  const json& j;
+  const std::string& path;
+  DistKind kind;
+  Distribution::Impl& impl;
+
+  bool has(const char* k) const { return j.contains(k); }
+  double need(const char* k) const {
+    if (!has(k)) {
+      throw InputError(path + "." + k + ": required parameter of a " + std::string(to_string(kind)) +
+                       " distribution is missing");
+    }
+    return number_param(j, k, path);
+  }
+  double opt(const char* k, double dflt) const { return has(k) ? number_param(j, k, path) : dflt; }
+  /// Remembers a parameter as written, for to_json() and describe().
+  void give(const char* k, double v) const { impl.given.emplace_back(k, v); }
+};
+
+// One reader a kind: each fills the parameters and constants, and returns the support.
+Interval read_uniform(const Params& p) {
+  const double lo = p.need("min"), hi = p.need("max");
+  if (!(hi > lo)) bad(p.path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+  check_range(p.path, lo, hi);
+  p.impl.a = lo;
+  p.impl.b = hi - lo;
+  p.give("min", lo), p.give("max", hi);
+  return Interval{lo, hi, false, false};
+}
+
+Interval read_triangular_or_pert(const Params& p) {
+  const double lo = p.need("min"), mode = p.need("mode"), hi = p.need("max");
+  if (!(hi > lo)) bad(p.path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+  check_range(p.path, lo, hi);
+  if (mode < lo) bad(p.path + ".mode", "must be >= min (" + format_number(lo) + ")", mode);
+  if (mode > hi) bad(p.path + ".mode", "must be <= max (" + format_number(hi) + ")", mode);
+  p.impl.lo = lo;
+  p.impl.scale = hi - lo;
+  p.impl.max = hi;
+  p.impl.a = (mode - lo) / (hi - lo);  // triangular: CDF at the mode
+  if (p.kind == DistKind::pert) {
+    // Beta-PERT with lambda = 4.
+    p.impl.beta = Beta(1 + 4 * (mode - lo) / (hi - lo), 1 + 4 * (hi - mode) / (hi - lo));
+    p.impl.tabulate();
+  }
+  p.give("min", lo), p.give("mode", mode), p.give("max", hi);
+  return Interval{lo, hi, false, false};
+}
+
+Interval read_normal(const Params& p) {
+  const double mean = p.need("mean"), sd = p.need("sd");
+  if (!(sd > 0)) bad(p.path + ".sd", "must be > 0", sd);
+  const double lo = p.opt("min", -k_inf), hi = p.opt("max", k_inf);
+  if (p.has("min") && p.has("max") && !(hi > lo)) {
+    bad(p.path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+  }
+  const Normal n(mean, sd);
+  p.impl.a = mean;
+  p.impl.b = sd;
+  p.impl.cdf_lo = p.has("min") ? boost::math::cdf(n, lo) : 0.0;
+  const double cdf_hi = p.has("max") ? boost::math::cdf(n, hi) : 1.0;
+  p.impl.cdf_span = cdf_hi - p.impl.cdf_lo;
+  if (!(p.impl.cdf_span > 1e-12)) {
+    throw InputError(p.path + ": truncation [" + format_number(lo) + ", " + format_number(hi) +
+                     "] leaves no probability under normal(mean=" + format_number(mean) +
+                     ", sd=" + format_number(sd) + ")");
+  }
+  p.impl.min = lo;
+  p.impl.max = hi;
+  p.give("mean", mean), p.give("sd", sd);
+  if (p.has("min")) p.give("min", lo);
+  if (p.has("max")) p.give("max", hi);
+  return Interval{lo, hi, !p.has("min"), !p.has("max")};
+}
+
+Interval read_lognormal(const Params& p) {
+  const bool by_median = p.has("median") || p.has("p90");
+  const bool by_mu = p.has("mu") || p.has("sigma");
+  const bool by_mean = p.has("mean") || p.has("sd");
+  if (int(by_median) + int(by_mu) + int(by_mean) != 1) {
+    throw InputError(p.path + ": a lognormal takes exactly one of {median, p90}, {mu, sigma}, "
+                     "{mean, sd}");
+  }
+  double mu = 0, sigma = 0;
+  if (by_median) {
+    const double med = p.need("median"), p90 = p.need("p90");
+    if (!(med > 0)) bad(p.path + ".median", "must be > 0", med);
+    if (!(p90 > med)) bad(p.path + ".p90", "must be > median (" + format_number(med) + ")", p90);
+    mu = std::log(med);
+    sigma = std::log(p90 / med) / normal_quantile(0.9);
+    p.give("median", med), p.give("p90", p90);
+  } else if (by_mu) {
+    mu = p.need("mu");
+    sigma = p.need("sigma");
+    if (!(sigma > 0)) bad(p.path + ".sigma", "must be > 0", sigma);
+    p.give("mu", mu), p.give("sigma", sigma);
+  } else {
+    const double mean = p.need("mean"), sd = p.need("sd");
+    if (!(mean > 0)) bad(p.path + ".mean", "must be > 0", mean);
+    if (!(sd > 0)) bad(p.path + ".sd", "must be > 0", sd);
+    sigma = std::sqrt(std::log1p(sd * sd / (mean * mean)));
+    mu = std::log(mean) - 0.5 * sigma * sigma;
+    p.give("mean", mean), p.give("sd", sd);
+  }
+  p.impl.a = mu;
+  p.impl.b = sigma;
+  return Interval{0.0, k_inf, true, true};
+}
+
+Interval read_beta(const Params& p) {
+  const double al = p.need("alpha"), be = p.need("beta");
+  if (!(al > 0)) bad(p.path + ".alpha", "must be > 0", al);
+  if (!(be > 0)) bad(p.path + ".beta", "must be > 0", be);
+  // Outside these the quantile underflows or overflows in double precision; no
+  // uncertain input needs a shape parameter beyond them.
+  if (!(al >= k_min_shape && al <= k_max_shape)) bad(p.path + ".alpha", "must be in [1e-3, 1e7]", al);
+  if (!(be >= k_min_shape && be <= k_max_shape)) bad(p.path + ".beta", "must be in [1e-3, 1e7]", be);
+  const double lo = p.opt("min", 0.0), hi = p.opt("max", 1.0);
+  if (!(hi > lo)) bad(p.path + ".max", "must be > min (" + format_number(lo) + ")", hi);
+  check_range(p.path, lo, hi);
+  p.impl.beta = Beta(al, be);
+  p.impl.tabulate();
+  p.impl.lo = lo;
+  p.impl.scale = hi - lo;
+  p.impl.max = hi;
+  p.give("alpha", al), p.give("beta", be);
+  if (p.has("min")) p.give("min", lo);
+  if (p.has("max")) p.give("max", hi);
+  return Interval{lo, hi, false, false};
+}
+
+Interval read_discrete(const Params& p) {
+  if (!p.has("values")) throw InputError(p.path + ".values: required parameter of a discrete distribution is missing");
+  const json& vs = p.j.at("values");
+  if (!vs.is_array() || vs.empty()) {
+    throw InputError(p.path + ".values: expected a non-empty array of numbers, got " + detail::render(vs));
+  }
+  std::vector<double> values, weights;
+  for (std::size_t i = 0; i < vs.size(); ++i) {
+    if (!vs[i].is_number()) {
+      throw InputError(p.path + ".values[" + std::to_string(i) + "]: expected a number, got " +
+                       detail::render(vs[i]));
+    }
+    values.push_back(vs[i].get<double>());
+  }
+  if (p.has("weights")) {
+    const json& ws = p.j.at("weights");
+    if (!ws.is_array() || ws.size() != vs.size()) {
+      throw InputError(p.path + ".weights: expected an array of " + std::to_string(vs.size()) +
+                       " numbers (one per value), got " + detail::render(ws));
+    }
+    for (std::size_t i = 0; i < ws.size(); ++i) {
+      if (!ws[i].is_number()) {
+        throw InputError(p.path + ".weights[" + std::to_string(i) + "]: expected a number, got " +
+                         detail::render(ws[i]));
+      }
+      const double w = ws[i].get<double>();
+      if (!(w >= 0)) bad(p.path + ".weights[" + std::to_string(i) + "]", "must be >= 0", w);
+      weights.push_back(w);
+    }
+  } else {
+    weights.assign(values.size(), 1.0);
+  }
+  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  if (!(total > 0)) bad(p.path + ".weights", "must sum to a positive number", total);
+  p.impl.values_given = values;
+  p.impl.weights = weights;
+  std::vector<std::size_t> order(values.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return values[x] < values[y]; });
+  double acc = 0;
+  for (auto i : order) {
+    if (weights[i] == 0) continue;
+    acc += weights[i];
+    p.impl.values.push_back(values[i]);
+    p.impl.cum.push_back(acc / total);
+  }
+  p.impl.cum.back() = 1.0;
+  return Interval{p.impl.values.front(), p.impl.values.back(), false, false};
+}
+
+}  // namespace
+
 Distribution Distribution::from_json(const json& j, const std::string& path) {
   if (j.is_number()) {
     const double v = j.get<double>();
@@ -445,186 +632,25 @@ Distribution Distribution::from_json(const json& j, const std::string& path) {
                        " distribution" + detail::suggest(key, allowed, "; expected " + detail::join(allowed)));
     }
   }
-  auto has = [&](const char* k) { return j.contains(k); };
-  auto need = [&](const char* k) {
-    if (!has(k)) {
-      throw InputError(path + "." + k + ": required parameter of a " + std::string(to_string(kind)) +
-                       " distribution is missing");
-    }
-    return number_param(j, k, path);
-  };
-  auto opt = [&](const char* k, double dflt) { return has(k) ? number_param(j, k, path) : dflt; };
-
   Distribution d;
   d.kind_ = kind;
+  if (kind == DistKind::fixed) {
+    if (!j.contains("value")) {
+      throw InputError(path + ".value: required parameter of a fixed distribution is missing");
+    }
+    return fixed(number_param(j, "value", path));
+  }
   auto impl = std::make_shared<Impl>();
-  auto give = [&](const char* k, double v) { impl->given.emplace_back(k, v); };
+  const Params p{j, path, kind, *impl};
   switch (kind) {
-    case DistKind::fixed: {
-      return fixed(need("value"));
-    }
-    case DistKind::uniform: {
-      const double lo = need("min"), hi = need("max");
-      if (!(hi > lo)) bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
-      check_range(path, lo, hi);
-      impl->a = lo;
-      impl->b = hi - lo;
-      d.support_ = Interval{lo, hi, false, false};
-      give("min", lo), give("max", hi);
-      break;
-    }
+    case DistKind::fixed: break;  // above
+    case DistKind::uniform: d.support_ = read_uniform(p); break;
     case DistKind::triangular:
-    case DistKind::pert: {
-      const double lo = need("min"), mode = need("mode"), hi = need("max");
-      if (!(hi > lo)) bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
-      check_range(path, lo, hi);
-      if (mode < lo) bad(path + ".mode", "must be >= min (" + format_number(lo) + ")", mode);
-      if (mode > hi) bad(path + ".mode", "must be <= max (" + format_number(hi) + ")", mode);
-      impl->lo = lo;
-      impl->scale = hi - lo;
-      impl->max = hi;
-      impl->a = (mode - lo) / (hi - lo);  // triangular: CDF at the mode
-      if (kind == DistKind::pert) {
-        // Beta-PERT with lambda = 4.
-        impl->beta = Beta(1 + 4 * (mode - lo) / (hi - lo), 1 + 4 * (hi - mode) / (hi - lo));
-        impl->tabulate();
-      }
-      d.support_ = Interval{lo, hi, false, false};
-      give("min", lo), give("mode", mode), give("max", hi);
-      break;
-    }
-    case DistKind::normal: {
-      const double mean = need("mean"), sd = need("sd");
-      if (!(sd > 0)) bad(path + ".sd", "must be > 0", sd);
-      const double lo = opt("min", -k_inf), hi = opt("max", k_inf);
-      if (has("min") && has("max") && !(hi > lo)) {
-        bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
-      }
-      const Normal n(mean, sd);
-      impl->a = mean;
-      impl->b = sd;
-      impl->cdf_lo = has("min") ? boost::math::cdf(n, lo) : 0.0;
-      const double cdf_hi = has("max") ? boost::math::cdf(n, hi) : 1.0;
-      impl->cdf_span = cdf_hi - impl->cdf_lo;
-      if (!(impl->cdf_span > 1e-12)) {
-        throw InputError(path + ": truncation [" + format_number(lo) + ", " + format_number(hi) +
-                         "] leaves no probability under normal(mean=" + format_number(mean) +
-                         ", sd=" + format_number(sd) + ")");
-      }
-      impl->min = lo;
-      impl->max = hi;
-      d.support_ = Interval{lo, hi, !has("min"), !has("max")};
-      give("mean", mean), give("sd", sd);
-      if (has("min")) give("min", lo);
-      if (has("max")) give("max", hi);
-      break;
-    }
-    case DistKind::lognormal: {
-      const bool by_median = has("median") || has("p90");
-      const bool by_mu = has("mu") || has("sigma");
-      const bool by_mean = has("mean") || has("sd");
-      if (int(by_median) + int(by_mu) + int(by_mean) != 1) {
-        throw InputError(path + ": a lognormal takes exactly one of {median, p90}, {mu, sigma}, "
-                         "{mean, sd}");
-      }
-      double mu = 0, sigma = 0;
-      if (by_median) {
-        const double med = need("median"), p90 = need("p90");
-        if (!(med > 0)) bad(path + ".median", "must be > 0", med);
-        if (!(p90 > med)) bad(path + ".p90", "must be > median (" + format_number(med) + ")", p90);
-        mu = std::log(med);
-        sigma = std::log(p90 / med) / normal_quantile(0.9);
-        give("median", med), give("p90", p90);
-      } else if (by_mu) {
-        mu = need("mu");
-        sigma = need("sigma");
-        if (!(sigma > 0)) bad(path + ".sigma", "must be > 0", sigma);
-        give("mu", mu), give("sigma", sigma);
-      } else {
-        const double mean = need("mean"), sd = need("sd");
-        if (!(mean > 0)) bad(path + ".mean", "must be > 0", mean);
-        if (!(sd > 0)) bad(path + ".sd", "must be > 0", sd);
-        sigma = std::sqrt(std::log1p(sd * sd / (mean * mean)));
-        mu = std::log(mean) - 0.5 * sigma * sigma;
-        give("mean", mean), give("sd", sd);
-      }
-      impl->a = mu;
-      impl->b = sigma;
-      d.support_ = Interval{0.0, k_inf, true, true};
-      break;
-    }
-    case DistKind::beta: {
-      const double al = need("alpha"), be = need("beta");
-      if (!(al > 0)) bad(path + ".alpha", "must be > 0", al);
-      if (!(be > 0)) bad(path + ".beta", "must be > 0", be);
-      // Outside these the quantile underflows or overflows in double precision; no
-      // uncertain input needs a shape parameter beyond them.
-      if (!(al >= k_min_shape && al <= k_max_shape)) bad(path + ".alpha", "must be in [1e-3, 1e7]", al);
-      if (!(be >= k_min_shape && be <= k_max_shape)) bad(path + ".beta", "must be in [1e-3, 1e7]", be);
-      const double lo = opt("min", 0.0), hi = opt("max", 1.0);
-      if (!(hi > lo)) bad(path + ".max", "must be > min (" + format_number(lo) + ")", hi);
-      check_range(path, lo, hi);
-      impl->beta = Beta(al, be);
-      impl->tabulate();
-      impl->lo = lo;
-      impl->scale = hi - lo;
-      impl->max = hi;
-      d.support_ = Interval{lo, hi, false, false};
-      give("alpha", al), give("beta", be);
-      if (has("min")) give("min", lo);
-      if (has("max")) give("max", hi);
-      break;
-    }
-    case DistKind::discrete: {
-      if (!has("values")) throw InputError(path + ".values: required parameter of a discrete distribution is missing");
-      const json& vs = j.at("values");
-      if (!vs.is_array() || vs.empty()) {
-        throw InputError(path + ".values: expected a non-empty array of numbers, got " + detail::render(vs));
-      }
-      std::vector<double> values, weights;
-      for (std::size_t i = 0; i < vs.size(); ++i) {
-        if (!vs[i].is_number()) {
-          throw InputError(path + ".values[" + std::to_string(i) + "]: expected a number, got " +
-                           detail::render(vs[i]));
-        }
-        values.push_back(vs[i].get<double>());
-      }
-      if (has("weights")) {
-        const json& ws = j.at("weights");
-        if (!ws.is_array() || ws.size() != vs.size()) {
-          throw InputError(path + ".weights: expected an array of " + std::to_string(vs.size()) +
-                           " numbers (one per value), got " + detail::render(ws));
-        }
-        for (std::size_t i = 0; i < ws.size(); ++i) {
-          if (!ws[i].is_number()) {
-            throw InputError(path + ".weights[" + std::to_string(i) + "]: expected a number, got " +
-                             detail::render(ws[i]));
-          }
-          const double w = ws[i].get<double>();
-          if (!(w >= 0)) bad(path + ".weights[" + std::to_string(i) + "]", "must be >= 0", w);
-          weights.push_back(w);
-        }
-      } else {
-        weights.assign(values.size(), 1.0);
-      }
-      const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
-      if (!(total > 0)) bad(path + ".weights", "must sum to a positive number", total);
-      impl->values_given = values;
-      impl->weights = weights;
-      std::vector<std::size_t> order(values.size());
-      std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return values[x] < values[y]; });
-      double acc = 0;
-      for (auto i : order) {
-        if (weights[i] == 0) continue;
-        acc += weights[i];
-        impl->values.push_back(values[i]);
-        impl->cum.push_back(acc / total);
-      }
-      impl->cum.back() = 1.0;
-      d.support_ = Interval{impl->values.front(), impl->values.back(), false, false};
-      break;
-    }
+    case DistKind::pert: d.support_ = read_triangular_or_pert(p); break;
+    case DistKind::normal: d.support_ = read_normal(p); break;
+    case DistKind::lognormal: d.support_ = read_lognormal(p); break;
+    case DistKind::beta: d.support_ = read_beta(p); break;
+    case DistKind::discrete: d.support_ = read_discrete(p); break;
   }
   d.impl_ = std::move(impl);
   check_extremes(d, path);
