@@ -247,19 +247,11 @@ int cmd_validate(const std::vector<std::string>& files, const std::string& data)
   return 0;
 }
 
-}  // namespace
 
-int main(int argc, char** argv) {
-  // Names and ids come from scenario files and arguments: no escape sequence of theirs reaches a terminal.
-  // (stderr's guard first: stdout may be sent to stderr, so it must be restored last.)
-  const EscapeControls safe_err(std::cerr, true), safe_out(std::cout, false);
-  CLI::App app{"infersim: Monte Carlo simulation of AI inference businesses and the clusters that serve them"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("infersim ") + INFERSIM_VERSION + " (vector kernels: " +
-                                        std::string(isa_name(active_isa())) + ")");
 
-  RunArgs ra;
-  auto* run_cmd = app.add_subcommand("run", "Run scenarios and print a summary; --out writes the result JSON");
+/// run, claims, solve, sweep, stress, compare and validate: each subcommand with its
+/// options, and what runs when it is given (the arguments live as long as the handler).
+void register_commands(CLI::App& app, Commands& commands) {
   auto add_run_options = [](CLI::App* cmd, RunArgs& a) {
     cmd->add_option("scenario", a.scenarios, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
     cmd->add_option("--paths,-n", a.paths, "Number of Monte Carlo paths, e.g. 200000 or 2e5 (default: the scenario's)");
@@ -276,49 +268,56 @@ int main(int argc, char** argv) {
     cmd->add_option("--threshold", a.thresholds, "METRIC=k1,k2,...: P(METRIC > k), e.g. npv_usd=0,1e10 (repeatable)");
     cmd->add_flag("--quiet,-q", a.quiet, "No summary and no progress bar");
   };
-  add_run_options(run_cmd, ra);
-  RunArgs ca;
-  ca.chain = true;
-  auto* claims_cmd = app.add_subcommand("claims", "Check a scenario's claim chain step by step: claimed vs computed");
-  add_run_options(claims_cmd, ca);
+  auto ra = std::make_shared<RunArgs>();
+  add_run_options(app.add_subcommand("run", "Run scenarios and print a summary; --out writes the result JSON"), *ra);
+  commands.add(app.get_subcommand("run"), [ra] { return cmd_run(*ra); });
+  auto ca = std::make_shared<RunArgs>();
+  ca->chain = true;
+  add_run_options(app.add_subcommand("claims", "Check a scenario's claim chain step by step: claimed vs computed"), *ca);
+  commands.add(app.get_subcommand("claims"), [ca] { return cmd_run(*ca); });
 
-
-  AnalysisArgs sa;
+  auto sa = std::make_shared<AnalysisArgs>();
   auto* solve_cmd = app.add_subcommand(
       "solve", "Goal seek: the value of one input at which a statistic reaches a target (TOMS 748, common random numbers)");
-  add_analysis_options(solve_cmd, sa);
-  solve_cmd->add_option("--input", sa.input, "Input to vary, e.g. player.share_end")->required();
-  solve_cmd->add_option("--range", sa.range, "Bracket to search: LO HI")->required()->expected(2);
-  solve_cmd->add_option("--target", sa.target, "METRIC[@YEAR]:STATISTIC=VALUE, e.g. npv_usd:p50=0")->required();
-  AnalysisArgs wa;
+  add_analysis_options(solve_cmd, *sa);
+  solve_cmd->add_option("--input", sa->input, "Input to vary, e.g. player.share_end")->required();
+  solve_cmd->add_option("--range", sa->range, "Bracket to search: LO HI")->required()->expected(2);
+  solve_cmd->add_option("--target", sa->target, "METRIC[@YEAR]:STATISTIC=VALUE, e.g. npv_usd:p50=0")->required();
+  commands.add(solve_cmd, [sa] { return cmd_solve(*sa); });
+  auto wa = std::make_shared<AnalysisArgs>();
   auto* sweep_cmd = app.add_subcommand("sweep", "Full runs over a grid of one or two inputs (common random numbers)");
-  add_analysis_options(sweep_cmd, wa);
-  sweep_cmd->add_option("--input", wa.inputs, "PATH=lo:hi:n or PATH=v1,v2,... (once or twice)")->required();
-  sweep_cmd->add_option("--metric", wa.metrics, "METRIC[@YEAR]:STATISTIC to report, e.g. npv_usd:p50 (repeatable)")->required();
+  add_analysis_options(sweep_cmd, *wa);
+  sweep_cmd->add_option("--input", wa->inputs, "PATH=lo:hi:n or PATH=v1,v2,... (once or twice)")->required();
+  sweep_cmd->add_option("--metric", wa->metrics, "METRIC[@YEAR]:STATISTIC to report, e.g. npv_usd:p50 (repeatable)")->required();
+  commands.add(sweep_cmd, [wa] { return cmd_sweep(*wa); });
 
-  CompareArgs sta;
+  auto sta = std::make_shared<CompareArgs>();
   auto* stress_cmd = app.add_subcommand(
       "stress", "Run a scenario's stresses beside it on the same paths; report each and its difference from the base");
-  add_analysis_options(stress_cmd, sta.common);
-  stress_cmd->add_option("--only", sta.only, "Stresses to run (default: all)");
-  CompareArgs cma;
+  add_analysis_options(stress_cmd, sta->common);
+  stress_cmd->add_option("--only", sta->only, "Stresses to run (default: all)");
+  commands.add(stress_cmd, [sta] { return cmd_compare(*sta, true); });
+  auto cma = std::make_shared<CompareArgs>();
   auto* compare_cmd = app.add_subcommand(
       "compare", "Run other scenarios beside a base on the same paths (the same inputs are needed)");
-  add_analysis_options(compare_cmd, cma.common);
-  compare_cmd->add_option("--with", cma.others, "Scenario file(s) to compare with the base")
+  add_analysis_options(compare_cmd, cma->common);
+  compare_cmd->add_option("--with", cma->others, "Scenario file(s) to compare with the base")
       ->required()
       ->check(CLI::ExistingFile);
+  commands.add(compare_cmd, [cma] { return cmd_compare(*cma, false); });
 
   // Subcommands defined in their own files (sensitivity, ...).
-  Commands commands;
   register_sensitivity_commands(app, commands);
 
-  std::vector<std::string> vfiles;
-  std::string vdata;
+  auto va = std::make_shared<std::pair<std::vector<std::string>, std::string>>();  // files, --data
   auto* val_cmd = app.add_subcommand("validate", "Check scenario files and explain their inputs; runs nothing");
-  val_cmd->add_option("scenario", vfiles, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
-  val_cmd->add_option("--data", vdata, "Reference catalog directory");
+  val_cmd->add_option("scenario", va->first, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
+  val_cmd->add_option("--data", va->second, "Reference catalog directory");
+  commands.add(val_cmd, [va] { return cmd_validate(va->first, va->second); });
+}
 
+/// Parse the command line; an exit code when it should end here (help, version, errors).
+std::optional<int> parse_arguments(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -335,30 +334,43 @@ int main(int argc, char** argv) {
     std::cerr << "infersim: error: " << what << "\n";
     return 2;
   }
+  return std::nullopt;
+}
+
+/// --threads holds for the whole command, scenario loading (its distribution tables are
+/// built in parallel) included, not just the runs.
+void limit_threads(const CLI::App& app, std::optional<tbb::global_control>& limit) {
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const CLI::Option* opt = sub->get_option_no_throw("--threads");
+    if (opt != nullptr && opt->count() > 0 && opt->as<int>() > 0) {
+      limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(opt->as<int>()));
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Names and ids come from scenario files and arguments: no escape sequence of theirs reaches a terminal.
+  // (stderr's guard first: stdout may be sent to stderr, so it must be restored last.)
+  const EscapeControls safe_err(std::cerr, true), safe_out(std::cout, false);
+  CLI::App app{"infersim: Monte Carlo simulation of AI inference businesses and the clusters that serve them"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("infersim ") + INFERSIM_VERSION + " (vector kernels: " +
+                                        std::string(isa_name(active_isa())) + ")");
+  Commands commands;
+  register_commands(app, commands);
+  if (const auto code = parse_arguments(app, argc, argv)) return *code;
 
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   std::signal(SIGHUP, on_interrupt);  // a closed terminal stops a run like Ctrl-C
-  // --threads holds for the whole command, scenario loading (its distribution tables are
-  // built in parallel) included, not just the runs.
   std::optional<tbb::global_control> thread_limit;
-  for (const CLI::App* sub : app.get_subcommands()) {
-    const CLI::Option* opt = sub->get_option_no_throw("--threads");
-    if (opt != nullptr && opt->count() > 0 && opt->as<int>() > 0) {
-      thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(opt->as<int>()));
-    }
-  }
+  limit_threads(app, thread_limit);
   try {
-    if (*run_cmd) return cmd_run(ra);
-    if (*claims_cmd) return cmd_run(ca);
-    if (*solve_cmd) return cmd_solve(sa);
-    if (*stress_cmd) return cmd_compare(sta, true);
-    if (*compare_cmd) return cmd_compare(cma, false);
-    if (*sweep_cmd) return cmd_sweep(wa);
     for (const auto& [cmd, handler] : commands.list) {
       if (*cmd) return handler();
     }
-    if (*val_cmd) return cmd_validate(vfiles, vdata);
   } catch (const Cancelled&) {
     std::cerr << "\ninfersim: interrupted; no output written\n";
     return 130;
