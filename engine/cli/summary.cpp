@@ -82,6 +82,24 @@ void print_asked_statistics(std::ostream& os, const RunResult& r) {
   }
 }
 
+/// Each claim with its probability, median and the percentile of the claimed value.
+void print_claims(std::ostream& os, const RunResult& r) {
+  if (r.claims.empty()) return;
+  os << "\n  claims\n";
+  for (const auto& c : r.claims) {
+    const bool is_money = c.claim.metric.ends_with("_usd");
+    const bool is_ratio = c.claim.metric == "utilization" || c.claim.metric == "ebit_ratio" || c.claim.metric == "irr";
+    auto f = [&](double x) {
+      return is_money ? money(x) : is_ratio ? pct(x) : fixed(x, x == std::floor(x) ? 0 : 3);
+    };
+    std::string what = c.claim.metric + (c.claim.year ? " " + std::to_string(*c.claim.year) : "") + " " +
+                       (c.claim.op == ClaimOp::approx ? "≈" : to_string(c.claim.op)) + " " + f(c.claim.value);
+    if (c.claim.op == ClaimOp::approx) what += " ±" + fixed(100 * c.claim.rel_tol, 0) + "%";
+    os << "  " << c.claim.id << ": " << what << "\n      P(holds) " << pct(c.probability) << "   median "
+       << f(c.median) << "   the claimed value sits at percentile " << fixed(c.value_percentile, 1) << "\n";
+  }
+}
+
 }  // namespace
 
 void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int threads) {
@@ -158,21 +176,7 @@ void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int
     }
   }
 
-  if (!r.claims.empty()) {
-    os << "\n  claims\n";
-    for (const auto& c : r.claims) {
-      const bool is_money = c.claim.metric.ends_with("_usd");
-      const bool is_ratio = c.claim.metric == "utilization" || c.claim.metric == "ebit_ratio" || c.claim.metric == "irr";
-      auto f = [&](double x) {
-        return is_money ? money(x) : is_ratio ? pct(x) : fixed(x, x == std::floor(x) ? 0 : 3);
-      };
-      std::string what = c.claim.metric + (c.claim.year ? " " + std::to_string(*c.claim.year) : "") + " " +
-                         (c.claim.op == ClaimOp::approx ? "≈" : to_string(c.claim.op)) + " " + f(c.claim.value);
-      if (c.claim.op == ClaimOp::approx) what += " ±" + fixed(100 * c.claim.rel_tol, 0) + "%";
-      os << "  " << c.claim.id << ": " << what << "\n      P(holds) " << pct(c.probability) << "   median "
-         << f(c.median) << "   the claimed value sits at percentile " << fixed(c.value_percentile, 1) << "\n";
-    }
-  }
+  print_claims(os, r);
   print_asked_statistics(os, r);
   if (r.quantile_method == "binned") {
     os << "\n  (percentiles from equal-mass bins; rank error <= "
