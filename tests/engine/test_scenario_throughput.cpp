@@ -200,7 +200,8 @@ TEST_CASE("throughput block: catalog names for the model and the accelerator") {
   b["accelerator"] = "gb200";
   b["serving"]["accelerators_per_replica"] = 8;
   const Scenario sc = Scenario::from_json(with_block(b));
-  const ClusterThroughput& t = sc.base_inputs().clusters[0].throughput;
+  const ModelInputs base = sc.base_inputs();  // kept: t refers into it
+  const ClusterThroughput& t = base.clusters[0].throughput;
   CHECK(t.params_total == 671e9);
   CHECK(t.params_active == 37e9);
   CHECK(t.experts == 256);
