@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   infersim::bindings::register_run(m);
   infersim::bindings::register_analysis(m);
   infersim::bindings::register_sensitivity(m);
+  infersim::bindings::register_partial(m);
 }

@@ -39,9 +39,20 @@ public:
   };
   static constexpr std::uint64_t k_max_paths = 4'000'000'000;
 
-  BinnedQuantiles() = default;
+  /// What the bins are made from, a few hundred values a metric where the pilot has tens of
+  /// thousands: a run split across machines ships this, not the pilot (engine/partial).
+  struct Layout {
+    std::vector<std::vector<double>> edges;  ///< per metric: the kept pilot quantiles, ascending
+    std::vector<std::vector<int>> atoms;     ///< per metric: first edge of the heaviest runs of equal edges
+  };
+  static constexpr std::size_t k_max_atoms = 4;
   /// `sorted_pilot[m]`: the defined pilot values of metric m, ascending (may be empty).
-  explicit BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot);
+  static Layout layout(std::span<const std::span<const double>> sorted_pilot);
+
+  BinnedQuantiles() = default;
+  /// The bins of a layout (the guide tables rebuilt: the same tables from the same layout).
+  explicit BinnedQuantiles(const Layout& layout);
+  explicit BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot) : BinnedQuantiles(layout(sorted_pilot)) {}
   explicit BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot)
       : BinnedQuantiles(spans(sorted_pilot)) {}
 
@@ -97,7 +108,6 @@ private:
   // reaches its bin by stepping up over edges, usually zero or one step.
   static constexpr int k_cells = 1024;
   static constexpr int k_max_sub_shift = 9;  // at most 512 sub-cells a cell
-  static constexpr int k_max_atoms = 4;
   std::vector<double> guide_scale_;     // per metric: cells per unit of x; 0: no guide
   std::vector<std::uint32_t> cell_;     // per metric, per cell: first sub-cell << 5 | log2(sub-cells)
   std::vector<std::uint16_t> sub_;      // all sub-cells: the lowest j (bin 1 + j) of their values, and
