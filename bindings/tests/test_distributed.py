@@ -118,7 +118,8 @@ def test_errors_are_the_local_ones(client, scenario):
     with pytest.raises(ValueError) as local:
         dist._run_chunk(scenario.to_dict(), calibration, 0, 9, settings, 1)
     with pytest.raises(ValueError) as remote:
-        client.submit(dist._run_chunk, scenario.to_dict(), calibration, 0, 9, settings, 1).result()
+        scenario_f, calibration_f = client.scatter([scenario.to_dict(), calibration])
+        client.submit(dist._run_chunk, scenario_f, calibration_f, 0, 9, settings, 1).result()
     assert str(remote.value) == str(local.value)
     assert "is not a range of blocks after the pilot" in str(local.value)
 

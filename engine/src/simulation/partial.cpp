@@ -50,9 +50,32 @@ public:
     put<std::uint64_t>(s.size());
     raw(s.data(), s.size());
   }
+  /// Bin counts, mostly small and with long runs of zeros (the padding of metrics with few
+  /// bins, values exactly at an edge): LEB128 varints, a run of zeros as 0 and its length.
+  void put_counts(const std::vector<std::uint32_t>& v) {
+    put<std::uint64_t>(v.size());
+    for (std::size_t i = 0; i < v.size();) {
+      if (v[i] != 0) {
+        varint(v[i++]);
+        continue;
+      }
+      std::size_t j = i;
+      while (j < v.size() && v[j] == 0) ++j;
+      varint(0);
+      varint(j - i);
+      i = j;
+    }
+  }
   std::string take() { return std::move(out_); }
 
 private:
+  void varint(std::uint64_t x) {
+    while (x >= 0x80) {
+      out_.push_back(static_cast<char>(x | 0x80));
+      x >>= 7;
+    }
+    out_.push_back(static_cast<char>(x));
+  }
   std::string out_;
 };
 
@@ -80,6 +103,23 @@ public:
     const char* p = need(n);
     return {p, n};
   }
+  /// put_counts()'s encoding of exactly `size` counts.
+  std::vector<std::uint32_t> get_counts(std::size_t size) {
+    if (get<std::uint64_t>() != size) fail("bin counts of other bins");
+    std::vector<std::uint32_t> v(size, 0);
+    for (std::size_t i = 0; i < size;) {
+      const std::uint64_t x = varint();
+      if (x > 0xffffffffu) fail("a bin count out of range");
+      if (x != 0) {
+        v[i++] = static_cast<std::uint32_t>(x);
+        continue;
+      }
+      const std::uint64_t run = varint();
+      if (run == 0 || run > size - i) fail("a run of empty bins out of range");
+      i += run;
+    }
+    return v;
+  }
   bool done() const { return pos_ == in_.size(); }
   [[noreturn]] void fail(const std::string& why) const { throw InputError(std::string(what_) + ": " + why); }
 
@@ -89,6 +129,15 @@ private:
     const char* p = in_.data() + pos_;
     pos_ += n;
     return p;
+  }
+  std::uint64_t varint() {
+    std::uint64_t x = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      const auto byte = static_cast<std::uint8_t>(*need(1));
+      x |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) return x;
+    }
+    fail("a number too long");
   }
   std::string_view in_;
   std::size_t pos_ = 0;
@@ -237,8 +286,8 @@ PartialRun run_part(RunState& run, const RunOptions& options, std::uint64_t firs
   const QuantileAccumulator& q = *run.quantiles;
   w.put<std::uint8_t>(!q.exact());
   if (!q.exact()) {
-    w.put_all(q.counts().count);
-    w.put_all(q.counts().at_edge);
+    w.put_counts(q.counts().count);
+    w.put_counts(q.counts().at_edge);
   }
   w.put<std::uint32_t>(static_cast<std::uint32_t>(run.samples.size()));
   for (const auto& [name, values] : run.samples) {
@@ -268,9 +317,8 @@ void merge_part(Reader& r, RunState& run, std::uint64_t first, std::uint64_t las
   if (counts) {
     BinnedQuantiles::Counts c;
     const std::size_t size = q.counts().count.size();
-    c.count = r.get_all<std::uint32_t>(size);
-    c.at_edge = r.get_all<std::uint32_t>(size);
-    if (c.count.size() != size || c.at_edge.size() != size) r.fail("bin counts of other bins");
+    c.count = r.get_counts(size);
+    c.at_edge = r.get_counts(size);
     q.merge_counts(c);
   }
   const auto kept = r.get<std::uint32_t>();
