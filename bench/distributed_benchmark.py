@@ -68,15 +68,22 @@ def main() -> None:
             print(f"distributed, {args.workers} workers, chunks of {chunk_blocks} blocks ({tasks} tasks): "
                   f"{t:.3f} s = {t / t_local:.2f}x local (+{t - t_local:.3f} s); identical")
 
-    # The merge alone: every part's bytes into the Result (the client's serial share).
-    parts = [pilot] + [
-        _core.run_blocks(scenario._core, calibration, b, min(blocks, b + 64), **settings)
-        for b in range(pilot_blocks, blocks, 64)
-    ]
-    t_merge, _ = fastest(lambda: _core.merge_partials(scenario._core, calibration, parts, **settings))
-    total = sum(len(p) for p in parts)
-    print(f"merge of {len(parts)} parts ({total:,} bytes, {blocks} blocks): {t_merge * 1e3:.1f} ms "
-          f"= {t_merge / blocks * 1e6:.0f} us a block")
+    # The merge alone (the client's serial share): every part's bytes into the Result, at
+    # `paths` and at twice as many; the difference gives the cost of one more block.
+    merges = []
+    for n in (paths, 2 * paths):
+        opts = dict(settings, paths=n)
+        _, nb, pb = _core.run_layout(scenario._core, **opts)
+        cal, first = _core.run_pilot(scenario._core, **opts)
+        parts = [first] + [
+            _core.run_blocks(scenario._core, cal, b, min(nb, b + 64), **opts) for b in range(pb, nb, 64)
+        ]
+        t, _ = fastest(lambda: _core.merge_partials(scenario._core, cal, parts, **opts))
+        merges.append((nb, t))
+        print(f"merge of {len(parts)} parts ({sum(len(p) for p in parts):,} bytes, {nb} blocks): {t * 1e3:.1f} ms")
+    (b1, t1), (b2, t2) = merges
+    print(f"merge cost of one more block: {(t2 - t1) / (b2 - b1) * 1e6:.1f} us; "
+          f"fixed cost (plan, bins, statistics): {(t1 - (t2 - t1) / (b2 - b1) * b1) * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":
