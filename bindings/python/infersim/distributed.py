@@ -77,10 +77,12 @@ def run(
         step = DEFAULT_CHUNK_BLOCKS if chunk_paths is None else math.ceil(chunk_paths / BLOCK_PATHS)
         ranges = [(b, min(blocks, b + step)) for b in range(pilot_blocks, blocks, step)]
         # Sent once to every worker, not once a task.
-        scenario_f, calibration_f = client.scatter([scenario.to_dict(), calibration], broadcast=True, hash=True)
+        scenario_dict = scenario.to_dict()
+        scenario_f, calibration_f = client.scatter([scenario_dict, calibration], broadcast=True, hash=True)
+        token = _token(scenario_dict, calibration, settings)  # once: the calibration is ~1 MB
         futures = [
             client.submit(_run_chunk, scenario_f, calibration_f, first, last, settings, task_threads,
-                          key=f"infersim-chunk-{_token(calibration, first, last, settings)}")
+                          key=f"infersim-chunk-{token}-{first}-{last}")
             for first, last in ranges
         ]
         if progress:
