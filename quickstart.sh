@@ -17,6 +17,7 @@ packages=(
   python3-fastapi python3-uvicorn libjs-chart.js python3-jsonschema chromium chromium-driver python3-selenium
   python3-jinja2      # pandas' Styler: DataFrames displayed in their units ($B, %)
   python3-hypothesis clang libfuzzer-14-dev   # property tests; fuzzing (tests/fuzz)
+  python3-distributed # infersim.distributed: runs on a Dask cluster, and its tests (a LocalCluster)
 )
 
 missing=()

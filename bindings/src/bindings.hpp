@@ -29,6 +29,8 @@ void register_run(py::module_& m);
 void register_analysis(py::module_& m);
 /// Tornado, Spearman, Sobol.
 void register_sensitivity(py::module_& m);
+/// Partial runs: the pilot, block ranges, their merge (infersim.distributed).
+void register_partial(py::module_& m);
 
 /// Run options from Python keyword arguments, checked while the GIL is held (Python's
 /// negative ints would otherwise fail the conversion to unsigned with a vague TypeError).

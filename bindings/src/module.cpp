@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   infersim::bindings::register_analysis(m);
   infersim::bindings::register_sensitivity(m);
   infersim::bindings::register_exit_guard(m);
+  infersim::bindings::register_partial(m);
 }

@@ -276,3 +276,48 @@ def sobol(
     confidence: float = 0.95,
     threads: int = 0,
 ) -> dict[str, Any]: ...
+
+# Partial runs (infersim.distributed): the pilot, block ranges after it, their merge.
+def run_layout(
+    scenario: Scenario,
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    keep_samples: Sequence[str] = (),
+) -> tuple[int, int, int]: ...
+def run_pilot(
+    scenario: Scenario,
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    threads: int = 0,
+    keep_samples: Sequence[str] = (),
+) -> tuple[bytes, bytes]: ...
+def run_blocks(
+    scenario: Scenario,
+    calibration: bytes,
+    first: int,
+    last: int,
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    threads: int = 0,
+    keep_samples: Sequence[str] = (),
+) -> bytes: ...
+def merge_partials(
+    scenario: Scenario,
+    calibration: bytes,
+    parts: Sequence[bytes],
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    sampler: Optional[str] = None,
+    antithetic: Optional[bool] = None,
+    keep_samples: Sequence[str] = (),
+) -> Result: ...

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import _core
 from ._display import tidy_formatted
-from .result import run
+from .result import Result, run
 from .scenario import Scenario
 
 __all__ = ["run_many"]
@@ -44,17 +44,27 @@ def run_many(
     """
     if "keep_samples" in run_options:
         raise TypeError("run_many: keep_samples is not taken (the table holds statistics only)")
-    frames, errors = [], {}
+    outcomes: list[tuple[str, Union[Result, str]]] = []
     for source in _expand(scenarios):
         where = "<Scenario>" if isinstance(source, Scenario) else os.fspath(source)
         try:
-            result = run(source, **run_options)
+            outcomes.append((where, run(source, **run_options)))
         except ValueError as err:
             if not keep_going:
                 raise
-            errors[where] = str(err)
+            outcomes.append((where, str(err)))
+    return _table(outcomes, statistics)
+
+
+def _table(outcomes: list[tuple[str, Union[Result, str]]], statistics: Union[Iterable[str], None]) -> pd.DataFrame:
+    """The tidy table of (source, Result or error message) pairs, in order (also the
+    distributed run_many's)."""
+    frames, errors = [], {}
+    for where, outcome in outcomes:
+        if isinstance(outcome, str):
+            errors[where] = outcome
             continue
-        frame = result.to_frame(statistics)
+        frame = outcome.to_frame(statistics)
         frame.insert(1, "source", where)
         frames.append(frame)
     columns = ["scenario", "source", "metric", "year", "statistic", "value", "unit"]

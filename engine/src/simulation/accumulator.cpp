@@ -166,7 +166,8 @@ void QuantileAccumulator::sort_pilot(std::size_t m) {
 void QuantileAccumulator::build_bins() {
   std::vector<std::span<const double>> sorted(metrics_);
   for (std::size_t m = 0; m < metrics_; ++m) sorted[m] = pilot_values(m);
-  bins_ = BinnedQuantiles(sorted, BinnedQuantiles::reported_levels(extra_levels_));
+  layout_ = BinnedQuantiles::layout(sorted, BinnedQuantiles::reported_levels(extra_levels_));
+  bins_ = BinnedQuantiles(layout_);
   counts_ = bins_.make_counts();
 }
 

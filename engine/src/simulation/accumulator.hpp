@@ -3,9 +3,11 @@
 // them (model.md §10). Per block: moments, antithetic pair means, replicate sums and claim
 // counts, merged into the run's totals in block order; per metric: the pilot paths kept
 // whole, then bin counts calibrated on them; at the end, the statistics. Engine-internal.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "infersim/result.hpp"
@@ -109,6 +111,26 @@ public:
     pilot_.reset();
   }
 
+  /// The bins of a pilot run elsewhere (a partial run, engine/partial): the pilot's values
+  /// are not needed, and the counts start at zero. Not for an exact run.
+  void calibrate_from(BinnedQuantiles::Layout layout) {
+    layout_ = std::move(layout);
+    bins_ = BinnedQuantiles(layout_);
+    counts_ = bins_.make_counts();
+    pilot_.reset();
+  }
+  /// What the bins were made of (after calibrate()), and the counts so far.
+  const BinnedQuantiles::Layout& layout() const { return layout_; }
+  /// The quantile levels this run reports (and bins finely around).
+  std::vector<double> reported_levels() const { return BinnedQuantiles::reported_levels(extra_levels_); }
+  const BinnedQuantiles::Counts& counts() const { return counts_; }
+  /// An exact run's sorted pilot values of metric m (after calibrate()), and their import.
+  std::span<const double> sorted_pilot(std::size_t m) const { return pilot_values(m); }
+  void load_sorted_pilot(std::size_t m, std::span<const double> sorted) {
+    std::copy(sorted.begin(), sorted.end(), pilot_.get() + m * pilot_paths_);
+    defined_[m] = sorted.size();
+  }
+
   /// Per-thread bin counts for the paths after the pilot, merged with merge_counts().
   BinnedQuantiles::Counts make_counts() const { return bins_.make_counts(); }
   void add(BinnedQuantiles::Counts& c, std::size_t m, const double* v, std::size_t n,
@@ -137,6 +159,7 @@ private:
   bool exact_;
   std::unique_ptr<double[]> pilot_;   // metric m's pilot values at [m * pilot_paths_]
   std::vector<std::size_t> defined_;  // pilot values that are not NaN, sorted first
+  BinnedQuantiles::Layout layout_;
   BinnedQuantiles bins_;
   BinnedQuantiles::Counts counts_;
 };

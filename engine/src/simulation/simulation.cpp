@@ -20,6 +20,7 @@
 #include "simd/kernels.hpp"
 #include "simulation/accumulator.hpp"
 #include "simulation/block_runner.hpp"
+#include "simulation/driver.hpp"
 
 namespace infersim {
 namespace {
@@ -28,23 +29,6 @@ constexpr std::uint64_t k_wave_blocks = 16;  // blocks in flight between serial 
 // Scratch memory of all threads together (model.md §10): a run uses at most as many
 // threads as this budget holds workspaces, so memory does not grow with the thread count.
 constexpr std::size_t k_workspace_budget = std::size_t{512} << 20;
-
-/// Per-path values kept for keep_samples: metrics [first, first + width) of the base.
-struct Kept {
-  int first, width;
-  std::vector<double>* store;
-};
-
-/// Everything a block needs, fixed for the run. Variant 0 is the base; the others
-/// (stresses, comparisons) see the same uniforms on the same path: common random numbers.
-struct Plan {
-  RunSettings settings;
-  Sampler sampler;
-  std::vector<PathGenerator> variants;
-  int model_metrics = 0;  // one variant's outputs: Scenario::metric_count()
-  int metrics = 0;        // all values of a path: every variant's, then each difference from the base
-  std::vector<Kept> kept;
-};
 
 /// Scratch memory of one thread.
 struct Workspace {
@@ -116,7 +100,9 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, const Accum
       evaluate_path(plan, ws, r, all);
       acc.add_path(bs, all);
       for (const auto& k : plan.kept) {
-        std::copy_n(all + k.first, k.width, k.store->begin() + static_cast<std::ptrdiff_t>((start + t0 + r) * k.width));
+        const std::uint64_t path = start + t0 + r;
+        if (path < k.first_path || path - k.first_path >= k.store->size() / static_cast<std::size_t>(k.width)) continue;
+        std::copy_n(all + k.first, k.width, k.store->begin() + static_cast<std::ptrdiff_t>((path - k.first_path) * k.width));
       }
     }
     kernels::tile_to_columns(ws.rows.data(), count, M, ws.columns + t0, k_block_paths);
@@ -146,11 +132,6 @@ void check_comparable(const Scenario& base, const std::vector<std::pair<std::str
 }
 
 /// The claims of every variant, with the index of their metric among a path's values.
-struct PlannedClaim {
-  std::size_t variant;
-  bool chain;  // from the variant's claim chain
-};
-
 std::vector<ClaimTally> plan_claims(const Plan& plan, std::vector<PlannedClaim>& where) {
   std::vector<ClaimTally> claims;
   for (std::size_t vi = 0; vi < plan.variants.size(); ++vi) {
@@ -180,31 +161,6 @@ int bounded_threads(const Plan& plan) {
   const std::size_t fit = std::max<std::size_t>(1, k_workspace_budget / workspace_bytes(plan));
   if (asked <= fit) return plan.settings.threads;
   return static_cast<int>(fit);
-}
-
-/// The paths of the run through the accumulator: the pilot blocks first (kept whole),
-/// then, when there are more paths, the rest into bins calibrated on the pilot.
-void run_paths(const Plan& plan, Accumulator& acc, QuantileAccumulator& quantiles, const RunOptions& options) {
-  const std::uint64_t paths = plan.settings.paths;
-  BlockRunner runner(bounded_threads(plan), options.cancel);
-  tbb::enumerable_thread_specific<Workspace> workspaces([&] { return make_workspace(plan); });
-  std::vector<BlockStatistics> wave(k_wave_blocks);
-  auto run_blocks = [&](std::uint64_t first, std::uint64_t last, bool pilot) {
-    runner.waves(
-        first, last, k_wave_blocks,
-        [&](std::uint64_t b) { process_block(plan, b, workspaces.local(), acc, wave[(b - first) % k_wave_blocks], quantiles, pilot); },
-        [&](std::uint64_t b) { acc.merge(wave[(b - first) % k_wave_blocks]); },
-        [&](std::uint64_t w1) {
-          if (options.progress) options.progress(std::min(paths, w1 * k_block_paths), paths);
-        });
-  };
-  const std::uint64_t n_blocks = (paths + k_block_paths - 1) / k_block_paths;
-  const std::uint64_t pilot_blocks = (quantiles.pilot_paths() + k_block_paths - 1) / k_block_paths;
-  run_blocks(0, pilot_blocks, true);
-  quantiles.calibrate([&](std::size_t n, auto&& f) { runner.each(n, f); });
-  if (quantiles.exact()) return;
-  run_blocks(pilot_blocks, n_blocks, false);
-  for (const auto& ws : workspaces) quantiles.merge_counts(ws.counts);
 }
 
 /// The run's result for variant vi: its metrics, claims and provenance.
@@ -258,37 +214,85 @@ std::vector<ThresholdResult> threshold_results(const RunSettings& settings, cons
 
 }  // namespace
 
-ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::pair<std::string, Scenario>>& others,
-                              const RunOptions& options) {
-  const auto t0 = std::chrono::steady_clock::now();
+std::unique_ptr<RunState> plan_run(const Scenario& scenario, const std::vector<std::pair<std::string, Scenario>>& others,
+                                   const RunOptions& options) {
   const RunSettings settings = resolve_settings(scenario, options);
   check_comparable(scenario, others);
   const int Mv = scenario.metric_count();
   const std::size_t K = 1 + others.size();
-  Plan plan{settings, Sampler(settings.sampler, settings.seed, settings.paths, settings.antithetic, scenario.inputs().size()),
-            {}, Mv, Mv * static_cast<int>(2 * K - 1), {}};
+  auto run = std::unique_ptr<RunState>(new RunState{
+      Plan{settings, Sampler(settings.sampler, settings.seed, settings.paths, settings.antithetic, scenario.inputs().size()),
+           {}, Mv, Mv * static_cast<int>(2 * K - 1), {}},
+      {}, std::nullopt, std::nullopt, {}, 0, 0});
+  Plan& plan = run->plan;
   plan.variants.reserve(K);
   plan.variants.emplace_back(scenario);
   for (const auto& [name, other] : others) plan.variants.emplace_back(other);
 
-  RunResult kept;
-  for (const MetricRef& ref : settings.keep_samples) {
-    auto& store = kept.samples[ref.metric];
-    store.assign(settings.paths * static_cast<std::uint64_t>(ref.width), 0.0);
-    plan.kept.push_back({ref.index, ref.width, &store});
-  }
+  for (const MetricRef& ref : settings.keep_samples) plan.kept.push_back({ref.index, ref.width, 0, &run->samples[ref.metric]});
 
-  std::vector<PlannedClaim> where;
   std::vector<std::pair<std::size_t, double>> exceedances;  // the base's values, k
   for (const auto& t : settings.thresholds) {
     for (int w = 0; w < t.metric.width; ++w) exceedances.emplace_back(static_cast<std::size_t>(t.metric.index + w), t.value);
   }
-  Accumulator acc({static_cast<std::size_t>(plan.metrics), settings.paths,
-                   settings.antithetic && settings.sampler == SamplerKind::random, &plan.sampler,
-                   plan_claims(plan, where), std::move(exceedances)});
-  QuantileAccumulator quantiles(static_cast<std::size_t>(plan.metrics), settings.paths, settings.quantiles);
-  run_paths(plan, acc, quantiles, options);
+  run->acc.emplace(AccumulatorShape{static_cast<std::size_t>(plan.metrics), settings.paths,
+                                    settings.antithetic && settings.sampler == SamplerKind::random, &plan.sampler,
+                                    plan_claims(plan, run->where), std::move(exceedances)});
+  run->quantiles.emplace(static_cast<std::size_t>(plan.metrics), settings.paths, settings.quantiles);
+  run->blocks = (settings.paths + k_block_paths - 1) / k_block_paths;
+  run->pilot_blocks = (run->quantiles->pilot_paths() + k_block_paths - 1) / k_block_paths;
+  return run;
+}
 
+void keep_blocks(RunState& run, std::uint64_t first, std::uint64_t last) {
+  const std::uint64_t paths = run.plan.settings.paths;
+  const std::uint64_t first_path = std::min(paths, first * k_block_paths);
+  const std::uint64_t last_path = std::max(first_path, std::min(paths, last * k_block_paths));
+  for (Kept& k : run.plan.kept) {
+    k.first_path = first_path;
+    k.store->assign((last_path - first_path) * static_cast<std::uint64_t>(k.width), 0.0);
+  }
+}
+
+void run_range(RunState& run, const RunOptions& options, std::uint64_t first, std::uint64_t last,
+               const std::function<void(const BlockStatistics&)>& merge) {
+  const Plan& plan = run.plan;
+  const std::uint64_t paths = plan.settings.paths;
+  const Accumulator& acc = *run.acc;
+  QuantileAccumulator& quantiles = *run.quantiles;
+  BlockRunner runner(bounded_threads(plan), options.cancel);
+  tbb::enumerable_thread_specific<Workspace> workspaces([&] { return make_workspace(plan); });
+  std::vector<BlockStatistics> wave(k_wave_blocks);
+  auto blocks = [&](std::uint64_t b0, std::uint64_t b1, bool pilot) {
+    runner.waves(
+        b0, b1, k_wave_blocks,
+        [&](std::uint64_t b) { process_block(plan, b, workspaces.local(), acc, wave[(b - b0) % k_wave_blocks], quantiles, pilot); },
+        [&](std::uint64_t b) { merge(wave[(b - b0) % k_wave_blocks]); },
+        [&](std::uint64_t w1) {
+          if (options.progress) options.progress(std::min(paths, w1 * k_block_paths), paths);
+        });
+  };
+  // The pilot blocks first (kept whole), then, when there are more paths, the rest into
+  // bins calibrated on the pilot.
+  const std::uint64_t pilot_end = std::min(last, run.pilot_blocks);
+  if (first < pilot_end) {
+    blocks(first, pilot_end, true);
+    if (first == 0 && pilot_end == run.pilot_blocks) quantiles.calibrate([&](std::size_t n, auto&& f) { runner.each(n, f); });
+  }
+  const std::uint64_t rest = std::max(first, run.pilot_blocks);
+  if (rest < last) {
+    blocks(rest, last, false);
+    for (const auto& ws : workspaces) quantiles.merge_counts(ws.counts);
+  }
+}
+
+ComparisonResult finish_run(RunState& run, const std::vector<std::pair<std::string, Scenario>>& others,
+                            double elapsed_s) {
+  const Plan& plan = run.plan;
+  const Accumulator& acc = *run.acc;
+  const QuantileAccumulator& quantiles = *run.quantiles;
+  const auto Mv = static_cast<std::size_t>(plan.model_metrics);
+  const std::size_t K = plan.variants.size();
   // Final statistics of every value of a path, then split by variant.
   std::vector<MetricStats> stats(static_cast<std::size_t>(plan.metrics));
   for (std::size_t m = 0; m < stats.size(); ++m) {
@@ -296,19 +300,18 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
     for (std::size_t i = 0; i < k_percentiles.size(); ++i) {
       stats[m].percentiles[i] = quantiles.quantile(m, k_percentiles[i] / 100.0, acc.moments(m));
     }
-    for (const double p : settings.quantiles) {
+    for (const double p : plan.settings.quantiles) {
       stats[m].extra.emplace_back(percentile_name(p), quantiles.quantile(m, p, acc.moments(m)));
     }
   }
   const double rank_error = quantiles.rank_error();
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ComparisonResult out;
   for (std::size_t vi = 0; vi < K; ++vi) {
-    RunResult r = variant_result(plan, vi, stats, acc, where, rank_error, quantiles.exact());
-    r.elapsed_s = elapsed;
+    RunResult r = variant_result(plan, vi, stats, acc, run.where, rank_error, quantiles.exact());
+    r.elapsed_s = elapsed_s;
     if (vi == 0) {
-      r.samples = std::move(kept.samples);
-      r.thresholds = threshold_results(settings, acc);
+      r.samples = std::move(run.samples);
+      r.thresholds = threshold_results(plan.settings, acc);
       out.base = std::move(r);
       continue;
     }
@@ -319,6 +322,17 @@ ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::p
                         stats.begin() + static_cast<std::ptrdiff_t>((K + vi) * Mv));
     out.variants.push_back(std::move(v));
   }
+  return out;
+}
+
+ComparisonResult run_compared(const Scenario& scenario, const std::vector<std::pair<std::string, Scenario>>& others,
+                              const RunOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto run = plan_run(scenario, others, options);
+  keep_blocks(*run, 0, run->blocks);
+  run_range(*run, options, 0, run->blocks, [&](const BlockStatistics& b) { run->acc->merge(b); });
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto out = finish_run(*run, others, elapsed);
   return out;
 }
 

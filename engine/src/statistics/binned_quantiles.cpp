@@ -77,13 +77,43 @@ std::vector<double> BinnedQuantiles::reported_levels(std::span<const double> ext
   return levels;
 }
 
-BinnedQuantiles::BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot, std::vector<double> levels)
-    : metrics_(static_cast<int>(sorted_pilot.size())), levels_(std::move(levels)) {
+BinnedQuantiles::Layout BinnedQuantiles::layout(std::span<const std::span<const double>> sorted_pilot,
+                                                std::vector<double> levels) {
+  // Metric by metric, independently, so in parallel (the same layout on any number of threads).
+  const std::size_t M = sorted_pilot.size();
+  Layout out;
+  out.levels = std::move(levels);
+  out.edges.resize(M);
+  out.atoms.resize(M);
+  tbb::parallel_for(std::size_t{0}, M, [&](std::size_t m) {
+    const auto& e = out.edges[m] = pilot_edges(sorted_pilot[m], k_max_bins, out.levels);
+    // Point masses show as runs of equal edges; keep the heaviest ones (their first index).
+    std::vector<std::pair<double, int>> runs;  // (pilot mass at the value, first index)
+    const int used = static_cast<int>(e.size()) - 1;
+    for (int j = 0; j < used; ++j) {
+      const auto jz = static_cast<std::size_t>(j);
+      if (e[jz + 1] == e[jz] && (j == 0 || e[jz - 1] != e[jz])) runs.emplace_back(0.0, j);
+    }
+    for (auto& [mass, j] : runs) {
+      const auto& v = sorted_pilot[m];
+      const auto range = std::equal_range(v.begin(), v.end(), e[static_cast<std::size_t>(j)]);
+      mass = static_cast<double>(range.second - range.first);
+    }
+    std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& [mass, first] : runs) {
+      if (out.atoms[m].size() == k_max_atoms) break;
+      out.atoms[m].push_back(first);
+    }
+  });
+  return out;
+}
+
+BinnedQuantiles::BinnedQuantiles(const Layout& layout)
+    : metrics_(static_cast<int>(layout.edges.size())), levels_(layout.levels) {
   // Metric by metric, independently, so in parallel (the same tables on any number of
   // threads); then the sub-cells are laid end to end.
   const auto M = static_cast<std::size_t>(metrics_);
-  std::vector<std::vector<double>> kept(M);
-  tbb::parallel_for(std::size_t{0}, M, [&](std::size_t m) { kept[m] = pilot_edges(sorted_pilot[m], k_max_bins, levels_); });
+  const auto& kept = layout.edges;
   std::size_t widest = 2;
   for (const auto& k : kept) widest = std::max(widest, k.size());
   stride_ = static_cast<int>(widest) + 1;  // used + 1 edges, used + 2 bins
@@ -101,20 +131,8 @@ BinnedQuantiles::BinnedQuantiles(std::span<const std::span<const double>> sorted
     used_[mz] = used;
     double* e = &edges_[mz * stride_];
     std::copy(kept[mz].begin(), kept[mz].end(), e);
-    // Point masses show as runs of equal edges; keep the heaviest ones' values and bins.
-    std::vector<std::pair<double, int>> runs;  // (pilot mass at the value, first index)
-    for (int j = 0; j < used; ++j) {
-      if (e[j + 1] == e[j] && (j == 0 || e[j - 1] != e[j])) runs.emplace_back(0.0, j);
-    }
-    for (auto& [mass, j] : runs) {
-      const auto& v = sorted_pilot[mz];
-      const auto range = std::equal_range(v.begin(), v.end(), e[j]);
-      mass = static_cast<double>(range.second - range.first);
-    }
-    std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     auto& atoms = atoms_[mz];
-    for (const auto& [mass, first] : runs) {
-      if (atom_count_[mz] == k_max_atoms) break;
+    for (const int first : layout.atoms[mz]) {
       atoms[static_cast<std::size_t>(atom_count_[mz]++)] = {e[first], bin_of(m, e[first])};
     }
     build_guide(m, subs[mz]);

@@ -39,13 +39,27 @@ public:
   };
   static constexpr std::uint64_t k_max_paths = 4'000'000'000;
 
-  BinnedQuantiles() = default;
   /// The levels every run reports, k_percentiles / 100, then `extra` (asked for by a run).
   static std::vector<double> reported_levels(std::span<const double> extra = {});
+  /// What the bins are made from, a few hundred values a metric where the pilot has tens of
+  /// thousands: a run split across machines ships this, not the pilot (engine/partial).
+  struct Layout {
+    std::vector<double> levels;              ///< reported quantile levels in [0, 1]: fine bins there
+    std::vector<std::vector<double>> edges;  ///< per metric: the kept pilot quantiles, ascending
+    std::vector<std::vector<int>> atoms;     ///< per metric: first edge of the heaviest runs of equal edges
+  };
+  static constexpr std::size_t k_max_atoms = 4;
   /// `sorted_pilot[m]`: the defined pilot values of metric m, ascending (may be empty).
-  /// Bins are fine around each of `levels` (in [0, 1]), whose rank errors are bounded.
+  /// Bins are fine around each of `levels`, whose rank errors are bounded.
+  static Layout layout(std::span<const std::span<const double>> sorted_pilot,
+                       std::vector<double> levels = reported_levels());
+
+  BinnedQuantiles() = default;
+  /// The bins of a layout (the guide tables rebuilt: the same tables from the same layout).
+  explicit BinnedQuantiles(const Layout& layout);
   explicit BinnedQuantiles(std::span<const std::span<const double>> sorted_pilot,
-                           std::vector<double> levels = reported_levels());
+                           std::vector<double> levels = reported_levels())
+      : BinnedQuantiles(layout(sorted_pilot, std::move(levels))) {}
   explicit BinnedQuantiles(const std::vector<std::vector<double>>& sorted_pilot)
       : BinnedQuantiles(spans(sorted_pilot)) {}
 
@@ -102,7 +116,6 @@ private:
   // reaches its bin by stepping up over edges, usually zero or one step.
   static constexpr int k_cells = 1024;
   static constexpr int k_max_sub_shift = 9;  // at most 512 sub-cells a cell
-  static constexpr int k_max_atoms = 4;
   std::vector<double> guide_scale_;     // per metric: cells per unit of x; 0: no guide
   std::vector<std::uint32_t> cell_;     // per metric, per cell: first sub-cell << 5 | log2(sub-cells)
   std::vector<std::uint16_t> sub_;      // all sub-cells: the lowest j (bin 1 + j) of their values, and

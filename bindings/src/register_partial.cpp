@@ -1,0 +1,86 @@
+// Partial runs (engine/include/infersim/partial.hpp): the pilot, block ranges and their
+// merge, with calibrations and parts as bytes, for infersim.distributed.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "infersim/partial.hpp"
+
+namespace infersim::bindings {
+
+void register_partial(py::module_& m) {
+  m.def(
+      "run_layout",
+      [](const Scenario& scenario, std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+         const std::optional<std::string>& sampler, std::optional<bool> antithetic,
+         const std::vector<std::string>& keep_samples) {
+        RunOptions opt = run_options(paths, seed, sampler, antithetic, 0);
+        opt.keep_samples = keep_samples;
+        const RunLayout l = infersim::run_layout(scenario, opt);
+        return py::make_tuple(l.paths, l.blocks, l.pilot_blocks);
+      },
+      py::arg("scenario"), py::kw_only(), py::arg("paths") = py::none(), py::arg("seed") = py::none(),
+      py::arg("sampler") = py::none(), py::arg("antithetic") = py::none(),
+      py::arg("keep_samples") = std::vector<std::string>{},
+      "(paths, blocks, pilot_blocks) of a run: the pilot is blocks [0, pilot_blocks).");
+
+  m.def(
+      "run_pilot",
+      [](const Scenario& scenario, std::optional<std::int64_t> paths, std::optional<std::int64_t> seed,
+         const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads,
+         const std::vector<std::string>& keep_samples) {
+        RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
+        opt.keep_samples = keep_samples;
+        (void)resolve_settings(scenario, opt);  // checked with the GIL held
+        std::optional<Pilot> pilot;
+        call_with_progress(opt, py::none(), [&] { pilot = infersim::run_pilot(scenario, opt); });
+        return py::make_tuple(py::bytes(pilot->calibration.to_bytes()), py::bytes(pilot->part.to_bytes()));
+      },
+      py::arg("scenario"), py::kw_only(), py::arg("paths") = py::none(), py::arg("seed") = py::none(),
+      py::arg("sampler") = py::none(), py::arg("antithetic") = py::none(), py::arg("threads") = 0,
+      py::arg("keep_samples") = std::vector<std::string>{},
+      "Run the pilot blocks: (calibration bytes, partial-run bytes).");
+
+  m.def(
+      "run_blocks",
+      [](const Scenario& scenario, const py::bytes& calibration, std::uint64_t first, std::uint64_t last,
+         std::optional<std::int64_t> paths, std::optional<std::int64_t> seed, const std::optional<std::string>& sampler,
+         std::optional<bool> antithetic, int threads, const std::vector<std::string>& keep_samples) {
+        RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
+        opt.keep_samples = keep_samples;
+        (void)resolve_settings(scenario, opt);
+        const Calibration cal = Calibration::from_bytes(std::string(calibration));
+        std::optional<PartialRun> part;
+        call_with_progress(opt, py::none(), [&] { part = infersim::run_blocks(scenario, opt, cal, first, last); });
+        return py::bytes(part->to_bytes());
+      },
+      py::arg("scenario"), py::arg("calibration"), py::arg("first"), py::arg("last"), py::kw_only(),
+      py::arg("paths") = py::none(), py::arg("seed") = py::none(), py::arg("sampler") = py::none(),
+      py::arg("antithetic") = py::none(), py::arg("threads") = 0, py::arg("keep_samples") = std::vector<std::string>{},
+      "Run blocks [first, last) (after the pilot) against the pilot's calibration: partial-run bytes.");
+
+  m.def(
+      "merge_partials",
+      [](const Scenario& scenario, const py::bytes& calibration, const std::vector<py::bytes>& parts,
+         std::optional<std::int64_t> paths, std::optional<std::int64_t> seed, const std::optional<std::string>& sampler,
+         std::optional<bool> antithetic, const std::vector<std::string>& keep_samples) {
+        RunOptions opt = run_options(paths, seed, sampler, antithetic, 0);
+        opt.keep_samples = keep_samples;
+        (void)resolve_settings(scenario, opt);
+        const Calibration cal = Calibration::from_bytes(std::string(calibration));
+        std::vector<PartialRun> runs;
+        runs.reserve(parts.size());
+        for (const auto& p : parts) runs.push_back(PartialRun::from_bytes(std::string(p)));
+        py::gil_scoped_release release;
+        return infersim::merge(scenario, opt, cal, runs);
+      },
+      py::arg("scenario"), py::arg("calibration"), py::arg("parts"), py::kw_only(), py::arg("paths") = py::none(),
+      py::arg("seed") = py::none(), py::arg("sampler") = py::none(), py::arg("antithetic") = py::none(),
+      py::arg("keep_samples") = std::vector<std::string>{},
+      "The Result of the pilot's part and the parts after it, in block order: run()'s bits.");
+}
+
+}  // namespace infersim::bindings
