@@ -127,8 +127,9 @@ int cmd_run(const RunArgs& a) {
     const auto [it, fresh] = claimed.emplace(ec ? target : canonical.string(), by);
     if (!fresh) {
       throw InputError(by + ": its output " + target + " would overwrite " +
-                       (it->second == "--summary" ? "the --summary table" : "the result of " + it->second) +
-                       "; scenarios in one --out-dir run need distinct file names");
+                       (it->second == "--summary" ? "the --summary table; write the summary elsewhere"
+                                                  : "the result of " + it->second +
+                                                        "; scenarios in one --out-dir run need distinct file names"));
     }
   };
   if (!a.summary.empty() && a.summary != "-") claim(a.summary, "--summary");
