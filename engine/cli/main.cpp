@@ -298,8 +298,8 @@ int cmd_compare(const CompareArgs& a, bool stresses) {
   return 0;
 }
 
-int cmd_validate(const std::vector<std::string>& files, const std::string& data) {
-  for (const auto& f : files) {
+int cmd_validate(const std::vector<std::string>& args, const std::string& data) {
+  for (const auto& f : expand_scenario_paths(args)) {
     const Scenario sc = cli::load_scenario(f, data);
     cli::print_validation(std::cout, sc);
   }
@@ -379,7 +379,8 @@ void register_commands(CLI::App& app, Commands& commands) {
 
   auto va = std::make_shared<std::pair<std::vector<std::string>, std::string>>();  // files, --data
   auto* val_cmd = app.add_subcommand("validate", "Check scenario files and explain their inputs; runs nothing");
-  val_cmd->add_option("scenario", va->first, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
+  val_cmd->add_option("scenario", va->first, "Scenario JSON files, or folders (their *.json files, in name order)")
+      ->required();
   val_cmd->add_option("--data", va->second, "Reference catalog directory");
   commands.add(val_cmd, [va] { return cmd_validate(va->first, va->second); });
 }

@@ -195,3 +195,9 @@ def test_summary_to_stdout_moves_the_text_to_stderr(run_infersim, default_scenar
     rows = list(csv.reader(io.StringIO(proc.stdout, newline="")))
     npv = [r for r in rows if r[2] == "npv_usd" and r[4] == "mean"]
     assert len(npv) == 1 and math.isfinite(float(npv[0][5]))
+
+
+def test_validate_takes_a_folder_too(run_infersim, folder):
+    proc = run_infersim("validate", folder)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.index("default: valid") < proc.stdout.index('second, "quoted": valid')
