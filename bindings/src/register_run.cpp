@@ -82,6 +82,13 @@ void register_run(py::module_& m) {
   m.attr("statistic_names") = py::tuple(py::cast(statistic_names()));
   m.attr("series_names") = py::tuple(py::cast(std::vector<std::string>(k_series_names.begin(), k_series_names.end())));
   m.attr("scalar_names") = py::tuple(py::cast(std::vector<std::string>(k_scalar_names.begin(), k_scalar_names.end())));
+  // The engine's table of metric units, labels and kinds (metric.hpp), read by infersim.metrics.
+  m.attr("metric_table") = to_python(metric_table_json(true));
+  m.def(
+      "statistic_unit",
+      [](const std::string& metric, const std::string& statistic) { return std::string(statistic_unit(metric, statistic)); },
+      py::arg("metric"), py::arg("statistic"),
+      "The unit of a statistic of a metric: the metric's, `fraction` for shares of paths, `years` for spreads of a year.");
 
   py::class_<ClaimResult>(m, "ClaimResult", "A claim with its verdict over the paths.")
       .def_readonly("claim", &ClaimResult::claim)

@@ -24,6 +24,21 @@ def test_every_metric_of_the_engine_has_one_entry():
     assert metric_info("revenue_usd@2028:p50").label == "Revenue (ARR)"
 
 
+def test_the_metric_table_is_the_engines(result):
+    from infersim import _core, schema
+
+    table = _core.metric_table
+    for name, info in METRICS.items():
+        row = table[name]
+        assert (info.unit, info.label, info.kind, info.short) == (row["unit"], row["label"], row["kind"], row["short"])
+        assert schema.METRICS[name].unit == row["unit"] and schema.METRICS[name].label == row["label"]
+    # The result JSON carries the same table (without the per-cluster rows, absent here).
+    doc = result.to_dict()["metrics"]
+    assert {k: v for k, v in table.items() if v["shape"] != "cluster"} == doc
+    assert [n for n, v in doc.items() if v["shape"] == "scalar"] == list(infersim.scalar_names)
+    assert statistic_unit("payback_year", "sd") == _core.statistic_unit("payback_year", "sd") == "years"
+
+
 @pytest.mark.parametrize(
     "name, x, expected",
     [

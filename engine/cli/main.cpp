@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "infersim/isa.hpp"
 #include "infersim/scenario.hpp"
 #include "infersim/simulation.hpp"
+#include "batch.hpp"
 #include "common.hpp"
 #include "safe_text.hpp"
 #include "summary.hpp"
@@ -77,18 +79,30 @@ struct RunArgs {
   std::string out, out_dir, stress, data;
   std::string quantiles;               // --quantiles 0.025,0.975
   std::vector<std::string> thresholds;  // --threshold npv_usd=0,1e10 (repeatable)
+  std::string summary;  // --summary FILE: the tidy CSV across the scenarios
+  bool keep_going = false;
   bool quiet = false;
   bool chain = false;  // `claims`: print the claim chain instead of the summary
 };
 
+/// A scenario of a batch that failed: its file and the message.
+struct Failure {
+  std::string path, message;
+};
+
+/// "path: message", unless the message names the path already.
+std::string with_path(const std::string& path, const std::string& message) {
+  return message.rfind(path, 0) == 0 ? message : path + ": " + message;
+}
+
 int cmd_run(const RunArgs& a) {
-  if (a.scenarios.size() > 1 && !a.out.empty()) {
-    throw InputError("--out: one output file for " + std::to_string(a.scenarios.size()) +
+  const std::vector<std::string> files = expand_scenario_paths(a.scenarios);
+  if (files.size() > 1 && !a.out.empty()) {
+    throw InputError("--out: one output file for " + std::to_string(files.size()) +
                      " scenarios; use --out-dir DIR to write one result per scenario");
   }
-  if (!a.out_dir.empty() && !std::filesystem::is_directory(a.out_dir)) {
-    throw InputError("--out-dir: directory " + a.out_dir + " does not exist");
-  }
+  if (!a.summary.empty()) check_summary_path(a.summary);
+  if (a.summary == "-" && a.out == "-") throw InputError("--summary -: stdout already takes the result (--out -)");
   RunOptions opt;
   if (a.paths) opt.paths = static_cast<std::int64_t>(parse_count(*a.paths, "--paths", 0, INT64_MAX));
   if (a.seed) opt.seed = parse_count(*a.seed, "--seed", 0, std::numeric_limits<std::uint64_t>::max());
@@ -103,63 +117,108 @@ int cmd_run(const RunArgs& a) {
   opt.threads = a.threads;
   opt.cancel = &cli::g_cancel;
 
-  // Load and check every scenario, and claim every output file, before running any.
-  std::vector<std::string> inputs = catalog_files(a.data);
-  inputs.insert(inputs.end(), a.scenarios.begin(), a.scenarios.end());
-  std::vector<Scenario> scenarios;
-  std::vector<std::unique_ptr<AtomicFile>> outputs;
-  std::set<std::string> targets;
-  for (const auto& path : a.scenarios) {
-    Scenario sc = cli::load_scenario(path, a.data);
-    if (!a.stress.empty()) sc = sc.with_stress(a.stress);
-    if (a.chain && !sc.claim_chain()) {
-      throw InputError(path + ": has no \"claim_chain\" to check (see docs/scenario-format.md)");
-    }
-    try {
-      (void)resolve_settings(sc, opt);  // every run's settings checked before the first runs
-    } catch (const InputError& e) {
-      throw InputError(path + ": " + e.what());
-    }
-    scenarios.push_back(std::move(sc));
-    std::string target = a.out;
-    if (!a.out_dir.empty()) {
-      target = (std::filesystem::path(a.out_dir) / (std::filesystem::path(path).stem().string() + ".result.json")).string();
-    }
+  // Where each result goes: two inputs with one stem would write one file (an error
+  // before anything runs, --keep-going or not), and no result may be the summary.
+  std::vector<std::string> targets(files.size(), a.out);
+  std::map<std::string, std::string> claimed;  // canonical output -> the input writing it
+  auto claim = [&](const std::string& target, const std::string& by) {
     std::error_code ec;  // /dev/stdout onto a pipe has no canonical name: the name as given
     const auto canonical = std::filesystem::weakly_canonical(target, ec);
-    if (!target.empty() && !targets.insert(ec ? target : canonical.string()).second) {
-      throw InputError(path + ": its result would overwrite another scenario's (" + target +
-                       "); scenarios in one --out-dir run need distinct file names");
+    const auto [it, fresh] = claimed.emplace(ec ? target : canonical.string(), by);
+    if (!fresh) {
+      throw InputError(by + ": its output " + target + " would overwrite " +
+                       (it->second == "--summary" ? "the --summary table; write the summary elsewhere"
+                                                  : "the result of " + it->second +
+                                                        "; scenarios in one --out-dir run need distinct file names"));
     }
-    outputs.push_back(target.empty() ? nullptr : std::make_unique<AtomicFile>(target, inputs));
+  };
+  if (!a.summary.empty() && a.summary != "-") claim(a.summary, "--summary");
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!a.out_dir.empty()) {
+      targets[i] = (std::filesystem::path(a.out_dir) / (std::filesystem::path(files[i]).stem().string() + ".result.json")).string();
+    }
+    if (!targets[i].empty()) claim(targets[i], files[i]);
   }
-  // With the result on stdout, the summary goes to stderr.
-  std::ostream& text = outputs.size() == 1 && outputs[0] && outputs[0]->to_stdout() ? std::cerr : std::cout;
-  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+
+  // Load and check every scenario before running any; with --keep-going, a bad one is
+  // set aside with its message and the others go on.
+  std::vector<std::string> inputs = catalog_files(a.data);
+  inputs.insert(inputs.end(), files.begin(), files.end());
+  std::vector<Failure> failures;
+  std::vector<std::optional<Scenario>> scenarios(files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::string& path = files[i];
+    try {
+      Scenario sc = cli::load_scenario(path, a.data);
+      if (!a.stress.empty()) sc = sc.with_stress(a.stress);
+      if (a.chain && !sc.claim_chain()) {
+        throw InputError(path + ": has no \"claim_chain\" to check (see docs/scenario-format.md)");
+      }
+      (void)resolve_settings(sc, opt);  // every run's settings checked before the first runs
+      scenarios[i] = std::move(sc);
+    } catch (const InputError& e) {
+      if (!a.keep_going) throw InputError(with_path(path, e.what()));
+      failures.push_back({path, with_path(path, e.what())});
+    }
+  }
+  // Then claim every output file (the folder made first), so that an unwritable one fails early.
+  if (!a.out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.out_dir, ec);
+    if (ec || !std::filesystem::is_directory(a.out_dir)) {
+      throw InputError("--out-dir: cannot create directory " + a.out_dir + (ec ? " (" + ec.message() + ")" : ""));
+    }
+  }
+  std::unique_ptr<AtomicFile> summary_file = a.summary.empty() ? nullptr : std::make_unique<AtomicFile>(a.summary, inputs);
+  std::vector<std::unique_ptr<AtomicFile>> outputs(files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (scenarios[i] && !targets[i].empty()) outputs[i] = std::make_unique<AtomicFile>(targets[i], inputs);
+  }
+  // With the result (or the summary) on stdout, the text goes to stderr.
+  const bool stdout_taken = (summary_file && summary_file->to_stdout()) ||
+                            (outputs.size() == 1 && outputs[0] && outputs[0]->to_stdout());
+  std::ostream& text = stdout_taken ? std::cerr : std::cout;
+  SummaryTable table;
+  bool first = true;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!scenarios[i]) continue;
     ProgressBar bar(!a.quiet && ::isatty(STDERR_FILENO));
     opt.progress = [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
     RunResult result;
     try {
-      result = run(scenarios[i], opt);
+      result = run(*scenarios[i], opt);
     } catch (const InputError& e) {
       // Options that conflict with the scenario (odd paths with antithetic pairs, ...).
-      throw InputError(a.scenarios[i] + ": " + e.what());
+      if (!a.keep_going) throw InputError(with_path(files[i], e.what()));
+      bar.clear();
+      failures.push_back({files[i], with_path(files[i], e.what())});
+      continue;
     }
     bar.clear();
     if (!a.quiet) {
-      if (i > 0) text << "\n";
+      if (!first) text << "\n";
       if (a.chain) {
-        cli::print_chain(text, scenarios[i], result);
+        cli::print_chain(text, *scenarios[i], result);
       } else {
-        cli::print_summary(text, scenarios[i], result, a.threads);
+        cli::print_summary(text, *scenarios[i], result, a.threads);
       }
     }
+    first = false;
     if (outputs[i]) {
       outputs[i]->commit(to_json(result).dump(2) + "\n");
       if (!a.quiet && !outputs[i]->to_stdout()) text << "\n  result written to " << outputs[i]->path() << "\n";
     }
+    if (summary_file) table.add(result, files[i]);
   }
-  return 0;
+  if (summary_file) {
+    summary_file->commit(table.csv());
+    if (!a.quiet && !summary_file->to_stdout()) text << "\n  summary table written to " << summary_file->path() << "\n";
+  }
+  if (failures.empty()) return 0;
+  std::cerr << "infersim: error: " << failures.size() << " of " << files.size() << " scenario"
+            << (files.size() == 1 ? "" : "s") << " failed (the others ran):\n";
+  for (const auto& f : failures) std::cerr << "  " << f.message << "\n";
+  return 2;
 }
 
 int cmd_solve(const AnalysisArgs& a) {
@@ -239,8 +298,8 @@ int cmd_compare(const CompareArgs& a, bool stresses) {
   return 0;
 }
 
-int cmd_validate(const std::vector<std::string>& files, const std::string& data) {
-  for (const auto& f : files) {
+int cmd_validate(const std::vector<std::string>& args, const std::string& data) {
+  for (const auto& f : expand_scenario_paths(args)) {
     const Scenario sc = cli::load_scenario(f, data);
     cli::print_validation(std::cout, sc);
   }
@@ -253,15 +312,24 @@ int cmd_validate(const std::vector<std::string>& files, const std::string& data)
 /// options, and what runs when it is given (the arguments live as long as the handler).
 void register_commands(CLI::App& app, Commands& commands) {
   auto add_run_options = [](CLI::App* cmd, RunArgs& a) {
-    cmd->add_option("scenario", a.scenarios, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("scenario", a.scenarios,
+                    "Scenario JSON files, or folders: a folder runs its *.json files in name order (not those of "
+                    "its subfolders)")
+        ->required();
     cmd->add_option("--paths,-n", a.paths, "Number of Monte Carlo paths, e.g. 200000 or 2e5 (default: the scenario's)");
     cmd->add_option("--seed,-s", a.seed, "Random seed (default: the scenario's)");
     cmd->add_option("--sampler", a.sampler, "random | lhs | sobol (default: the scenario's)");
     cmd->add_flag("--antithetic", a.antithetic, "Pair each path with its mirror 1 - u");
     cmd->add_option("--threads,-j", a.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
     auto* out = cmd->add_option("--out,-o", a.out, "Write the result JSON here (atomically; - for stdout)");
-    cmd->add_option("--out-dir", a.out_dir, "Write <scenario>.result.json for each scenario into this directory")
+    cmd->add_option("--out-dir", a.out_dir,
+                    "Write <file stem>.result.json for each scenario into this directory (created if needed)")
         ->excludes(out);
+    cmd->add_option("--summary", a.summary,
+                    "Write one tidy CSV across the scenarios: scenario, source, metric, year, statistic, value, unit "
+                    "(atomically; - for stdout)");
+    cmd->add_flag("--keep-going,-k", a.keep_going,
+                  "Run every valid scenario; report the bad ones (file and message) at the end and exit 2");
     cmd->add_option("--stress", a.stress, "Apply one of the scenario's named stresses");
     cmd->add_option("--data", a.data, "Reference catalog directory (default: $INFERSIM_DATA, else the repository's data/)");
     cmd->add_option("--quantiles", a.quantiles, "Quantile levels beyond p1..p99, e.g. 0.025,0.975 (p2.5, p97.5)");
@@ -311,7 +379,8 @@ void register_commands(CLI::App& app, Commands& commands) {
 
   auto va = std::make_shared<std::pair<std::vector<std::string>, std::string>>();  // files, --data
   auto* val_cmd = app.add_subcommand("validate", "Check scenario files and explain their inputs; runs nothing");
-  val_cmd->add_option("scenario", va->first, "Scenario JSON file(s)")->required()->check(CLI::ExistingFile);
+  val_cmd->add_option("scenario", va->first, "Scenario JSON files, or folders (their *.json files, in name order)")
+      ->required();
   val_cmd->add_option("--data", va->second, "Reference catalog directory");
   commands.add(val_cmd, [va] { return cmd_validate(va->first, va->second); });
 }

@@ -334,13 +334,6 @@ def test_out_dir_writes_one_result_per_scenario(run_infersim, make_scenario, tmp
     assert proc.stdout.index("default: 2,000 paths") < proc.stdout.index("beta-scenario: 2,000 paths")
 
 
-def test_out_dir_missing_fails(run_infersim, default_scenario_path, tmp_path):
-    missing = tmp_path / "nope"
-    proc = run_infersim("run", default_scenario_path, "--paths", LONG_RUN, "--out-dir", missing, timeout=30)
-    assert_input_error(proc, f"--out-dir: directory {missing} does not exist")
-    assert not missing.exists()
-
-
 def test_out_dir_checks_every_scenario_before_running_any(run_infersim, make_scenario, tmp_path):
     good = make_scenario(name="good.json")
     bad = make_scenario(lambda d: d["market"].update(price_decline=1.0), name="bad.json")

@@ -86,9 +86,9 @@ def test_result_schema_is_the_package_file_and_has_units(server):
     units = {**schema["properties"]["scalars"]["properties"], **schema["properties"]["series"]["properties"]}
     assert units["npv_usd"]["x-unit"] == "USD"
     assert units["utilization"]["x-unit"] == "fraction"
-    assert units["irr"]["x-unit"] == "fraction/year"
+    assert units["irr"]["x-unit"] == "fraction/yr"
     assert units["payback_year"]["x-unit"] == "year"
-    assert units["revenue_usd"]["x-unit"] == "USD/year"
+    assert units["revenue_usd"]["x-unit"] == "USD/yr"
 
 
 # -- scenarios and catalog ----------------------------------------------------------------

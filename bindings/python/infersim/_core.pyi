@@ -11,6 +11,10 @@ statistic_names: tuple[str, ...]
 series_names: tuple[str, ...]
 scalar_names: tuple[str, ...]
 difference_statistic_names: tuple[str, ...]
+#: The engine's metric table: name -> {unit, label, short, kind, shape} (the result JSON's "metrics").
+metric_table: dict[str, dict[str, str]]
+
+def statistic_unit(metric: str, statistic: str) -> str: ...
 
 class InputError(ValueError): ...
 

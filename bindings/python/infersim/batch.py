@@ -4,6 +4,7 @@ DIR --summary`` on the command line)."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Union
@@ -25,6 +26,7 @@ def run_many(
     scenarios: Union[ScenarioSource, Iterable[ScenarioSource]],
     statistics: Union[Iterable[str], None] = None,
     keep_going: bool = False,
+    summary: Union[str, os.PathLike[str], None] = None,
     **run_options: Any,
 ) -> pd.DataFrame:
     """Run each scenario and return one tidy table of their statistics: the rows of
@@ -37,6 +39,10 @@ def run_many(
     named. A bad file raises ValueError naming it, unless ``keep_going=True``: then every
     other scenario still runs and ``attrs["errors"]`` maps each bad file to its message.
 
+    `summary` also writes the table to a file, whole or not at all: CSV (the columns and
+    quoting of ``infersim run --summary``) or, for a ``.parquet`` name, Parquet, which needs
+    pyarrow or fastparquet (ValueError before anything runs when neither is installed).
+
     >>> df = run_many("scenarios/", statistics=["p50", "prob_positive"], paths=2_000, seed=1)
     >>> npv = df.query("metric == 'npv_usd' and statistic == 'p50'").set_index("scenario")["value"]
     >>> "default" in npv.index and bool(npv.loc["meta-8pct-base"] > 0)
@@ -44,6 +50,8 @@ def run_many(
     """
     if "keep_samples" in run_options:
         raise TypeError("run_many: keep_samples is not taken (the table holds statistics only)")
+    if summary is not None:
+        _check_summary_path(summary)
     outcomes: list[tuple[str, Union[Result, str]]] = []
     for source in _expand(scenarios):
         where = "<Scenario>" if isinstance(source, Scenario) else os.fspath(source)
@@ -53,7 +61,10 @@ def run_many(
             if not keep_going:
                 raise
             outcomes.append((where, str(err)))
-    return _table(outcomes, statistics)
+    table = _table(outcomes, statistics)
+    if summary is not None:
+        _write_summary(table, summary)
+    return table
 
 
 def _table(outcomes: list[tuple[str, Union[Result, str]]], statistics: Union[Iterable[str], None]) -> pd.DataFrame:
@@ -71,6 +82,52 @@ def _table(outcomes: list[tuple[str, Union[Result, str]]], statistics: Union[Ite
     table = tidy_formatted(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns))
     table.attrs["errors"] = errors
     return table
+
+
+def _parquet_engine() -> Union[str, None]:
+    """The Parquet writer pandas can use here, if any."""
+    for engine in ("pyarrow", "fastparquet"):
+        try:
+            __import__(engine)
+            return engine
+        except ImportError:
+            continue
+    return None
+
+
+def _check_summary_path(path: Union[str, os.PathLike[str]]) -> None:
+    target = Path(path)
+    if target.suffix in (".parquet", ".pq") and _parquet_engine() is None:
+        raise _core.InputError(
+            f"summary: {os.fspath(path)}: writing Parquet needs pyarrow or fastparquet, and neither is installed "
+            "(Debian bookworm packages neither); write a .csv, or install one of them"
+        )
+    if not target.parent.is_dir():
+        raise _core.InputError(f"summary: {os.fspath(path)}: directory {os.fspath(target.parent)} does not exist")
+
+
+def _write_summary(table: pd.DataFrame, path: Union[str, os.PathLike[str]]) -> None:
+    """The table into `path` through a temporary beside it: the file is whole or untouched."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".infersim-", dir=target.parent)
+    os.close(fd)
+    try:
+        frame = pd.DataFrame(table)
+        if target.suffix in (".parquet", ".pq"):
+            frame.to_parquet(tmp, engine=_parquet_engine(), index=False)
+        else:
+            frame.to_csv(tmp, index=False, lineterminator="\r\n")  # RFC 4180, as the command line
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _expand(scenarios: Union[ScenarioSource, Iterable[ScenarioSource]]) -> list[ScenarioSource]:

@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, Optional
 
+from . import _core
+
 __all__ = [
     "METRICS", "MetricInfo", "format_percent", "format_value", "metric_info", "scale_for", "split_name", "statistic_unit",
 ]
 
-Kind = Literal["money", "price", "fraction", "ratio", "count", "year"]
+Kind = Literal["money", "price", "fraction", "ratio", "count", "year", "number"]
 
 
 @dataclass(frozen=True)
@@ -51,39 +53,15 @@ class MetricInfo:
             object.__setattr__(self, "short", self.label)
 
 
-_MONEY_PER_YEAR = "USD/yr"
-_TOKENS_PER_YEAR = "tokens/yr"
-
 #: Every metric by name: the series (one value a year) in the engine's order, then the
-#: scalars (one value a path). Units as in docs/model.md §9.
+#: scalars (one value a path). The rows are the engine's own table (``metric_table`` in
+#: engine/src/model/metrics.cpp, also the result JSON's ``metrics`` block); units as in
+#: docs/model.md §9.
 METRICS: Mapping[str, MetricInfo] = MappingProxyType({
-    "market_spend_usd": MetricInfo(_MONEY_PER_YEAR, "Inference market spend", "money", "Market"),
-    "price_usd_per_mtok": MetricInfo("USD/Mtok", "Market price per million tokens", "price", "Price"),
-    "demand_tokens": MetricInfo(_TOKENS_PER_YEAR, "Market demand for tokens", "count", "Demand"),
-    "capacity_tokens": MetricInfo(_TOKENS_PER_YEAR, "Token capacity", "count", "Capacity"),
-    "served_tokens": MetricInfo(_TOKENS_PER_YEAR, "Tokens served", "count", "Served"),
-    "unserved_tokens": MetricInfo(_TOKENS_PER_YEAR, "Unserved demand (tokens)", "count", "Unserved"),
-    "utilization": MetricInfo("fraction", "Utilization", "fraction"),
-    "revenue_usd": MetricInfo(_MONEY_PER_YEAR, "Revenue (ARR)", "money", "ARR"),
-    "capex_usd": MetricInfo(_MONEY_PER_YEAR, "Capex", "money"),
-    "depreciation_usd": MetricInfo(_MONEY_PER_YEAR, "Depreciation", "money"),
-    "power_cost_usd": MetricInfo(_MONEY_PER_YEAR, "Power cost", "money", "Power"),
-    "opex_usd": MetricInfo(_MONEY_PER_YEAR, "Operating cost", "money", "Opex"),
-    "ebit_usd": MetricInfo(_MONEY_PER_YEAR, "EBIT", "money"),
-    "fcf_usd": MetricInfo(_MONEY_PER_YEAR, "Free cash flow", "money", "FCF"),
-    "ebit_ratio": MetricInfo("fraction", "EBIT / baseline EBIT", "ratio", "EBIT ratio"),
-    "npv_usd": MetricInfo("USD", "Net present value", "money", "NPV"),
-    "irr": MetricInfo("fraction/yr", "Internal rate of return", "ratio", "IRR"),
-    "payback_year": MetricInfo("year", "Payback year", "year", "Payback"),
-    "total_capex_usd": MetricInfo("USD", "Total capex", "money"),
-    "cumulative_fcf_usd": MetricInfo("USD", "Cumulative free cash flow", "money", "Cumulative FCF"),
+    name: MetricInfo(row["unit"], row["label"], row["kind"], row["short"])
+    for name in (*_core.series_names, *_core.scalar_names)
+    for row in (_core.metric_table[name],)
 })
-
-# Statistics that are shares of paths, whatever the metric's unit.
-_SHARES = frozenset({"prob_positive", "prob_negative", "defined_fraction"})
-# Statistics of spread, and differences: for a calendar year they are a number of years.
-_SPREADS = frozenset({"sd", "se"})
-
 
 def split_name(name: str) -> tuple[str, Optional[int], Optional[str]]:
     """``"metric[@year][:statistic]"`` as (metric, year or None, statistic or None).
@@ -124,17 +102,10 @@ def statistic_unit(name: str, statistic: Optional[str] = None) -> str:
     >>> statistic_unit("payback_year", "sd")
     'years'
     """
-    info = metric_info(name)
-    statistic = statistic or split_name(name)[2]
-    if statistic is None:
-        return info.unit
-    difference = statistic.startswith("diff_")
-    statistic = statistic.removeprefix("diff_")
-    if statistic in _SHARES:
-        return "fraction"
-    if info.kind == "year" and (difference or statistic in _SPREADS):
-        return "years"
-    return info.unit
+    metric, _, named = split_name(name)
+    info = metric_info(metric)
+    statistic = statistic or named
+    return info.unit if statistic is None else _core.statistic_unit(metric, statistic)
 
 
 def format_value(name: str, x: Optional[float], statistic: Optional[str] = None, digits: int = 1) -> str:
@@ -154,7 +125,7 @@ def format_value(name: str, x: Optional[float], statistic: Optional[str] = None,
     unit = statistic_unit(name, statistic)
     if x is None or not math.isfinite(x):
         return "n/a"
-    if unit == "fraction" or unit == "fraction/yr":
+    if unit in ("fraction", "fraction/yr", "ratio"):
         return format_percent(x, digits)
     if unit == "years":
         return f"{x:.{digits}f} years"

@@ -74,7 +74,7 @@ def _unit_formatter(name: str, statistic: Optional[str] = None):
         def __call__(self, x: float, pos: Optional[int] = None) -> str:
             locs = getattr(self, "locs", None)
             locs = np.asarray([x] if locs is None or len(locs) == 0 else locs, dtype=float)
-            if unit in ("fraction", "fraction/yr"):
+            if unit in ("fraction", "fraction/yr", "ratio"):
                 return f"{100 * x:.{_decimals(100 * locs)}f}%"
             if unit == "years" or info.kind == "year":
                 return f"{x:.{_decimals(locs)}f}"

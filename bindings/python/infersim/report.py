@@ -43,7 +43,9 @@ _FANS = ("revenue_usd", "ebit_usd", "fcf_usd", "utilization")
 def _format(x: float, unit: str) -> str:
     if x is None or not math.isfinite(x):
         return "n/a"
-    if unit.startswith("USD") and not unit.startswith("USD per"):
+    if unit == "USD/Mtok" or unit.startswith("USD per"):
+        return f"${x:.3g}/Mtok"
+    if unit.startswith("USD"):
         return _money(x)
     if unit.startswith("fraction"):
         return _percent(x)

@@ -5,7 +5,7 @@ The schema is written to ``static/result.schema.json`` (served at ``/schema/resu
 ``python3 -m infersim.schema`` prints it, and a test checks that the file is current.
 
 >>> METRICS["irr"].unit
-'fraction/year'
+'fraction/yr'
 >>> result_schema()["properties"]["scalars"]["properties"]["npv_usd"]["x-unit"]
 'USD'
 """
@@ -25,39 +25,24 @@ SCHEMA_PATH = Path(__file__).with_name("static") / "result.schema.json"
 
 
 class Metric(NamedTuple):
-    """A metric of a path: its unit (of every statistic but the two shares) and a label."""
+    """A metric of a path: its unit (of every statistic but the shares of paths) and a label."""
 
     unit: str
     label: str
     kind: str  # "series" (one value a year) or "scalar" (one value a path)
 
 
-# model.md §9, in the order of the engine's scalar_names and series_names.
+# The engine's metric table (engine/src/model/metrics.cpp), in the order of its
+# series_names and scalar_names; units as in model.md §9.
 METRICS: dict[str, Metric] = {
-    "market_spend_usd": Metric("USD/year", "inference market spend", "series"),
-    "price_usd_per_mtok": Metric("USD per million tokens", "market token price", "series"),
-    "demand_tokens": Metric("tokens/year", "market demand", "series"),
-    "capacity_tokens": Metric("tokens/year", "capacity", "series"),
-    "served_tokens": Metric("tokens/year", "tokens served", "series"),
-    "unserved_tokens": Metric("tokens/year", "demand not served", "series"),
-    "utilization": Metric("fraction", "utilization", "series"),
-    "revenue_usd": Metric("USD/year", "revenue (ARR)", "series"),
-    "capex_usd": Metric("USD/year", "capex", "series"),
-    "depreciation_usd": Metric("USD/year", "depreciation", "series"),
-    "power_cost_usd": Metric("USD/year", "power cost", "series"),
-    "opex_usd": Metric("USD/year", "operating cost", "series"),
-    "ebit_usd": Metric("USD/year", "EBIT", "series"),
-    "fcf_usd": Metric("USD/year", "free cash flow", "series"),
-    "ebit_ratio": Metric("ratio", "EBIT / baseline EBIT", "series"),
-    "npv_usd": Metric("USD", "NPV", "scalar"),
-    "irr": Metric("fraction/year", "IRR", "scalar"),
-    "payback_year": Metric("year", "payback year", "scalar"),
-    "total_capex_usd": Metric("USD", "total capex", "scalar"),
-    "cumulative_fcf_usd": Metric("USD", "cumulative free cash flow", "scalar"),
+    name: Metric(_core.metric_table[name]["unit"], _core.metric_table[name]["label"], kind)
+    for names, kind in ((_core.series_names, "series"), (_core.scalar_names, "scalar"))
+    for name in names
 }
 
 # Statistics that are shares of paths whatever the metric's unit.
 _SHARES = ("prob_positive", "defined_fraction")
+_CLUSTER = _core.metric_table  # the per-cluster metrics' rows too
 
 
 def result_schema() -> dict[str, Any]:
@@ -99,9 +84,8 @@ def result_schema() -> dict[str, Any]:
         "type": "object",
         "description": "the roofline's outputs for a cluster with a throughput block (model.md §4a)",
         "properties": {
-            "tokens_per_sec_per_accelerator": cluster_output("tokens/s per accelerator, input + output", "tokens/s"),
-            "batch": cluster_output("decode batch b*", "sequences"),
-            "seconds_per_output_token": cluster_output("seconds per decode step at b*", "s"),
+            name: cluster_output(_CLUSTER[name]["label"], _CLUSTER[name]["unit"])
+            for name in ("tokens_per_sec_per_accelerator", "batch", "seconds_per_output_token")
         },
         "required": ["tokens_per_sec_per_accelerator", "batch", "seconds_per_output_token"],
         "additionalProperties": False,
@@ -159,6 +143,16 @@ def result_schema() -> dict[str, Any]:
             "series": group(tuple(_core.series_names), numbers),
             "clusters": {"type": "object", "additionalProperties": throughput_cluster,
                          "description": "only when a cluster has a throughput block; keyed by cluster name"},
+            "metrics": {
+                "type": "object",
+                "description": "the engine's metric table: each metric's unit, label, short label, kind (how its "
+                "values are written) and shape (scalar, series, cluster)",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {k: {"type": "string"} for k in ("unit", "label", "short", "kind", "shape")},
+                    "required": ["unit", "label", "short", "kind", "shape"],
+                },
+            },
             "claims": {"type": "array", "items": claim},
             "catalog": {"type": "array", "items": catalog_use},
             "claim_chain": {"type": "object"},

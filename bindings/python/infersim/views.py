@@ -5,7 +5,7 @@ browser draws them without reshaping the result JSON.
 >>> from infersim import run
 >>> r = run("scenarios/default.json", paths=20_000, seed=1, keep_samples=["npv_usd"])
 >>> fan(r, "revenue_usd")["unit"], len(histogram(r, "npv_usd")["counts"])
-('USD/year', 40)
+('USD/yr', 40)
 """
 
 from __future__ import annotations

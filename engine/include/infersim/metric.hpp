@@ -5,6 +5,7 @@
 /// the command line and Python.
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,22 @@ struct MetricKind {
   bool series = false;
   int index = 0;
 };
+
+/// What a metric is (metrics.cpp, k_metric_table): its unit (`USD`, `USD/yr`, `fraction`,
+/// ...), a readable label, a short label for tight places, and its kind, which says how
+/// its values are written: money, price, fraction, ratio, count, year or number.
+struct MetricInfo {
+  std::string_view name, unit, label, short_label, kind;
+};
+/// One row a metric: the series, the scalars, then the per-cluster scalars (model.hpp's
+/// orders). Adding a metric to model.hpp without its row here does not compile.
+std::span<const MetricInfo> metric_table();
+/// The row of `name`, or InputError at `where` as require_metric().
+const MetricInfo& metric_info(std::string_view name, const std::string& where = "metric");
+/// The unit of a statistic of a metric: the metric's own, except `fraction` for shares of
+/// paths (prob_positive, prob_negative, defined_fraction, P(> k)) and `years` for the
+/// spread (sd, se) or a difference (diff_*) of a calendar year.
+std::string_view statistic_unit(std::string_view metric, std::string_view statistic);
 
 /// The metric called `name`, or nothing if there is none.
 std::optional<MetricKind> find_metric(std::string_view name);

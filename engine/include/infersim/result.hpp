@@ -89,6 +89,10 @@ struct RunResult {
 nlohmann::ordered_json metrics_to_json(const std::vector<MetricStats>& metrics, int horizon_years,
                                        bool with_negative = false);
 
+/// The result JSON's "metrics" block: each metric's unit, label, short label, kind and
+/// shape (scalar, series, cluster) from metric_table(); the per-cluster ones when asked.
+nlohmann::ordered_json metric_table_json(bool with_clusters);
+
 /// The result JSON. Numbers that are undefined (no defined path) are written as null.
 nlohmann::ordered_json to_json(const RunResult& r);
 

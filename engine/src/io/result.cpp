@@ -45,6 +45,20 @@ json metrics_to_json(const std::vector<MetricStats>& metrics, int T, bool with_n
   return j;
 }
 
+json metric_table_json(bool with_clusters) {
+  json j = json::object();
+  auto add = [&](std::string_view name, const char* shape) {
+    const MetricInfo& m = metric_info(name);
+    j[std::string(name)] = {{"unit", m.unit}, {"label", m.label}, {"short", m.short_label}, {"kind", m.kind}, {"shape", shape}};
+  };
+  for (auto n : k_scalar_names) add(n, "scalar");
+  for (auto n : k_series_names) add(n, "series");
+  if (with_clusters) {
+    for (auto n : k_cluster_scalar_names) add(n, "cluster");
+  }
+  return j;
+}
+
 const std::vector<std::string>& statistic_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n{"mean", "sd", "se", "min", "max"};
@@ -108,6 +122,7 @@ nlohmann::ordered_json to_json(const RunResult& r) {
       }
     }
   }
+  j["metrics"] = metric_table_json(!r.throughput_clusters.empty());
   auto& claims = j["claims"] = json::array();
   for (const auto& c : r.claims) {
     json o;

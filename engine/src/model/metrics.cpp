@@ -11,6 +11,78 @@
 #include "json/strict_json.hpp"
 
 namespace infersim {
+namespace {
+
+// The one table of what each metric is (units as in docs/model.md §9). The result JSON's
+// "metrics" block, the CLI's summary CSV, Python's infersim.metrics, the JSON Schema and the
+// dashboard all read it: a new metric is one row here (and its name in model.hpp).
+//   name                             unit        label                               short            kind
+constexpr MetricInfo k_metric_table[] = {
+    {"market_spend_usd",               "USD/yr",    "Inference market spend",           "Market",         "money"},
+    {"price_usd_per_mtok",             "USD/Mtok",  "Market price per million tokens",  "Price",          "price"},
+    {"demand_tokens",                  "tokens/yr", "Market demand for tokens",         "Demand",         "count"},
+    {"capacity_tokens",                "tokens/yr", "Token capacity",                   "Capacity",       "count"},
+    {"served_tokens",                  "tokens/yr", "Tokens served",                    "Served",         "count"},
+    {"unserved_tokens",                "tokens/yr", "Unserved demand (tokens)",         "Unserved",       "count"},
+    {"utilization",                    "fraction",  "Utilization",                      "Utilization",    "fraction"},
+    {"revenue_usd",                    "USD/yr",    "Revenue (ARR)",                    "ARR",            "money"},
+    {"capex_usd",                      "USD/yr",    "Capex",                            "Capex",          "money"},
+    {"depreciation_usd",               "USD/yr",    "Depreciation",                     "Depreciation",   "money"},
+    {"power_cost_usd",                 "USD/yr",    "Power cost",                       "Power",          "money"},
+    {"opex_usd",                       "USD/yr",    "Operating cost",                   "Opex",           "money"},
+    {"ebit_usd",                       "USD/yr",    "EBIT",                             "EBIT",           "money"},
+    {"fcf_usd",                        "USD/yr",    "Free cash flow",                   "FCF",            "money"},
+    {"ebit_ratio",                     "ratio",     "EBIT / baseline EBIT",             "EBIT ratio",     "ratio"},
+    {"npv_usd",                        "USD",       "Net present value",                "NPV",            "money"},
+    {"irr",                            "fraction/yr", "Internal rate of return",        "IRR",            "ratio"},
+    {"payback_year",                   "year",      "Payback year",                     "Payback",        "year"},
+    {"total_capex_usd",                "USD",       "Total capex",                      "Total capex",    "money"},
+    {"cumulative_fcf_usd",             "USD",       "Cumulative free cash flow",        "Cumulative FCF", "money"},
+    // model.md §A: per cluster with a throughput block; tokens are input + output tokens.
+    {"tokens_per_sec_per_accelerator", "tokens/s",  "Tokens/s per accelerator",         "Tokens/s",       "number"},
+    {"batch",                          "sequences", "Decode batch",                     "Batch",          "number"},
+    {"seconds_per_output_token",       "s",         "Seconds per decode step",          "s/token",        "number"},
+};
+
+constexpr bool in_table(std::string_view name) {
+  for (const auto& row : k_metric_table) {
+    if (row.name == name) return true;
+  }
+  return false;
+}
+template <std::size_t N>
+constexpr bool all_in_table(const std::array<std::string_view, N>& names) {
+  for (auto n : names) {
+    if (!in_table(n)) return false;
+  }
+  return true;
+}
+static_assert(all_in_table(k_series_names) && all_in_table(k_scalar_names) && all_in_table(k_cluster_scalar_names),
+              "a metric of model.hpp has no row in k_metric_table (metrics.cpp): add its unit, label and kind");
+
+}  // namespace
+
+std::span<const MetricInfo> metric_table() { return k_metric_table; }
+
+const MetricInfo& metric_info(std::string_view name, const std::string& where) {
+  for (const auto& row : k_metric_table) {
+    if (row.name == name) return row;
+  }
+  (void)require_metric(std::string(name), where);  // the message naming the metrics
+  throw InputError(where + ": unknown metric \"" + std::string(name) + "\"");
+}
+
+std::string_view statistic_unit(std::string_view metric, std::string_view statistic) {
+  const MetricInfo& info = metric_info(metric);
+  const bool difference = statistic.starts_with("diff_");
+  if (difference) statistic.remove_prefix(5);
+  if (statistic == "prob_positive" || statistic == "prob_negative" || statistic == "defined_fraction" ||
+      statistic.starts_with("P(")) {
+    return "fraction";
+  }
+  if (info.kind == "year" && (difference || statistic == "sd" || statistic == "se")) return "years";
+  return info.unit;
+}
 
 std::optional<MetricKind> find_metric(std::string_view name) {
   for (int i = 0; i < k_series_count; ++i) {

@@ -6,10 +6,12 @@ const InfersimCharts = (() => {
   const blue = "rgb(31, 95, 168)";
   const band = (alpha) => `rgba(31, 95, 168, ${alpha})`;
 
-  /** A number in a metric's unit, for people: $1.2B, 35.0%, 2031, 1.23e+15 tokens/year. */
+  /** A number in a metric's unit (the engine's metric table), for people: $1.2B, 35.0%,
+   * 2031, $0.421/Mtok, 1.23e+15 tokens/yr. */
   function format(x, unit) {
     if (x === null || x === undefined || !Number.isFinite(x)) return "n/a";
-    if (unit && unit.startsWith("USD") && !unit.startsWith("USD per")) {
+    const perToken = unit && (unit.startsWith("USD per") || unit === "USD/Mtok");
+    if (unit && unit.startsWith("USD") && !perToken) {
       const sign = x < 0 ? "-" : "";
       const a = Math.abs(x);
       for (const [scale, suffix] of [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]]) {
@@ -17,9 +19,9 @@ const InfersimCharts = (() => {
       }
       return `${sign}$${a.toFixed(0)}`;
     }
-    if (unit === "fraction" || unit === "fraction/year") return `${(100 * x).toFixed(1)}%`;
+    if (unit === "fraction" || unit === "fraction/yr" || unit === "ratio") return `${(100 * x).toFixed(1)}%`;
     if (unit === "year") return x.toFixed(0);
-    if (unit && unit.startsWith("USD per")) return `$${x.toPrecision(3)}`;
+    if (perToken) return `$${x.toPrecision(3)}${unit === "USD/Mtok" ? "/Mtok" : ""}`;
     return Math.abs(x) >= 1e6 ? x.toExponential(2) : x.toPrecision(3);
   }
 
