@@ -10,7 +10,9 @@ namespace {
 
 constexpr std::uint64_t k_pilot_max_paths = 32768;      // paths that calibrate the quantile bins
 constexpr std::uint64_t k_pilot_min_paths = 4096;
-constexpr std::uint64_t k_pilot_max_values = 1u << 23;  // 64 MB of pilot values at most
+// 128 MB of pilot values at most: the full 32768-path pilot up to 512 metrics (model-v2 §C's
+// outputs make a 12-year horizon 259 metrics; at 64 MB its pilot, and v1's quantiles, would halve).
+constexpr std::uint64_t k_pilot_max_values = 1u << 24;
 
 std::uint64_t pilot_size(std::uint64_t paths, std::size_t metrics) {
   const std::uint64_t by_memory = std::bit_floor(std::max<std::uint64_t>(1, k_pilot_max_values / metrics));
