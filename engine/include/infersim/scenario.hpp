@@ -166,7 +166,7 @@ private:
   void parse_simulation(const nlohmann::json& j);
   void parse_market(const nlohmann::json& j);
   void parse_player(const nlohmann::json& j);
-  void parse_clusters(const nlohmann::json& j);
+  void parse_clusters(const nlohmann::json& j, const nlohmann::json& player);
   void parse_throughput(std::size_t cluster, const nlohmann::json& block);
   void parse_finance(const nlohmann::json& player, const nlohmann::json& clusters);
   void parse_correlations(const nlohmann::json& j);

@@ -120,7 +120,7 @@ enum ThroughputLeaf : std::size_t {
 };
 
 // model-v2 §C: the player's corporate-finance keys. Their slots follow every v1 and
-// throughput slot, so that v1 scenarios keep their random-number streams.
+// throughput slot, so that v1 and §A scenarios keep their random-number streams.
 // `terminal.multiple` is present only for the exit_multiple method.
 const std::vector<Field<PlayerInputs>> k_player_finance_fields{
     {"fixed_costs_usd", &PlayerInputs::fixed_costs_usd, non_negative, false, 0},
@@ -306,8 +306,7 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
   // The sections of inputs, in the order of their slots (model.md §2-§6).
   sc.parse_market(require_key(root, "", "market"));
   sc.parse_player(require_key(root, "", "player"));
-  sc.parse_clusters(require_key(root, "", "clusters"));
-  sc.parse_finance(root.at("player"), root.at("clusters"));
+  sc.parse_clusters(require_key(root, "", "clusters"), root.at("player"));
   for (const Input& in : sc.inputs_) {
     if (in.present) sc.check_input(in, in.json_path);
   }
@@ -450,7 +449,7 @@ void Scenario::parse_player(const json& j) {
 }
 
 // model.md §4, §6
-void Scenario::parse_clusters(const json& clusters) {
+void Scenario::parse_clusters(const json& clusters, const json& player) {
   if (!clusters.is_array()) throw InputError("clusters: expected an array of clusters, got " + detail::render(clusters));
   if (clusters.empty()) throw InputError("clusters: at least one cluster is needed");
   auto keys = keys_of(k_cluster);
@@ -494,6 +493,8 @@ void Scenario::parse_clusters(const json& clusters) {
                 });
   }
   for (std::size_t c : with_throughput) parse_throughput(c, clusters[c].at("throughput"));
+  // model-v2 §C's slots after §A's, so that scenarios with throughput blocks keep their streams.
+  parse_finance(player, clusters);
 }
 
 // model-v2 §A: `throughput: {model, accelerator, serving}`, catalog names already resolved.
