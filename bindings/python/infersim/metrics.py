@@ -72,11 +72,21 @@ METRICS: Mapping[str, MetricInfo] = MappingProxyType({
     "ebit_usd": MetricInfo(_MONEY_PER_YEAR, "EBIT", "money"),
     "fcf_usd": MetricInfo(_MONEY_PER_YEAR, "Free cash flow", "money", "FCF"),
     "ebit_ratio": MetricInfo("fraction", "EBIT / baseline EBIT", "ratio", "EBIT ratio"),
+    # model-v2 §C, the corporate-finance layer.
+    "ebitda_usd": MetricInfo(_MONEY_PER_YEAR, "EBITDA", "money"),
+    "lease_cost_usd": MetricInfo(_MONEY_PER_YEAR, "Lease cost", "money", "Lease"),
+    "fixed_costs_usd": MetricInfo(_MONEY_PER_YEAR, "Fixed (model) costs", "money", "Fixed costs"),
+    "tax_usd": MetricInfo(_MONEY_PER_YEAR, "Tax", "money"),
+    "lcot_player_usd_per_mtok": MetricInfo("USD/Mtok", "Player's cost per million tokens", "price", "Cost/Mtok"),
+    "revenue_per_accelerator_hour_usd": MetricInfo("USD/accelerator-hour", "Revenue per accelerator-hour", "price",
+                                                   "Revenue/accel-h"),
     "npv_usd": MetricInfo("USD", "Net present value", "money", "NPV"),
     "irr": MetricInfo("fraction/yr", "Internal rate of return", "ratio", "IRR"),
     "payback_year": MetricInfo("year", "Payback year", "year", "Payback"),
     "total_capex_usd": MetricInfo("USD", "Total capex", "money"),
     "cumulative_fcf_usd": MetricInfo("USD", "Cumulative free cash flow", "money", "Cumulative FCF"),
+    "mirr": MetricInfo("fraction/yr", "Modified internal rate of return", "ratio", "MIRR"),
+    "terminal_value_usd": MetricInfo("USD", "Terminal value (undiscounted)", "money", "Terminal value"),
 })
 
 # Statistics that are shares of paths, whatever the metric's unit.

@@ -49,11 +49,20 @@ METRICS: dict[str, Metric] = {
     "ebit_usd": Metric("USD/year", "EBIT", "series"),
     "fcf_usd": Metric("USD/year", "free cash flow", "series"),
     "ebit_ratio": Metric("ratio", "EBIT / baseline EBIT", "series"),
+    "ebitda_usd": Metric("USD/year", "EBITDA", "series"),
+    "lease_cost_usd": Metric("USD/year", "lease cost", "series"),
+    "fixed_costs_usd": Metric("USD/year", "fixed (model) costs", "series"),
+    "tax_usd": Metric("USD/year", "tax (negative: relief)", "series"),
+    "lcot_player_usd_per_mtok": Metric("USD per million tokens", "the player's cost per million tokens served",
+                                       "series"),
+    "revenue_per_accelerator_hour_usd": Metric("USD per accelerator-hour", "revenue per accelerator-hour", "series"),
     "npv_usd": Metric("USD", "NPV", "scalar"),
     "irr": Metric("fraction/year", "IRR", "scalar"),
     "payback_year": Metric("year", "payback year", "scalar"),
     "total_capex_usd": Metric("USD", "total capex", "scalar"),
     "cumulative_fcf_usd": Metric("USD", "cumulative free cash flow", "scalar"),
+    "mirr": Metric("fraction/year", "MIRR", "scalar"),
+    "terminal_value_usd": Metric("USD", "terminal value, undiscounted", "scalar"),
 }
 
 # Statistics that are shares of paths whatever the metric's unit.
