@@ -11,6 +11,7 @@ import pytest
 
 import infersim
 import infersim.plot
+import infersim.schema
 from conftest import FAST_PATHS, REPO_ROOT
 
 NEW_SERIES = ("ebitda_usd", "lease_cost_usd", "fixed_costs_usd", "tax_usd", "lcot_player_usd_per_mtok",
