@@ -15,6 +15,7 @@
 #include "infersim/error.hpp"
 #include "infersim/model.hpp"
 #include "infersim/scenario.hpp"
+#include "infersim/simulation.hpp"
 
 using namespace infersim;
 
@@ -312,4 +313,50 @@ TEST_CASE("finance: the new leaves are inputs like v1's") {
   CHECK(back.to_json() == sc.to_json());
   CHECK(back.to_json()["player"]["terminal"]["multiple"] == 10);
   CHECK(back.to_json()["clusters"][0]["ownership"]["lease"]["term_years"] == 20);
+}
+
+TEST_CASE("finance: the defaults written out give v1's bits; every block gives the same bits on 1 and 2 threads") {
+  auto j = fixtures::hand_scenario();
+  j["market"]["spend_growth"] = nlohmann::json::parse(R"({"dist": "uniform", "min": 0.1, "max": 0.3})");
+  auto explicit_defaults = j;
+  explicit_defaults["clusters"][0]["build_years"] = 0;
+  explicit_defaults["clusters"][0]["ownership"] = "own";
+  explicit_defaults["clusters"][0]["software_carryover"] = 0;
+  explicit_defaults["player"]["fixed_costs_usd"] = 0;
+  explicit_defaults["player"]["fixed_cost_growth"] = 0;
+  explicit_defaults["player"]["tax_losses"] = "none";
+  explicit_defaults["player"]["terminal"] = {{"method", "none"}};
+  RunOptions opt;
+  opt.paths = 3000;
+  opt.threads = 2;
+  const RunResult v1 = infersim::run(Scenario::from_json(j), opt);
+  const RunResult same = infersim::run(Scenario::from_json(explicit_defaults), opt);
+  auto same_bits = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+  REQUIRE(v1.metrics.size() == same.metrics.size());
+  for (std::size_t i = 0; i < v1.metrics.size(); ++i) {
+    CAPTURE(i);
+    CHECK(same_bits(v1.metrics[i].mean, same.metrics[i].mean));
+    CHECK(same_bits(v1.metrics[i].percentile(50), same.metrics[i].percentile(50)));
+  }
+
+  auto all = j;
+  all["clusters"][0]["build_years"] = 1;
+  all["clusters"][0]["software_carryover"] = nlohmann::json::parse(R"({"dist": "uniform", "min": 0, "max": 1})");
+  all["clusters"][0]["ownership"] = nlohmann::json::parse(
+      R"({"lease": {"rate": {"dist": "uniform", "min": 0.05, "max": 0.1}, "term_years": 3.5}})");
+  all["player"]["fixed_costs_usd"] = nlohmann::json::parse(R"({"dist": "uniform", "min": 0, "max": 1e5})");
+  all["player"]["tax_losses"] = "carry_forward";
+  all["player"]["terminal"] = {{"method", "exit_multiple"}, {"multiple", 10}};
+  const Scenario sc = Scenario::from_json(all);
+  opt.threads = 1;
+  const RunResult one = infersim::run(sc, opt);
+  opt.threads = 2;
+  const RunResult two = infersim::run(sc, opt);
+  for (std::size_t i = 0; i < one.metrics.size(); ++i) {
+    CAPTURE(i);
+    CHECK(same_bits(one.metrics[i].mean, two.metrics[i].mean));
+    for (std::size_t k = 0; k < k_percentiles.size(); ++k) {
+      CHECK(same_bits(one.metrics[i].percentiles[k], two.metrics[i].percentiles[k]));
+    }
+  }
 }
