@@ -806,7 +806,9 @@ Scenario Scenario::with_overrides(const std::vector<std::pair<std::string, Distr
     const std::size_t idx = input_index(path, at);
     Input& in = copy.inputs_[idx];
     if (!in.present && in.section == k_player && in.leaf == static_cast<int>(k_terminal_growth)) {
-      throw InputError(at + ": not used, because player.terminal.method is \"none\"");
+      constexpr const char* methods[] = {"none", "gordon", "book_value", "exit_multiple"};  // TerminalMethod
+      throw InputError(at + ": not used, because player.terminal.method is \"" +
+                       methods[static_cast<int>(terminal_)] + "\"");
     }
     if (!in.present && in.section == k_player_finance && in.leaf == static_cast<int>(k_terminal_multiple)) {
       throw InputError(at + ": not used, because player.terminal.method is not \"exit_multiple\"");
