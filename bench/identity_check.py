@@ -68,11 +68,41 @@ def normalized(path: pathlib.Path) -> str:
     return re.sub(r'"elapsed_s":\s*[0-9.eE+-]+', '"elapsed_s": 0', path.read_text())
 
 
+def without_new_metrics(candidate: object, reference: object) -> object:
+    """The candidate's JSON without the metrics the reference does not write (outputs added
+    since, e.g. model-v2 §C's ebitda_usd or mirr): every other value must still match."""
+    if isinstance(candidate, dict) and isinstance(reference, dict):
+        out = {}
+        for k, v in candidate.items():
+            if k in reference:
+                out[k] = without_new_metrics(v, reference[k])
+            elif k not in ("scalars", "series") and not _in_metric_block(candidate, reference):
+                out[k] = v
+        return out
+    if isinstance(candidate, list) and isinstance(reference, list) and len(candidate) == len(reference):
+        return [without_new_metrics(c, r) for c, r in zip(candidate, reference)]
+    return candidate
+
+
+def _in_metric_block(candidate: dict, reference: dict) -> bool:
+    # A block of metrics: the reference's keys are a subset of the candidate's, all metric names.
+    return bool(reference) and set(reference) < set(candidate) and any(k.endswith("_usd") for k in reference)
+
+
+def same_values(ref: pathlib.Path, new: pathlib.Path) -> bool:
+    """Equal apart from elapsed_s and the metrics only the candidate writes (floats compared
+    exactly, as the JSON writes them)."""
+    r, c = json.loads(normalized(ref)), json.loads(normalized(new))
+    return json.dumps(without_new_metrics(c, r)) == json.dumps(r)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reference", required=True)
     ap.add_argument("--candidate", required=True)
     ap.add_argument("-k", default="", help="only commands whose name contains this")
+    ap.add_argument("--new-metrics", action="store_true",
+                    help="ignore metrics that only the candidate writes (outputs added since the reference)")
     a = ap.parse_args()
     failures = 0
     cases = [c for c in commands() if a.k in c[0]]
@@ -90,11 +120,13 @@ def main() -> int:
                 failures += 1
             elif rc1 != 0:
                 print(f"SAME  {name} (both exit {rc1}: {e1.strip().splitlines()[-1] if e1.strip() else ''})")
-            elif normalized(ro) != normalized(co):
+            elif normalized(ro) == normalized(co):
+                print(f"same  {name}")
+            elif a.new_metrics and same_values(ro, co):
+                print(f"same  {name} (apart from new metrics)")
+            else:
                 print(f"DIFF  {name}: {' '.join(args)}")
                 failures += 1
-            else:
-                print(f"same  {name}")
     print(f"{len(cases) - failures} identical, {failures} different")
     return 1 if failures else 0
 

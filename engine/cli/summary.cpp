@@ -55,7 +55,7 @@ void print_asked_statistics(std::ostream& os, const RunResult& r) {
   const auto T = r.horizon_years();
   auto f = [](const std::string& metric, double x) {
     if (metric.ends_with("_usd")) return money(x);
-    if (metric == "irr" || metric == "utilization" || metric == "ebit_ratio") return pct(x);
+    if (metric == "irr" || metric == "mirr" || metric == "utilization" || metric == "ebit_ratio") return pct(x);
     return format_number(x);
   };
   if (!r.metrics.empty() && !r.metrics.front().extra.empty()) {
@@ -88,7 +88,8 @@ void print_claims(std::ostream& os, const RunResult& r) {
   os << "\n  claims\n";
   for (const auto& c : r.claims) {
     const bool is_money = c.claim.metric.ends_with("_usd");
-    const bool is_ratio = c.claim.metric == "utilization" || c.claim.metric == "ebit_ratio" || c.claim.metric == "irr";
+    const bool is_ratio = c.claim.metric == "utilization" || c.claim.metric == "ebit_ratio" || c.claim.metric == "irr" ||
+                          c.claim.metric == "mirr";
     auto f = [&](double x) {
       return is_money ? money(x) : is_ratio ? pct(x) : fixed(x, x == std::floor(x) ? 0 : 3);
     };
@@ -98,6 +99,34 @@ void print_claims(std::ostream& os, const RunResult& r) {
     os << "  " << c.claim.id << ": " << what << "\n      P(holds) " << pct(c.probability) << "   median "
        << f(c.median) << "   the claimed value sits at percentile " << fixed(c.value_percentile, 1) << "\n";
   }
+}
+
+/// model-v2 §C: MIRR, the terminal value, and the unit economics year by year (medians):
+/// EBITDA, the player's cost per Mtok beside the market price, revenue per accelerator-hour.
+void print_finance(std::ostream& os, const RunResult& r, std::size_t w) {
+  const MetricStats& mirr = r.scalar(Scalar::mirr);
+  const MetricStats& tv = r.scalar(Scalar::terminal_value_usd);
+  os << "  MIRR             p5 " << pad(pct(mirr.percentile(5)), w) << "  p50 " << pad(pct(mirr.percentile(50)), w)
+     << "  p95 " << pad(pct(mirr.percentile(95)), w) << "   defined on " << pct(mirr.defined_fraction) << " of paths\n";
+  if (tv.min != 0 || tv.max != 0) {  // 0 on every path: no terminal value
+    os << "  terminal value   p5 " << pad(money(tv.percentile(5)), w) << "  p50 " << pad(money(tv.percentile(50)), w)
+       << "  p95 " << pad(money(tv.percentile(95)), w) << "   (undiscounted, at the end of the horizon)\n";
+  }
+  auto unit = [](double x) {  // $0.0412, $1.23, $12.3
+    if (!std::isfinite(x)) return std::string("n/a");
+    std::ostringstream s;
+    s << "$" << std::setprecision(3) << x;
+    return s.str();
+  };
+  os << "\n  unit economics (p50)      EBITDA   cost/Mtok  price/Mtok  revenue/accel-h\n";
+  for (int t = 0; t < r.horizon_years(); ++t) {
+    os << "  " << r.years[static_cast<std::size_t>(t)] << "            " << pad(money(r.series(Series::ebitda_usd, t).percentile(50)), 12)
+       << pad(unit(r.series(Series::lcot_player_usd_per_mtok, t).percentile(50)), 12)
+       << pad(unit(r.series(Series::price_usd_per_mtok, t).percentile(50)), 12)
+       << pad(unit(r.series(Series::revenue_per_accelerator_hour_usd, t).percentile(50)), 17) << "\n";
+  }
+  os << "  (cost/Mtok: the player's depreciation, power, opex and lease per million tokens served;\n"
+        "   price/Mtok: the market's; the player charges price_ratio times it)\n";
 }
 
 }  // namespace
@@ -151,6 +180,7 @@ void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int
      << "  p95 " << pad(money(capex.percentile(95)), w) << "\n";
   os << "  cumulative FCF   p5 " << pad(money(cum.percentile(5)), w) << "  p50 " << pad(money(cum.percentile(50)), w)
      << "  p95 " << pad(money(cum.percentile(95)), w) << "\n";
+  print_finance(os, r, w);
 
   // model-v2 §A: the roofline's outputs per cluster; tokens are input + output tokens.
   if (!r.throughput_clusters.empty()) {

@@ -24,8 +24,11 @@ SERIES = [
     "market_spend_usd", "price_usd_per_mtok", "demand_tokens", "capacity_tokens", "served_tokens",
     "unserved_tokens", "utilization", "revenue_usd", "capex_usd", "depreciation_usd",
     "power_cost_usd", "opex_usd", "ebit_usd", "fcf_usd", "ebit_ratio",
+    # model-v2 §C
+    "ebitda_usd", "lease_cost_usd", "fixed_costs_usd", "tax_usd", "lcot_player_usd_per_mtok",
+    "revenue_per_accelerator_hour_usd",
 ]
-SCALARS = ["npv_usd", "irr", "payback_year", "total_capex_usd", "cumulative_fcf_usd"]
+SCALARS = ["npv_usd", "irr", "payback_year", "total_capex_usd", "cumulative_fcf_usd", "mirr", "terminal_value_usd"]
 PERCENTILES = ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99"]
 STAT_KEYS = ["mean", "sd", "se", "min", "max", *PERCENTILES, "prob_positive", "defined_fraction"]
 TOP_KEYS = ["scenario", "engine_version", "paths", "seed", "sampler", "antithetic", "years",
@@ -160,7 +163,8 @@ def test_summary_names_years_and_claims(default_result, default_scenario):
         assert re.search(rf"^\s+{year}\s", text, re.MULTILINE), f"year {year} missing from the summary"
     for claim in default_scenario["claims"]:
         assert f"{claim['id']}: {claim['metric']}" in text
-    for label in ("NPV", "IRR", "payback year", "total capex", "cumulative FCF"):
+    for label in ("NPV", "IRR", "payback year", "total capex", "cumulative FCF", "MIRR", "unit economics (p50)",
+                  "cost/Mtok", "revenue/accel-h"):
         assert label in text
     assert f"result written to {out}" in text
 

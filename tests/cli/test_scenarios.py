@@ -93,3 +93,29 @@ def test_bad_catalog_reference_is_an_input_error(run_infersim, tmp_path):
     r = run_infersim("validate", bad, "--data", tmp_path / "nowhere")
     assert r.returncode == 2
     assert "does not exist" in r.stderr
+
+
+def test_the_v2_finance_variant_against_its_base(run_infersim, tmp_path):
+    """meta_8pct_v2_finance is meta_8pct_base with the corporate-finance layer (docs/model.md
+    §7a): same revenue, EBIT lower by the model costs, Hyperion leased (lease from 2028, no
+    facility capex for it), Prometheus's facility spent in 2026, and an exit-multiple value."""
+    results = {}
+    for name in ("meta_8pct_base", "meta_8pct_v2_finance"):
+        out = tmp_path / f"{name}.json"
+        r = run_infersim("run", ROOT / "scenarios" / f"{name}.json", "--paths", "1000", "--quiet", "--out", out)
+        assert r.returncode == 0, r.stderr
+        results[name] = json.loads(out.read_text())
+    base, fin = results["meta_8pct_base"], results["meta_8pct_v2_finance"]
+    p50 = lambda r, s: r["series"][s]["p50"]  # noqa: E731 (every path is the same: deterministic inputs)
+    # Demand-bound until 2029: the same revenue; then capacity binds, and the refreshed vintages
+    # that keep half the software gains (software_carryover 0.5) serve more.
+    assert p50(fin, "revenue_usd")[:4] == pytest.approx(p50(base, "revenue_usd")[:4], rel=1e-12)
+    assert all(f >= b for f, b in zip(p50(fin, "revenue_usd"), p50(base, "revenue_usd")))
+    assert p50(fin, "fixed_costs_usd")[0] == pytest.approx(5e9)
+    assert p50(fin, "fixed_costs_usd")[1] == pytest.approx(5e9 * 1.15)
+    assert p50(fin, "lease_cost_usd")[:2] == [0, 0] and all(x > 0 for x in p50(fin, "lease_cost_usd")[2:])
+    assert sum(p50(fin, "capex_usd")) < sum(p50(base, "capex_usd"))  # Hyperion's facility is not bought
+    assert p50(fin, "ebit_usd")[1] < p50(base, "ebit_usd")[1] - 5e9  # model costs and the lease
+    assert fin["scalars"]["terminal_value_usd"]["p50"] == pytest.approx(12 * p50(fin, "ebitda_usd")[-1], rel=1e-9)
+    assert base["scalars"]["terminal_value_usd"]["p50"] == 0
+    assert any(x < 0 for x in p50(fin, "tax_usd"))  # group relief: a loss year earns tax back

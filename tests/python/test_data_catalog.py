@@ -206,7 +206,7 @@ def catalog():
 
 
 EXPECTED_NAMESPACES = {"companies", "clusters", "accelerators", "capex_per_gw", "market",
-                       "token_prices", "power", "finance", "models"}
+                       "token_prices", "power", "finance", "models", "corporate_finance"}
 MODEL_FIGURES = {"params_total", "params_active", "experts", "experts_active", "kv_bytes_per_token_bf16",
                  "open_weights"}
 
@@ -240,6 +240,8 @@ def test_key_figures_present(catalog):
         "market.seed_claim.implied_market_usd": 162.5e9,
         "power.electricity_prices.eia_industrial_2023.ohio_usd_per_mwh": 70.3,
         "finance.wacc.valueinvesting.wacc": 0.087,
+        "corporate_finance.leases.abilene_lease_term_years": 15,
+        "corporate_finance.gpu_rental_history.h100_oct_2025_usd_per_gpu_hr": 1.70,
     }
     for path, value in expect.items():
         fig = resolve(catalog, path)

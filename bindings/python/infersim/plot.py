@@ -15,7 +15,9 @@ rather than its name.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Optional, Union
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Mapping, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -30,7 +32,8 @@ if TYPE_CHECKING:
     from matplotlib.axis import Axis
 
 __all__ = [
-    "claim_chain", "comparison", "distribution", "fan_chart", "format_axis", "sobol", "sweep_heatmap", "tornado",
+    "claim_chain", "comparison", "distribution", "fan_chart", "format_axis", "gpu_rental_prices",
+    "revenue_per_accelerator_hour", "sobol", "sweep_heatmap", "tornado", "unit_economics",
 ]
 
 _PERCENTILES = [1, 5, 10, 25, 50, 75, 90, 95, 99]
@@ -190,6 +193,99 @@ def fan_chart(runs: Runs, series: str, ax: Optional[Axes] = None, color: Optiona
     format_axis(ax.yaxis, series)
     ax.set_title(_title(runs, label) + (" (median and p5–p95)" if overlay else ""))
     ax.legend(loc="best", fontsize="small" if overlay else None)
+    return ax
+
+
+# -- unit economics (model-v2 §C) ------------------------------------------------------------
+
+
+def unit_economics(result: Result, ax: Optional[Axes] = None) -> Axes:
+    """The market price per million tokens beside the player's cost of serving one
+    (``lcot_player_usd_per_mtok``: depreciation, power, opex and lease per token served),
+    each as its median with a p5-p95 band, on a log scale. Where the cost line is above the
+    price line, the player sells tokens below what they cost it (before SG&A and model
+    costs); the player charges ``price_ratio`` times the market price.
+
+    >>> import infersim
+    >>> ax = unit_economics(infersim.run("scenarios/default.json", paths=2_000))
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['market price (median)', "player's cost (median)"]
+    """
+    ax = _axes(ax)
+    for name, label in (("price_usd_per_mtok", "market price"), ("lcot_player_usd_per_mtok", "player's cost")):
+        stats = result.series(name)
+        years = stats.index.to_numpy()
+        (line,) = ax.plot(years, stats["p50"], label=f"{label} (median)", zorder=3)
+        ax.fill_between(years, stats["p5"], stats["p95"], color=line.get_color(), alpha=0.15, linewidth=0)
+    ax.set_yscale("log")
+    ax.set_xlabel("year")
+    ax.set_ylabel("USD per million tokens")
+    _year_axis(ax.xaxis)
+    ax.set_title(_title(result, "price vs the player's cost per million tokens (p5–p95 bands)"))
+    ax.legend(loc="best")
+    return ax
+
+
+def gpu_rental_prices(data_dir: Union[str, Path] = "data") -> dict[str, float]:
+    """GPU rental prices per hour from the reference catalog: every figure under `data_dir`
+    whose key ends in ``rental_usd_per_gpu_hr``, by its dotted path (``accelerators.h100.
+    cloud_rental_usd_per_gpu_hr``). Empty when the directory is not there.
+
+    >>> prices = gpu_rental_prices("data")
+    >>> prices["accelerators.h100.cloud_rental_usd_per_gpu_hr"]
+    3.0
+    """
+    found: dict[str, float] = {}
+
+    def walk(node: object, path: str) -> None:
+        if not isinstance(node, dict):
+            return
+        if "value" in node:
+            if path.endswith("rental_usd_per_gpu_hr") and isinstance(node["value"], (int, float)):
+                found[path] = float(node["value"])
+            return
+        for key, child in node.items():
+            walk(child, f"{path}.{key}" if path else key)
+
+    directory = Path(data_dir)
+    for file in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        walk(json.loads(file.read_text()), "")
+    return found
+
+
+def revenue_per_accelerator_hour(
+    result: Result,
+    ax: Optional[Axes] = None,
+    rentals: Optional[Mapping[str, float]] = None,
+    data_dir: Union[str, Path] = "data",
+) -> Axes:
+    """What one accelerator of the inference business earns an hour (median, p5-p95) against
+    what renting a GPU costs: `rentals` ({label: USD per GPU-hour}), by default every rental
+    price in the catalog (:func:`gpu_rental_prices`), drawn as horizontal lines. Earning less
+    than the rent means the capacity would be worth more let out than selling tokens.
+
+    >>> import infersim
+    >>> r = infersim.run("scenarios/default.json", paths=2_000)
+    >>> ax = revenue_per_accelerator_hour(r, rentals={"H100 rental": 3.0})
+    >>> ax.get_ylabel()
+    'USD per accelerator-hour'
+    """
+    ax = _axes(ax)
+    stats = result.series("revenue_per_accelerator_hour_usd")
+    years = stats.index.to_numpy()
+    (line,) = ax.plot(years, stats["p50"], label="revenue per accelerator-hour (median)", zorder=3)
+    ax.fill_between(years, stats["p5"], stats["p95"], color=line.get_color(), alpha=0.15, linewidth=0, label="p5–p95")
+    if rentals is None:
+        # accelerators.h100.aws_p5_rental_usd_per_gpu_hr -> "h100 aws p5"
+        rentals = {" ".join([*path.split(".")[1:-1], path.split(".")[-1].removesuffix("rental_usd_per_gpu_hr")])
+                   .replace("_", " ").strip(): price for path, price in gpu_rental_prices(data_dir).items()}
+    for i, (label, price) in enumerate(rentals.items()):
+        ax.axhline(price, color=f"C{(i + 1) % 10}", linestyle="--", linewidth=1, label=f"{label} ${price:.2f}/h")
+    ax.set_xlabel("year")
+    ax.set_ylabel("USD per accelerator-hour")
+    _year_axis(ax.xaxis)
+    ax.set_title(_title(result, "revenue per accelerator-hour vs GPU rental prices"))
+    ax.legend(loc="best", fontsize="small")
     return ax
 
 

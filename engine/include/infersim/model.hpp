@@ -21,7 +21,10 @@ struct MarketInputs {
   double price_decline = 0;        ///< d, yearly fractional price decline
 };
 
-enum class TerminalMethod { none, gordon };
+/// model.md §7, model-v2 §C: how the value past the horizon is counted in NPV.
+enum class TerminalMethod { none, gordon, book_value, exit_multiple };
+/// model-v2 §C: what a year's loss does to tax.
+enum class TaxLosses { none, group_relief, carry_forward };
 
 /// model.md §3, §5, §7
 struct PlayerInputs {
@@ -36,6 +39,11 @@ struct PlayerInputs {
   double baseline_ebit_usd = 1;
   TerminalMethod terminal = TerminalMethod::none;
   double terminal_growth = 0;   ///< g_tv, used when terminal == gordon
+  // model-v2 §C, the corporate-finance layer (defaults: v1).
+  double fixed_costs_usd = 0;    ///< F_0, model costs (training, research, talent) in the start year
+  double fixed_cost_growth = 0;  ///< g_F: F_t = F_0 (1 + g_F)^t
+  double terminal_multiple = 0;  ///< EV/EBITDA, used when terminal == exit_multiple
+  TaxLosses tax_losses = TaxLosses::none;
 };
 
 /// model.md §A (v2): a cluster's `throughput` block, the inputs of the roofline that
@@ -82,6 +90,12 @@ struct ClusterInputs {
   double idle_power_fraction = 0;
   double opex_rate = 0;
   double capex_overrun = 0;
+  // model-v2 §C (defaults: v1).
+  double build_years = 0;         ///< whole years of facility spending before each tranche's online year
+  double software_carryover = 0;  ///< c: share of accumulated software gains a new vintage inherits
+  bool leased = false;            ///< ownership: the facility is leased, not bought
+  double lease_rate = 0;          ///< yearly payment as a fraction of the tranche's facility capex
+  double lease_term_years = 0;    ///< years each tranche's lease runs (a fraction pays part of a year)
   /// With a throughput block, the roofline's τ replaces tokens_per_sec_per_accelerator.
   bool has_throughput = false;
   ClusterThroughput throughput;
@@ -113,19 +127,29 @@ enum class Series : int {
   ebit_usd,
   fcf_usd,
   ebit_ratio,
+  // model-v2 §C, after v1's so that v1's positions hold.
+  ebitda_usd,
+  lease_cost_usd,
+  fixed_costs_usd,
+  tax_usd,
+  lcot_player_usd_per_mtok,
+  revenue_per_accelerator_hour_usd,
 };
-inline constexpr int k_series_count = 15;
+inline constexpr int k_series_count = 21;
 
 /// model.md §9: one value a path. IRR and payback may be undefined (NaN).
-enum class Scalar : int { npv_usd, irr, payback_year, total_capex_usd, cumulative_fcf_usd };
-inline constexpr int k_scalar_count = 5;
+/// model-v2 §C adds mirr (undefined without both signs) and terminal_value_usd (undiscounted).
+enum class Scalar : int { npv_usd, irr, payback_year, total_capex_usd, cumulative_fcf_usd, mirr, terminal_value_usd };
+inline constexpr int k_scalar_count = 7;
 
 inline constexpr std::array<std::string_view, k_series_count> k_series_names{
     "market_spend_usd", "price_usd_per_mtok", "demand_tokens", "capacity_tokens", "served_tokens",
     "unserved_tokens",  "utilization",        "revenue_usd",   "capex_usd",       "depreciation_usd",
-    "power_cost_usd",   "opex_usd",           "ebit_usd",      "fcf_usd",         "ebit_ratio"};
+    "power_cost_usd",   "opex_usd",           "ebit_usd",      "fcf_usd",         "ebit_ratio",
+    "ebitda_usd",       "lease_cost_usd",     "fixed_costs_usd", "tax_usd",       "lcot_player_usd_per_mtok",
+    "revenue_per_accelerator_hour_usd"};
 inline constexpr std::array<std::string_view, k_scalar_count> k_scalar_names{
-    "npv_usd", "irr", "payback_year", "total_capex_usd", "cumulative_fcf_usd"};
+    "npv_usd", "irr", "payback_year", "total_capex_usd", "cumulative_fcf_usd", "mirr", "terminal_value_usd"};
 
 /// model.md §A (v2): one value a path for each cluster with a throughput block.
 enum class ClusterScalar : int { tokens_per_sec_per_accelerator, batch, seconds_per_output_token };
@@ -161,6 +185,7 @@ private:
   friend void evaluate(const ModelInputs&, ModelWorkspace&, std::span<double>);
   std::vector<double> quantity_, pow_hw_, pow_sw_, vintage_sum_;  // per year
   std::vector<double> phi_, installs_;                            // per cluster and year
+  std::vector<double> accelerators_;                              // per year: sum_c alpha_c N_c,t
 };
 
 /// Run the model for one set of inputs; writes `metric_count(in)` values to `out`.
@@ -172,5 +197,10 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out);
 /// TOMS 748 finds from that bracket, to the same 48 bits; when Descartes' rule of signs
 /// proves it the only one, it is found faster by safeguarded Halley iterations.
 double internal_rate_of_return(std::span<const double> fcf);
+
+/// model-v2 §C: the modified IRR of T = fcf.size() flows, positive flows compounded to
+/// the end of the horizon and negative ones discounted to its start at `wacc`; NaN unless
+/// the flows hold both signs.
+double modified_internal_rate_of_return(std::span<const double> fcf, double wacc);
 
 }  // namespace infersim

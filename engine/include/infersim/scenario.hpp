@@ -45,7 +45,8 @@ struct Input {
   Interval domain;        ///< values the model accepts
   bool whole = false;     ///< sampled values are rounded to whole numbers (years)
   bool present = false;   ///< written in the scenario (or defaulted), as opposed to unused
-  int section = 0;        ///< where assign() writes: 0 market, 1 player, 2 cluster, 3 its throughput block
+  int section = 0;        ///< where assign() writes: 0 market, 1 player, 2 cluster, 3 its throughput block,
+                          ///< 4 player's and 5 cluster's corporate-finance keys (model-v2 §C)
   int cluster = -1;       ///< cluster index for sections 2 and 3
   int leaf = 0;           ///< position in its section's table of fields
 };
@@ -165,8 +166,9 @@ private:
   void parse_simulation(const nlohmann::json& j);
   void parse_market(const nlohmann::json& j);
   void parse_player(const nlohmann::json& j);
-  void parse_clusters(const nlohmann::json& j);
+  void parse_clusters(const nlohmann::json& j, const nlohmann::json& player);
   void parse_throughput(std::size_t cluster, const nlohmann::json& block);
+  void parse_finance(const nlohmann::json& player, const nlohmann::json& clusters);
   void parse_correlations(const nlohmann::json& j);
   void parse_claims(const nlohmann::json& j);
   void parse_claim_chain(const nlohmann::json& j);
@@ -178,6 +180,8 @@ private:
   std::string player_name_;
   std::vector<std::string> cluster_names_;
   TerminalMethod terminal_ = TerminalMethod::none;
+  TaxLosses tax_losses_ = TaxLosses::none;  // model-v2 §C
+  std::vector<bool> leased_;                // model-v2 §C: per cluster, ownership is a lease
   std::vector<Input> inputs_;
   std::size_t player_first_ = 0;  // index of the first player input
   struct ThroughputBlock {

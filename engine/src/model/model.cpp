@@ -9,6 +9,7 @@
 
 #include <boost/math/tools/roots.hpp>
 
+#include "model/finance.hpp"
 #include "model/throughput.hpp"
 
 namespace infersim {
@@ -91,7 +92,7 @@ std::array<int, 2> root_bounds_above_and_below_one(std::span<const double> c) {
 
 void ModelWorkspace::reserve(int horizon_years, std::size_t clusters) {
   const auto n = static_cast<std::size_t>(horizon_years);
-  for (auto* v : {&quantity_, &pow_hw_, &pow_sw_, &vintage_sum_}) v->assign(n, 0.0);
+  for (auto* v : {&quantity_, &pow_hw_, &pow_sw_, &vintage_sum_, &accelerators_}) v->assign(n, 0.0);
   for (auto* v : {&phi_, &installs_}) v->assign(n * clusters, 0.0);
 }
 
@@ -221,9 +222,14 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
              util = series(Series::utilization), revenue = series(Series::revenue_usd),
              capex = series(Series::capex_usd), dep = series(Series::depreciation_usd),
              power = series(Series::power_cost_usd), opex = series(Series::opex_usd),
-             ebit = series(Series::ebit_usd), fcf = series(Series::fcf_usd), ratio = series(Series::ebit_ratio);
+             ebit = series(Series::ebit_usd), fcf = series(Series::fcf_usd), ratio = series(Series::ebit_ratio),
+             ebitda = series(Series::ebitda_usd), lease = series(Series::lease_cost_usd),
+             fixed = series(Series::fixed_costs_usd), tax = series(Series::tax_usd),
+             lcot = series(Series::lcot_player_usd_per_mtok),
+             per_hour = series(Series::revenue_per_accelerator_hour_usd);
   // The sums over clusters start from zero; every other output is written below.
-  for (const auto& sum : {capacity, capex, dep, power, opex}) std::fill(sum.begin(), sum.end(), 0.0);
+  for (const auto& sum : {capacity, capex, dep, power, opex, lease}) std::fill(sum.begin(), sum.end(), 0.0);
+  std::fill(ws.accelerators_.begin(), ws.accelerators_.end(), 0.0);
 
   // §2 Market: spend grows at g_t = g k^(t-1); the price falls by d a year.
   const MarketInputs& mk = in.market;
@@ -282,6 +288,13 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
       pw_hw *= 1.0 + c.hardware_gain;
       pw_sw *= 1.0 + c.software_gain;
     }
+    if (c.software_carryover != 0) {
+      // model-v2 §C: a vintage installed k years after y_on inherits (1 + sw)^(c k) of the
+      // software gains so far, on top of its hardware's (1 + h)^k.
+      const double carry = std::pow(1.0 + c.software_gain, c.software_carryover);
+      double pw_carry = 1;
+      for (int t = 0; t < T; ++t, pw_carry *= carry) ws.pow_hw_[t] *= pw_carry;
+    }
     double phi_prev = 0;
     for (int t = 0; t < T; ++t) {
       phi[t] = t < t_on ? 0.0 : online_fraction(c, in.start_year + t);
@@ -289,6 +302,7 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
       // of the vintage installed life_slots years ago (itself possibly a replacement).
       installs[t] = (phi[t] - phi_prev) * max_count + (t >= life_slots ? installs[t - life_slots] : 0.0);
       phi_prev = phi[t];
+      ws.accelerators_[t] += c.inference_alloc * phi[t] * max_count;
     }
     // tau_i(y) = tau (1+h)^(y_i - y_on) (1+sw)^(y - y_i), summed over the live vintages.
     const double tokens_per_accelerator_year =
@@ -320,7 +334,10 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
     const ClusterInputs& c = in.clusters[ci];
     const std::span<const double> phi(ws.phi_.data() + ci * T, T), installs(ws.installs_.data() + ci * T, T);
     const int t_on = static_cast<int>(c.online_year) - in.start_year;
-    if (t_on >= T) continue;  // no capex, no power: nothing within the horizon
+    // model-v2 §C: an owned facility's tranches are spent build_years before they come
+    // online (a lease has no construction spending of the business's own).
+    const int build = c.leased ? 0 : static_cast<int>(c.build_years);
+    if (t_on >= T + build) continue;  // no capex, no power: nothing within the horizon
     const double overrun = 1.0 + c.capex_overrun;
     const double alpha = c.inference_alloc;
     const double facility_per_online_fraction = c.facility_capex_usd_per_gw * c.power_gw;
@@ -333,13 +350,29 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
       const double facility = facility_per_online_fraction * (phi[t] - phi_prev) * overrun;
       const double it = installs[t] * it_cost * overrun;
       phi_prev = phi[t];
-      capex[t] += alpha * (facility + it);
-      cumulative_capex += facility + it;
+      if (build == 0 && !c.leased) {  // v1: the facility is bought the year it comes online
+        capex[t] += alpha * (facility + it);
+        cumulative_capex += facility + it;
+      } else {  // model-v2 §C: built ahead, or leased (opex then counts IT only)
+        capex[t] += alpha * it;
+        cumulative_capex += c.leased ? it : facility + it;
+        if (c.leased) {
+          finance::book_lease(alpha * c.lease_rate * facility, t, c.lease_term_years, lease);
+        } else {
+          finance::book_construction(alpha * facility, t, build, capex);
+        }
+      }
       opex[t] += alpha_opex * cumulative_capex;
       power[t] += alpha_gw * phi[t] * 1000.0 * k_hours_per_year * c.power_price_usd_per_mwh *
                   (c.idle_power_fraction + (1.0 - c.idle_power_fraction) * util[t]);
-      facility_dep.book(alpha * facility, t, dep);
+      if (!c.leased) facility_dep.book(alpha * facility, t, dep);
       it_dep.book(alpha * it, t, dep);
+    }
+    // model-v2 §C: tranches coming online up to build_years past the horizon are spent inside it.
+    for (int t = std::max(t_on, T); t < T + build; ++t) {
+      const double phi_t = online_fraction(c, in.start_year + t);
+      finance::book_construction(alpha * facility_per_online_fraction * (phi_t - phi_prev) * overrun, t, build, capex);
+      phi_prev = phi_t;
     }
   }
 
@@ -348,13 +381,25 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
   // The discount factor (1 + wacc)^-(t+1) by multiplication: a chain of divisions would
   // hold every path up by ten division latencies.
   const double per_year_discount = 1.0 / (1.0 + pl.wacc);
-  double npv = 0, discount = 1, cumulative = 0, total_capex = 0;
+  double npv = 0, discount = 1, cumulative = 0, total_capex = 0, total_dep = 0;
   double payback = k_nan;
   bool was_negative = false, recovered = false;
+  finance::TaxLedger ledger(pl.tax_losses, pl.tax_rate);
+  double fixed_t = pl.fixed_costs_usd;
   for (int t = 0; t < T; ++t) {
-    ebit[t] = revenue[t] - dep[t] - power[t] - opex[t] - pl.sga_rate * revenue[t];
-    const double nopat = ebit[t] - pl.tax_rate * std::max(ebit[t], 0.0);
+    // model-v2 §C: EBITDA_t = R - Power - Opex - Lease - sga R - F_t, EBIT = EBITDA - Dep. EBIT
+    // keeps v1's order of operations (v1 scenarios give v1's bits; lease and F are then 0).
+    if (t > 0) fixed_t *= 1.0 + pl.fixed_cost_growth;
+    fixed[t] = fixed_t;
+    ebitda[t] = revenue[t] - power[t] - opex[t] - lease[t] - pl.sga_rate * revenue[t] - fixed_t;
+    ebit[t] = revenue[t] - dep[t] - power[t] - opex[t] - pl.sga_rate * revenue[t] - lease[t] - fixed_t;
+    tax[t] = ledger.tax(ebit[t]);
+    const double nopat = ebit[t] - tax[t];
     fcf[t] = nopat + dep[t] - capex[t];
+    // The player's cost per million tokens served, and revenue per accelerator-hour.
+    lcot[t] = served[t] > 0 ? (dep[t] + power[t] + opex[t] + lease[t]) / served[t] * 1e6 : k_nan;
+    per_hour[t] = ws.accelerators_[t] > 0 ? revenue[t] / (ws.accelerators_[t] * k_hours_per_year) : 0.0;
+    total_dep += dep[t];
     ratio[t] = ebit[t] * inv_baseline;
     discount *= per_year_discount;
     npv += fcf[t] * discount;
@@ -368,11 +413,12 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
     }
   }
   if (!was_negative) payback = in.start_year;
-  if (pl.terminal == TerminalMethod::gordon) {
-    // Gordon growth on the last year's cash flow, discounted from the end of the horizon.
-    npv += fcf[T - 1] * (1.0 + pl.terminal_growth) / (pl.wacc - pl.terminal_growth) * discount;
-  }
+  // model-v2 §C: the terminal value, discounted from the end of the horizon like Gordon's.
+  const double terminal = finance::terminal_value(pl, fcf[T - 1], ebitda[T - 1], total_capex - total_dep);
+  if (pl.terminal != TerminalMethod::none) npv += terminal * discount;
   scalar(Scalar::npv_usd) = npv;
+  scalar(Scalar::mirr) = modified_internal_rate_of_return(fcf, pl.wacc);
+  scalar(Scalar::terminal_value_usd) = terminal;
   scalar(Scalar::irr) = internal_rate_of_return(fcf);
   scalar(Scalar::payback_year) = payback;
   scalar(Scalar::total_capex_usd) = total_capex;

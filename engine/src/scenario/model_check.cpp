@@ -15,6 +15,8 @@ namespace {
 /// The first output that must be finite and is not: its name (with the year), else empty.
 std::string first_non_finite(const std::vector<double>& out, int start_year, int horizon) {
   for (int s = 0; s < k_series_count; ++s) {
+    // model-v2 §C: the player's cost per token is undefined (NaN) in a year with nothing served.
+    if (s == static_cast<int>(Series::lcot_player_usd_per_mtok)) continue;
     for (int t = 0; t < horizon; ++t) {
       const double v = out[static_cast<std::size_t>(metric_index(static_cast<Series>(s), t, horizon))];
       if (!std::isfinite(v)) {

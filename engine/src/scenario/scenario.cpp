@@ -33,7 +33,7 @@ constexpr Interval unit_upper{0, 1, true, false};
 constexpr Interval below_one{-k_inf, 1, true, true};
 constexpr Interval at_least_one{1, k_inf, false, true};
 
-enum Section { k_market = 0, k_player = 1, k_cluster = 2, k_throughput = 3 };
+enum Section { k_market = 0, k_player = 1, k_cluster = 2, k_throughput = 3, k_player_finance = 4, k_cluster_finance = 5 };
 
 template <class S>
 struct Field {
@@ -119,11 +119,33 @@ enum ThroughputLeaf : std::size_t {
   k_max_seconds, k_bandwidth_efficiency, k_compute_efficiency, k_hbm_usable
 };
 
+// model-v2 §C: the player's corporate-finance keys. Their slots follow every v1 and
+// throughput slot, so that v1 and §A scenarios keep their random-number streams.
+// `terminal.multiple` is present only for the exit_multiple method.
+const std::vector<Field<PlayerInputs>> k_player_finance_fields{
+    {"fixed_costs_usd", &PlayerInputs::fixed_costs_usd, non_negative, false, 0},
+    {"fixed_cost_growth", &PlayerInputs::fixed_cost_growth, above_minus_one, false, 0},
+    {"terminal.multiple", &PlayerInputs::terminal_multiple, positive, false, 0},
+};
+constexpr std::size_t k_terminal_multiple = 2;
+
+// model-v2 §C: a cluster's corporate-finance keys, after the player's, cluster by cluster.
+// The lease's two slots are present only for `"ownership": {"lease": ...}`.
+const std::vector<Field<ClusterInputs>> k_cluster_finance_fields{
+    {"build_years", &ClusterInputs::build_years, non_negative, false, 0},
+    {"software_carryover", &ClusterInputs::software_carryover, unit_closed, false, 0},
+    {"ownership.lease.rate", &ClusterInputs::lease_rate, non_negative, false, 0},
+    {"ownership.lease.term_years", &ClusterInputs::lease_term_years, positive, false, 0},
+};
+constexpr std::size_t k_build_years = 0, k_lease_rate = 2;
+
 std::string field_key(int section, int leaf) {
   switch (section) {
     case k_market: return k_market_fields[leaf].key;
     case k_player: return k_player_fields[leaf].key;
     case k_throughput: return k_throughput_fields[leaf].key;
+    case k_player_finance: return k_player_finance_fields[leaf].key;
+    case k_cluster_finance: return k_cluster_finance_fields[leaf].key;
     default: return k_cluster_fields[leaf].key;
   }
 }
@@ -182,11 +204,13 @@ void Scenario::check_input(const Input& in, const std::string& json_path) const 
   if (d.is_fixed()) {
     const double v = d.support_min();
     if (!dom.contains(v)) {
-      const std::string rule = in.whole ? ">= start_year (" + format_number(dom.lo) + ")" : dom.describe();
+      const bool year = in.whole && in.section == k_cluster;  // online_year
+      const std::string rule = year ? ">= start_year (" + format_number(dom.lo) + ")" : dom.describe();
       throw InputError(json_path + ": must be " + rule + ", got " + format_number(v));
     }
     if (in.whole && v != std::floor(v)) {
-      throw InputError(json_path + ": must be a whole year, got " + format_number(v));
+      throw InputError(json_path + ": must be a whole " + (in.section == k_cluster ? "year" : "number of years") +
+                       ", got " + format_number(v));
     }
     return;
   }
@@ -282,7 +306,7 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
   // The sections of inputs, in the order of their slots (model.md §2-§6).
   sc.parse_market(require_key(root, "", "market"));
   sc.parse_player(require_key(root, "", "player"));
-  sc.parse_clusters(require_key(root, "", "clusters"));
+  sc.parse_clusters(require_key(root, "", "clusters"), root.at("player"));
   for (const Input& in : sc.inputs_) {
     if (in.present) sc.check_input(in, in.json_path);
   }
@@ -372,20 +396,45 @@ void Scenario::parse_player(const json& j) {
   auto keys = keys_of(k_player);
   keys.insert(keys.begin(), "name");
   keys.push_back("terminal");
+  for (const auto& f : k_player_finance_fields) {
+    if (std::string(f.key).rfind("terminal.", 0) != 0) keys.push_back(f.key);
+  }
+  keys.push_back("tax_losses");
   check_keys(player, "player", keys);
   player_name_ = string_value(require_key(player, "player", "name"), "player.name");
   std::optional<json> terminal_growth;
   if (player.contains("terminal")) {
     const json& term = require_object(player.at("terminal"), "player.terminal");
-    check_keys(term, "player.terminal", {"method", "growth"});
+    check_keys(term, "player.terminal", {"method", "growth", "multiple"});
     const std::string method = string_value(require_key(term, "player.terminal", "method"), "player.terminal.method");
     if (method == "gordon") {
       terminal_ = TerminalMethod::gordon;
       terminal_growth = require_key(term, "player.terminal", "growth");
-    } else if (method == "none") {
-      if (term.contains("growth")) throw InputError("player.terminal.growth: only used with \"method\": \"gordon\"");
-    } else {
-      throw InputError("player.terminal.method: unknown method \"" + method + "\"; expected \"none\" or \"gordon\"");
+    } else if (method == "exit_multiple") {  // model-v2 §C; the multiple is read with the finance slots
+      terminal_ = TerminalMethod::exit_multiple;
+      require_key(term, "player.terminal", "multiple");
+    } else if (method == "book_value") {
+      terminal_ = TerminalMethod::book_value;
+    } else if (method != "none") {
+      throw InputError("player.terminal.method: unknown method \"" + method +
+                       "\"; expected one of \"none\", \"gordon\", \"book_value\", \"exit_multiple\"");
+    }
+    if (term.contains("growth") && terminal_ != TerminalMethod::gordon) {
+      throw InputError("player.terminal.growth: only used with \"method\": \"gordon\"");
+    }
+    if (term.contains("multiple") && terminal_ != TerminalMethod::exit_multiple) {
+      throw InputError("player.terminal.multiple: only used with \"method\": \"exit_multiple\"");
+    }
+  }
+  if (player.contains("tax_losses")) {  // model-v2 §C
+    const std::string rule = string_value(player.at("tax_losses"), "player.tax_losses");
+    if (rule == "group_relief") {
+      tax_losses_ = TaxLosses::group_relief;
+    } else if (rule == "carry_forward") {
+      tax_losses_ = TaxLosses::carry_forward;
+    } else if (rule != "none") {
+      throw InputError("player.tax_losses: unknown rule \"" + rule +
+                       "\"; expected one of \"none\", \"group_relief\", \"carry_forward\"");
     }
   }
   player_first_ = inputs_.size();
@@ -400,12 +449,13 @@ void Scenario::parse_player(const json& j) {
 }
 
 // model.md §4, §6
-void Scenario::parse_clusters(const json& clusters) {
+void Scenario::parse_clusters(const json& clusters, const json& player) {
   if (!clusters.is_array()) throw InputError("clusters: expected an array of clusters, got " + detail::render(clusters));
   if (clusters.empty()) throw InputError("clusters: at least one cluster is needed");
   auto keys = keys_of(k_cluster);
   keys.insert(keys.begin(), "name");
   keys.push_back("throughput");
+  for (const char* key : {"build_years", "software_carryover", "ownership"}) keys.push_back(key);  // model-v2 §C
   std::vector<std::size_t> with_throughput;
   for (std::size_t c = 0; c < clusters.size(); ++c) {
     const std::string cpath = "clusters[" + std::to_string(c) + "]";
@@ -443,6 +493,8 @@ void Scenario::parse_clusters(const json& clusters) {
                 });
   }
   for (std::size_t c : with_throughput) parse_throughput(c, clusters[c].at("throughput"));
+  // model-v2 §C's slots after §A's, so that scenarios with throughput blocks keep their streams.
+  parse_finance(player, clusters);
 }
 
 // model-v2 §A: `throughput: {model, accelerator, serving}`, catalog names already resolved.
@@ -471,6 +523,54 @@ void Scenario::parse_throughput(std::size_t c, const json& block) {
                 // No latency target unless one is given (a stress or a sweep may set one).
                 if (i == k_max_seconds && !flat.contains(k_throughput_fields[i].key)) in.present = false;
               });
+}
+
+// model-v2 §C: the corporate-finance slots, after every v1 and throughput slot: the
+// player's, then each cluster's. `ownership` is "own" or {"lease": {"rate", "term_years"}}.
+void Scenario::parse_finance(const json& player, const json& clusters) {
+  json flat = json::object();
+  for (const auto& f : k_player_finance_fields) {
+    const std::string key = f.key;
+    if (key == "terminal.multiple") {
+      if (player.contains("terminal") && player.at("terminal").contains("multiple")) {
+        flat[key] = player.at("terminal").at("multiple");
+      }
+    } else if (player.contains(key)) {
+      flat[key] = player.at(key);
+    }
+  }
+  read_fields(inputs_, flat, k_player_finance_fields, {k_player_finance, -1, "player", "player"},
+              [&](std::size_t, Input& in) { in.present = flat.contains(field_key(k_player_finance, in.leaf)); });
+  leased_.assign(clusters.size(), false);
+  for (std::size_t c = 0; c < clusters.size(); ++c) {
+    const std::string cpath = "clusters[" + std::to_string(c) + "]";
+    const json& cl = clusters[c];
+    flat = json::object();
+    for (const char* key : {"build_years", "software_carryover"}) {
+      if (cl.contains(key)) flat[key] = cl.at(key);
+    }
+    if (cl.contains("ownership")) {
+      const json& own = cl.at("ownership");
+      const std::string opath = cpath + ".ownership";
+      if (own.is_object()) {
+        check_keys(own, opath, {"lease"});
+        const json& lease = require_object(require_key(own, opath, "lease"), opath + ".lease");
+        check_keys(lease, opath + ".lease", {"rate", "term_years"});
+        flat["ownership.lease.rate"] = require_key(lease, opath + ".lease", "rate");
+        flat["ownership.lease.term_years"] = require_key(lease, opath + ".lease", "term_years");
+        leased_[c] = true;
+      } else if (!own.is_string() || own.get<std::string>() != "own") {
+        throw InputError(opath + ": expected \"own\" or {\"lease\": {\"rate\": ..., \"term_years\": ...}}, got " +
+                         detail::render(own));
+      }
+    }
+    read_fields(inputs_, flat, k_cluster_finance_fields,
+                {k_cluster_finance, static_cast<int>(c), "clusters." + cluster_names_[c], cpath},
+                [&](std::size_t i, Input& in) {
+                  in.present = flat.contains(k_cluster_finance_fields[i].key);
+                  in.whole = i == k_build_years;
+                });
+  }
 }
 
 int Scenario::metric_count() const {
@@ -706,7 +806,16 @@ Scenario Scenario::with_overrides(const std::vector<std::pair<std::string, Distr
     const std::size_t idx = input_index(path, at);
     Input& in = copy.inputs_[idx];
     if (!in.present && in.section == k_player && in.leaf == static_cast<int>(k_terminal_growth)) {
-      throw InputError(at + ": not used, because player.terminal.method is \"none\"");
+      constexpr const char* methods[] = {"none", "gordon", "book_value", "exit_multiple"};  // TerminalMethod
+      throw InputError(at + ": not used, because player.terminal.method is \"" +
+                       methods[static_cast<int>(terminal_)] + "\"");
+    }
+    if (!in.present && in.section == k_player_finance && in.leaf == static_cast<int>(k_terminal_multiple)) {
+      throw InputError(at + ": not used, because player.terminal.method is not \"exit_multiple\"");
+    }
+    if (!in.present && in.section == k_cluster_finance && in.leaf >= static_cast<int>(k_lease_rate)) {
+      throw InputError(at + ": not used, because the cluster's ownership is \"own\" (give it " +
+                       "\"ownership\": {\"lease\": {\"rate\": ..., \"term_years\": ...}})");
     }
     if (!in.present && in.section == k_cluster && in.leaf == static_cast<int>(k_tokens_per_sec)) {
       throw InputError(at + ": not used, because the cluster has a throughput block (override its inputs, e.g. " +
@@ -743,6 +852,11 @@ Scenario::InputSlot Scenario::slot(ModelInputs& m, std::size_t index) const {
       return {&(m.clusters[static_cast<std::size_t>(in.cluster)].throughput.*
                 (k_throughput_fields[static_cast<std::size_t>(in.leaf)].member)),
               false};
+    case k_player_finance: return {&(m.player.*(k_player_finance_fields[static_cast<std::size_t>(in.leaf)].member)), false};
+    case k_cluster_finance:  // build_years takes the nearest whole value of a draw
+      return {&(m.clusters[static_cast<std::size_t>(in.cluster)].*
+                (k_cluster_finance_fields[static_cast<std::size_t>(in.leaf)].member)),
+              in.whole};
     default:
       // Whole-number inputs (online_year) take the nearest whole value of a draw.
       return {&(m.clusters[static_cast<std::size_t>(in.cluster)].*(k_cluster_fields[static_cast<std::size_t>(in.leaf)].member)),
@@ -759,7 +873,9 @@ ModelInputs Scenario::base_inputs() const {
   m.start_year = start_year_;
   m.horizon_years = horizon_years_;
   m.player.terminal = terminal_;
+  m.player.tax_losses = tax_losses_;
   m.clusters.resize(cluster_names_.size());
+  for (std::size_t c = 0; c < leased_.size(); ++c) m.clusters[c].leased = leased_[c];
   for (const auto& b : throughput_) m.clusters[b.cluster].has_throughput = true;
   for (std::size_t i = 0; i < inputs_.size(); ++i) assign(m, i, inputs_[i].dist.median());
   finish(m);
@@ -789,6 +905,10 @@ json Scenario::to_json() const {
     } else if (in.section == k_player) {
       if (in.leaf == static_cast<int>(k_terminal_growth)) continue;
       j["player"][key] = in.dist.to_json();
+    } else if (in.section == k_player_finance) {
+      if (in.leaf != static_cast<int>(k_terminal_multiple)) j["player"][key] = in.dist.to_json();
+    } else if (in.section == k_cluster_finance) {
+      if (in.leaf < static_cast<int>(k_lease_rate)) j["clusters"][static_cast<std::size_t>(in.cluster)][key] = in.dist.to_json();
     } else if (in.section == k_throughput) {
       const auto dot = key.find('.');
       j["clusters"][static_cast<std::size_t>(in.cluster)]["throughput"][key.substr(0, dot)][key.substr(dot + 1)] =
@@ -800,6 +920,20 @@ json Scenario::to_json() const {
   j["player"]["terminal"] = terminal_ == TerminalMethod::gordon
                                 ? json{{"method", "gordon"}, {"growth", inputs_[player_first_ + k_terminal_growth].dist.to_json()}}
                                 : json{{"method", "none"}};
+  // model-v2 §C, written only where a scenario uses it.
+  for (const Input& in : inputs_) {
+    if (in.section == k_player_finance && in.leaf == static_cast<int>(k_terminal_multiple) && in.present) {
+      j["player"]["terminal"] = json{{"method", "exit_multiple"}, {"multiple", in.dist.to_json()}};
+    }
+    if (in.section == k_cluster_finance && in.leaf == static_cast<int>(k_lease_rate) && in.present) {
+      j["clusters"][static_cast<std::size_t>(in.cluster)]["ownership"]["lease"] = {
+          {"rate", in.dist.to_json()}, {"term_years", inputs_[&in - inputs_.data() + 1].dist.to_json()}};
+    }
+  }
+  if (terminal_ == TerminalMethod::book_value) j["player"]["terminal"] = json{{"method", "book_value"}};
+  if (tax_losses_ != TaxLosses::none) {
+    j["player"]["tax_losses"] = tax_losses_ == TaxLosses::group_relief ? "group_relief" : "carry_forward";
+  }
   j["correlations"] = json::array();
   for (const auto& c : correlations_) {
     j["correlations"].push_back({{"a", inputs_[c.a].path}, {"b", inputs_[c.b].path}, {"rho", c.rho}});

@@ -5,15 +5,21 @@
 #include <bit>
 #include <cmath>
 
+#include "infersim/model.hpp"
+
 namespace infersim {
 namespace {
 
 constexpr std::uint64_t k_pilot_max_paths = 32768;      // paths that calibrate the quantile bins
 constexpr std::uint64_t k_pilot_min_paths = 4096;
-constexpr std::uint64_t k_pilot_max_values = 1u << 23;  // 64 MB of pilot values at most
+// 64 MB of pilot values at most for v1's 15 series a year, scaled with the series the model
+// writes now (model-v2 §C adds 6, and 2 scalars: 21T + 7 = 1.4 (15T + 5) metrics). A v1
+// scenario's pilot, and so its quantiles, stay what they were, bit for bit.
+constexpr double k_pilot_max_values = static_cast<double>(1u << 23) * k_series_count / 15;
 
 std::uint64_t pilot_size(std::uint64_t paths, std::size_t metrics) {
-  const std::uint64_t by_memory = std::bit_floor(std::max<std::uint64_t>(1, k_pilot_max_values / metrics));
+  const auto by_memory =
+      std::bit_floor(std::max<std::uint64_t>(1, static_cast<std::uint64_t>(k_pilot_max_values / static_cast<double>(metrics))));
   const std::uint64_t cap = std::clamp(by_memory, k_pilot_min_paths, k_pilot_max_paths);
   return std::min(paths, cap);
 }
