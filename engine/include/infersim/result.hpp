@@ -62,6 +62,9 @@ struct RunResult {
   /// Clusters with a throughput block (model-v2 §A), whose ClusterScalar statistics follow
   /// the scalars in `metrics`; empty for a v1 scenario.
   std::vector<std::string> throughput_clusters;
+  /// The market's segments (model-v2 §B), whose SegmentSeries statistics follow the
+  /// clusters' scalars in `metrics`; empty without segments.
+  std::vector<std::string> segments;
   std::vector<ClaimResult> claims;
   std::vector<ThresholdResult> thresholds;
   std::optional<ClaimChain> claim_chain;  ///< the scenario's chain, if any
@@ -78,6 +81,11 @@ struct RunResult {
   /// A ClusterScalar of the j-th cluster with a throughput block.
   const MetricStats& cluster(ClusterScalar s, std::size_t j) const {
     return metrics[static_cast<std::size_t>(metric_index(s, static_cast<int>(j), horizon_years()))];
+  }
+  /// A SegmentSeries of the j-th segment in year index t.
+  const MetricStats& segment(SegmentSeries s, std::size_t j, int t) const {
+    return metrics[static_cast<std::size_t>(metric_index(s, static_cast<int>(j), t, horizon_years(),
+                                                         static_cast<int>(throughput_clusters.size())))];
   }
   const MetricStats& series(Series s, int t) const {
     return metrics[static_cast<std::size_t>(metric_index(s, t, horizon_years()))];

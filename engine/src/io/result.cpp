@@ -108,6 +108,19 @@ nlohmann::ordered_json to_json(const RunResult& r) {
       }
     }
   }
+  // model-v2 §B: per-segment series, only when the market has segments; laid out like "series".
+  if (!r.segments.empty()) {
+    auto& segments = j["segments"] = json::object();
+    for (std::size_t g = 0; g < r.segments.size(); ++g) {
+      auto& gj = segments[r.segments[g]] = json::object();
+      for (int s = 0; s < k_segment_series_count; ++s) {
+        auto& o = gj[std::string(k_segment_series_names[static_cast<std::size_t>(s)])] = json::object();
+        for (int t = 0; t < r.horizon_years(); ++t) {
+          for (const auto& [k, v] : fields(r.segment(static_cast<SegmentSeries>(s), g, t))) o[k].push_back(number(v));
+        }
+      }
+    }
+  }
   auto& claims = j["claims"] = json::array();
   for (const auto& c : r.claims) {
     json o;
