@@ -292,3 +292,40 @@ TEST_CASE("segments: uncertain leaves, stresses and the canonical JSON") {
     CHECK(a.segment(SegmentSeries::price_usd_per_mtok, 0, t).mean == b.segment(SegmentSeries::price_usd_per_mtok, 0, t).mean);
   }
 }
+
+TEST_CASE("segments: v1's market with a cost-plus price is the one segment `all`") {
+  // The same market and share written as v1 keys plus market.price and player.share_price_sensitivity,
+  // and as one explicit segment: the same numbers, the leaves at their v1-style paths.
+  json v1 = fixtures::hand_scenario();
+  v1["market"]["price"] = cost_plus_price();
+  v1["market"]["price_elasticity"] = 1.5;
+  v1["player"]["share_price_sensitivity"] = 2.0;
+  json explicit_ = as_one_segment(fixtures::hand_scenario());
+  explicit_["market"]["segments"][0]["price"] = cost_plus_price();
+  explicit_["market"]["segments"][0]["price_elasticity"] = 1.5;
+  explicit_["market"]["segments"][0]["share_price_sensitivity"] = 2.0;
+  const Outputs a = evaluate_scenario(v1), b = evaluate_scenario(explicit_);
+  REQUIRE(a.v.size() == b.v.size());
+  for (std::size_t i = 0; i < a.v.size(); ++i) {
+    if (std::isnan(a.v[i])) CHECK(std::isnan(b.v[i]));
+    else CHECK(a.v[i] == b.v[i]);
+  }
+  const Scenario sc = Scenario::from_json(v1);
+  CHECK(sc.segment_names() == std::vector<std::string>{"all"});
+  const auto paths = sc.input_paths();
+  for (const char* p : {"market.spend0_usd", "player.share_end", "market.price_elasticity", "player.share_price_sensitivity",
+                        "market.price.markup0", "market.price.reference.hardware_gain"}) {
+    INFO(p);
+    CHECK(std::find(paths.begin(), paths.end(), p) != paths.end());
+  }
+  CHECK(std::find(paths.begin(), paths.end(), "market.compute_weight") == paths.end());
+  // Overriding a v1 key reaches the segment (finish() copies it in).
+  const Scenario richer = sc.with_overrides({{"market.spend0_usd", Distribution::fixed(2e7)}});
+  ModelInputs m = richer.base_inputs();
+  CHECK(m.segments[0].spend0_usd == 2e7);
+  CHECK(Scenario::from_json(sc.to_json()).to_json() == sc.to_json());
+  // A segmented market takes no sensitivity in player.
+  json both = explicit_;
+  both["player"]["share_price_sensitivity"] = 1.0;
+  CHECK(error_of(both).find("player.share_price_sensitivity: with market.segments") == 0);
+}

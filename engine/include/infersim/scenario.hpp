@@ -173,6 +173,9 @@ private:
   void parse_clusters(const nlohmann::json& j);
   void parse_throughput(std::size_t cluster, const nlohmann::json& block);
   void parse_segments(const nlohmann::json& list);
+  void parse_implicit_segment(const nlohmann::json& market, const nlohmann::json& player);
+  void parse_segment(const nlohmann::json& segment, std::size_t index, const std::string& json_path,
+                     const std::string& dotted, bool implicit);
   void parse_correlations(const nlohmann::json& j);
   void parse_claims(const nlohmann::json& j);
   void parse_claim_chain(const nlohmann::json& j);
@@ -192,8 +195,10 @@ private:
   };
   std::vector<ThroughputBlock> throughput_;  // after every v1 slot, so v1 indices never move
   bool segmented_ = false;  // model-v2 §B: `market.segments` given
+  bool implicit_segment_ = false;  // v1's market with a price block, elasticity or share sensitivity
   struct SegmentBlock {
     std::string name;
+    std::string json_path;            // market.segments[j], or market for the segment `all`
     std::size_t first = 0;            // its first input (k_segment_fields order)
     bool cost_plus = false;
     std::size_t reference_first = 0;  // cost_plus: its price.reference block's first input

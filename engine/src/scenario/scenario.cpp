@@ -144,7 +144,10 @@ const std::vector<Field<SegmentInputs>> k_segment_fields{
     {"price.markup_floor", &SegmentInputs::markup_floor, non_negative, true, 0},
     {"price.markup_halflife_years", &SegmentInputs::markup_halflife_years, positive, true, 0},
 };
-enum SegmentLeaf : std::size_t { k_segment_share_start = 5, k_markup0 = 12, k_markup_floor = 13, k_markup_halflife = 14 };
+enum SegmentLeaf : std::size_t {
+  k_segment_share_start = 5, k_price_elasticity = 9, k_share_sensitivity = 10, k_compute_weight = 11,
+  k_markup0 = 12, k_markup_floor = 13, k_markup_halflife = 14
+};
 constexpr std::size_t k_segment_v1_keys = 12;  // the leaves before price.*
 
 // model-v2 §B: a cost-plus price's `price.reference` block: v1's cluster keys and u, r.
@@ -285,7 +288,7 @@ void Scenario::check_segments(const std::string& where) const {
     const Distribution& floor = inputs_[b.first + k_markup_floor].dist;
     const Distribution& start = inputs_[b.first + k_markup0].dist;
     if (floor.support_max() > start.support_min()) {
-      throw InputError(where + "market.segments[" + std::to_string(j) + "].price.markup_floor: must be <= " +
+      throw InputError(where + b.json_path + ".price.markup_floor: must be <= " +
                        "markup0 on every path; the floor can reach " + format_number(floor.support_max()) +
                        " and markup0 can be as low as " + format_number(start.support_min()));
     }
@@ -309,7 +312,7 @@ void Scenario::check_throughput(const std::string& where) const {
   for (std::size_t j = 0; j < segments_.size(); ++j) {
     if (!segments_[j].has_throughput) continue;
     blocks.emplace_back(&m.segments[j].reference.throughput, segments_[j].throughput_first,
-                        where + "market.segments[" + std::to_string(j) + "].price.reference.throughput");
+                        where + segments_[j].json_path + ".price.reference.throughput");
   }
   for (const auto& [medians, first, at] : blocks) {
     validate_throughput(*medians, at);
@@ -362,6 +365,7 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
   sc.parse_player(require_key(root, "", "player"));
   sc.parse_clusters(require_key(root, "", "clusters"));
   if (sc.segmented_) sc.parse_segments(root.at("market").at("segments"));
+  if (sc.implicit_segment_) sc.parse_implicit_segment(root.at("market"), root.at("player"));
   for (const Input& in : sc.inputs_) {
     if (in.present) sc.check_input(in, in.json_path);
   }
@@ -473,11 +477,17 @@ json flatten_throughput(const json& block, const std::string& at) {
 void Scenario::parse_market(const json& j) {
   const json& market = require_object(j, "market");
   auto keys = keys_of(k_market);
-  keys.push_back("segments");
+  for (const char* key : {"segments", "price", "price_elasticity"}) keys.emplace_back(key);
   check_keys(market, "market", keys);
   segmented_ = market.contains("segments");
   if (!segmented_) {
-    read_fields(inputs_, market, k_market_fields, {k_market, -1, "market", "market"}, nullptr);
+    // model-v2 §B: v1's market is the segment `all`; a price block or an elasticity here
+    // makes it one (read after the clusters, parse_segments).
+    implicit_segment_ = market.contains("price") || market.contains("price_elasticity");
+    json v1 = market;
+    v1.erase("price");
+    v1.erase("price_elasticity");
+    read_fields(inputs_, v1, k_market_fields, {k_market, -1, "market", "market"}, nullptr);
     return;
   }
   // model-v2 §B: with segments, `market` holds nothing else; its slots stay, unused, so
@@ -498,7 +508,15 @@ void Scenario::parse_player(const json& j) {
   auto keys = keys_of(k_player);
   keys.insert(keys.begin(), "name");
   keys.push_back("terminal");
+  keys.push_back("share_price_sensitivity");  // model-v2 §B, for the segment `all`
   check_keys(player, "player", keys);
+  if (player.contains("share_price_sensitivity")) {
+    if (segmented_) {
+      throw InputError("player.share_price_sensitivity: with market.segments, it is set per segment "
+                       "(market.segments[].share_price_sensitivity); remove player.share_price_sensitivity");
+    }
+    implicit_segment_ = true;
+  }
   player_name_ = string_value(require_key(player, "player", "name"), "player.name");
   std::optional<json> terminal_growth;
   if (player.contains("terminal")) {
@@ -517,6 +535,7 @@ void Scenario::parse_player(const json& j) {
   player_first_ = inputs_.size();
   // model-v2 §B: with segments, the share keys sit in each segment; their slots stay, unused.
   json filled = player;
+  filled.erase("share_price_sensitivity");
   if (segmented_) {
     for (std::size_t i = 0; i < k_player_share_keys; ++i) {
       const std::string key = k_player_fields[i].key;
@@ -627,7 +646,31 @@ void Scenario::parse_segments(const json& list) {
     const std::string spath = at + "[" + std::to_string(j) + "]";
     const json& sg = require_object(list[j], spath);
     check_keys(sg, spath, keys);
+    parse_segment(sg, j, spath, "market.segments." + string_value(require_key(sg, spath, "name"), spath + ".name"),
+                  false);
+  }
+}
+
+// model-v2 §B: v1's market as the one segment `all`, for a price block or an elasticity in
+// `market` or a share sensitivity in `player`. Its v1 keys stay the market's and player's
+// inputs (finish() copies them in); its own leaves are addressed where they are written.
+void Scenario::parse_implicit_segment(const json& market, const json& player) {
+  json sg = unused_fields(k_segment_fields);
+  for (std::size_t i = k_segment_v1_keys; i < k_segment_fields.size(); ++i) sg.erase(k_segment_fields[i].key);
+  sg.erase("compute_weight");
+  sg["name"] = "all";
+  for (const char* key : {"price", "price_elasticity"}) {
+    if (market.contains(key)) sg[key] = market.at(key);
+  }
+  if (player.contains("share_price_sensitivity")) sg["share_price_sensitivity"] = player.at("share_price_sensitivity");
+  parse_segment(sg, 0, "market", "market", true);
+}
+
+void Scenario::parse_segment(const json& sg, std::size_t j, const std::string& spath, const std::string& dotted,
+                             bool implicit) {
+  {
     SegmentBlock b;
+    b.json_path = spath;
     b.name = string_value(require_key(sg, spath, "name"), spath + ".name");
     if (b.name.empty() || b.name.find('.') != std::string::npos) {
       throw InputError(spath + ".name: must be non-empty and contain no '.', got \"" + b.name + "\"");
@@ -663,12 +706,20 @@ void Scenario::parse_segments(const json& list) {
         flat[k_segment_fields[i].key] = k_segment_fields[i].fallback;
       }
     }
-    const std::string dotted = "market.segments." + b.name;
     b.first = inputs_.size();
     read_fields(inputs_, flat, k_segment_fields, {k_segment, static_cast<int>(j), dotted, spath},
                 [&](std::size_t i, Input& in) {
                   if (i >= k_segment_v1_keys) in.present = b.cost_plus;
                   if (i == k_segment_share_start && !sg.contains(k_segment_fields[i].key)) in.present = false;
+                  if (!implicit) return;
+                  // The segment `all`: its v1 keys are market's and player's, its weight is 1;
+                  // the sensitivity is written in player.
+                  if (i < k_segment_v1_keys && i != k_price_elasticity && i != k_share_sensitivity) in.present = false;
+                  if (i == k_compute_weight) in.present = false;
+                  if (i == k_share_sensitivity) {
+                    in.path = "player." + in.path.substr(in.path.find('.') + 1);
+                    in.json_path = "player." + in.json_path.substr(in.json_path.find('.') + 1);
+                  }
                 });
     if (b.cost_plus) {
       const std::string rpath = spath + ".price.reference";
@@ -942,10 +993,14 @@ Scenario Scenario::with_overrides(const std::vector<std::pair<std::string, Distr
       throw InputError(at + ": not used, because the cluster has a throughput block (override its inputs, e.g. " +
                        path.substr(0, path.rfind('.')) + ".throughput.serving.compute_efficiency)");
     }
-    if (!in.present && (in.section == k_market || (in.section == k_player && in.leaf < static_cast<int>(k_player_share_keys)))) {
+    if (segmented_ && !in.present &&
+        (in.section == k_market || (in.section == k_player && in.leaf < static_cast<int>(k_player_share_keys)))) {
       throw InputError(at + ": not used, because the market has segments (override a segment's, e.g. " +
                        inputs_[segments_.front().first + (in.section == k_market ? static_cast<std::size_t>(in.leaf)
                                                                                  : static_cast<std::size_t>(in.leaf) + 5)].path + ")");
+    }
+    if (!in.present && in.section == k_segment && implicit_segment_ && in.leaf < static_cast<int>(k_markup0)) {
+      throw InputError(at + ": not used; the market's own keys are market.* and player.*");
     }
     if (!in.present && in.section == k_segment && in.leaf >= static_cast<int>(k_segment_v1_keys)) {
       throw InputError(at + ": not used, because the segment's price.mode is \"path\"");
@@ -1004,6 +1059,16 @@ Scenario::InputSlot Scenario::slot(ModelInputs& m, std::size_t index) const {
 
 void Scenario::finish(ModelInputs& m) const {
   if (!inputs_[player_first_ + k_share_start].present) m.player.share_start = m.player.share_end;
+  if (implicit_segment_) {  // the segment `all` takes v1's market and share
+    SegmentInputs& g = m.segments[0];
+    const MarketInputs& mk = m.market;
+    const PlayerInputs& pl = m.player;
+    g.spend0_usd = mk.spend0_usd, g.spend_growth = mk.spend_growth, g.growth_decay = mk.growth_decay;
+    g.price0_usd_per_mtok = mk.price0_usd_per_mtok, g.price_decline = mk.price_decline;
+    g.share_start = pl.share_start, g.share_end = pl.share_end, g.share_ramp_years = pl.share_ramp_years;
+    g.price_ratio = pl.price_ratio;
+    return;
+  }
   for (std::size_t j = 0; j < segments_.size(); ++j) {
     if (!inputs_[segments_[j].first + k_segment_share_start].present) m.segments[j].share_start = m.segments[j].share_end;
   }
@@ -1041,6 +1106,7 @@ json Scenario::to_json() const {
   j["player"]["name"] = player_name_;
   j["clusters"] = json::array();
   for (const auto& name : cluster_names_) j["clusters"].push_back(json{{"name", name}});
+  if (implicit_segment_ && segments_.front().cost_plus) j["market"]["price"]["mode"] = "cost_plus";
   if (segmented_) {
     j["market"]["segments"] = json::array();
     for (const auto& b : segments_) {
@@ -1056,7 +1122,10 @@ json Scenario::to_json() const {
       if (in.leaf == static_cast<int>(k_terminal_growth)) continue;
       j["player"][key] = in.dist.to_json();
     } else if (in.section >= k_segment) {  // model-v2 §B
-      json& sj = j["market"]["segments"][static_cast<std::size_t>(in.cluster)];
+      // The segment `all` is written in market (its sensitivity in player).
+      json& sj = !implicit_segment_ ? j["market"]["segments"][static_cast<std::size_t>(in.cluster)]
+                 : in.section == k_segment && in.leaf == static_cast<int>(k_share_sensitivity) ? j["player"]
+                                                                                               : j["market"];
       json& at = in.section == k_segment ? sj : in.section == k_reference ? sj["price"]["reference"]
                                                                           : sj["price"]["reference"]["throughput"];
       if (const auto dot = key.find('.'); dot != std::string::npos) {
