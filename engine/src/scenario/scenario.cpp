@@ -668,91 +668,89 @@ void Scenario::parse_implicit_segment(const json& market, const json& player) {
 
 void Scenario::parse_segment(const json& sg, std::size_t j, const std::string& spath, const std::string& dotted,
                              bool implicit) {
-  {
-    SegmentBlock b;
-    b.json_path = spath;
-    b.name = string_value(require_key(sg, spath, "name"), spath + ".name");
-    if (b.name.empty() || b.name.find('.') != std::string::npos) {
-      throw InputError(spath + ".name: must be non-empty and contain no '.', got \"" + b.name + "\"");
-    }
-    for (const auto& other : segments_) {
-      if (other.name == b.name) throw InputError(spath + ".name: duplicate segment name \"" + b.name + "\"");
-    }
-    json flat = sg;
-    flat.erase("name");
-    flat.erase("price");
-    json reference;
-    if (sg.contains("price")) {
-      const std::string ppath = spath + ".price";
-      const json& price = require_object(sg.at("price"), ppath);
-      check_keys(price, ppath, {"mode", "markup0", "markup_floor", "markup_halflife_years", "reference"});
-      const std::string mode = string_value(require_key(price, ppath, "mode"), ppath + ".mode");
-      if (mode == "cost_plus") {
-        b.cost_plus = true;
-        for (const char* key : {"markup0", "markup_floor", "markup_halflife_years"}) {
-          flat[std::string("price.") + key] = require_key(price, ppath, key);
-        }
-        reference = require_object(require_key(price, ppath, "reference"), ppath + ".reference");
-      } else if (mode == "path") {
-        for (const auto& [key, value] : price.items()) {
-          if (key != "mode") throw InputError(ppath + "." + key + ": only used with \"mode\": \"cost_plus\"");
-        }
-      } else {
-        throw InputError(ppath + ".mode: unknown price mode \"" + mode + "\"; expected \"path\" or \"cost_plus\"");
-      }
-    }
-    if (!b.cost_plus) {
-      for (std::size_t i = k_segment_v1_keys; i < k_segment_fields.size(); ++i) {
-        flat[k_segment_fields[i].key] = k_segment_fields[i].fallback;
-      }
-    }
-    b.first = inputs_.size();
-    read_fields(inputs_, flat, k_segment_fields, {k_segment, static_cast<int>(j), dotted, spath},
-                [&](std::size_t i, Input& in) {
-                  if (i >= k_segment_v1_keys) in.present = b.cost_plus;
-                  if (i == k_segment_share_start && !sg.contains(k_segment_fields[i].key)) in.present = false;
-                  if (!implicit) return;
-                  // The segment `all`: its v1 keys are market's and player's, its weight is 1;
-                  // the sensitivity is written in player.
-                  if (i < k_segment_v1_keys && i != k_price_elasticity && i != k_share_sensitivity) in.present = false;
-                  if (i == k_compute_weight) in.present = false;
-                  if (i == k_share_sensitivity) {
-                    in.path = "player." + in.path.substr(in.path.find('.') + 1);
-                    in.json_path = "player." + in.json_path.substr(in.json_path.find('.') + 1);
-                  }
-                });
-    if (b.cost_plus) {
-      const std::string rpath = spath + ".price.reference";
-      auto rkeys = std::vector<std::string>{"throughput"};
-      for (const auto& f : k_reference_fields) rkeys.emplace_back(f.key);
-      check_keys(reference, rpath, rkeys);
-      // tokens/s per accelerator or a throughput block, as for a cluster (model-v2 §A).
-      const bool v1 = reference.contains("tokens_per_sec_per_accelerator"), v2 = reference.contains("throughput");
-      if (v1 && v2) throw InputError(rpath + ": give either tokens_per_sec_per_accelerator or throughput, not both");
-      if (!v1 && !v2) {
-        throw InputError(rpath + ".tokens_per_sec_per_accelerator: required key is missing (or give a throughput block)");
-      }
-      json rflat = reference;
-      if (v2) rflat["tokens_per_sec_per_accelerator"] = 1;
-      b.reference_first = inputs_.size();
-      read_fields(inputs_, rflat, k_reference_fields, {k_reference, static_cast<int>(j), dotted + ".price.reference", rpath},
-                  [&](std::size_t i, Input& in) {
-                    if (i == k_reference_tokens_per_sec && v2) in.present = false;
-                  });
-      if (v2) {
-        const json tflat = flatten_throughput(reference.at("throughput"), rpath + ".throughput");
-        b.has_throughput = true;
-        b.throughput_first = inputs_.size();
-        read_fields(inputs_, tflat, k_throughput_fields,
-                    {k_reference_throughput, static_cast<int>(j), dotted + ".price.reference.throughput",
-                     rpath + ".throughput"},
-                    [&](std::size_t i, Input& in) {
-                      if (i == k_max_seconds && !tflat.contains(k_throughput_fields[i].key)) in.present = false;
-                    });
-      }
-    }
-    segments_.push_back(std::move(b));
+  SegmentBlock b;
+  b.json_path = spath;
+  b.name = string_value(require_key(sg, spath, "name"), spath + ".name");
+  if (b.name.empty() || b.name.find('.') != std::string::npos) {
+    throw InputError(spath + ".name: must be non-empty and contain no '.', got \"" + b.name + "\"");
   }
+  for (const auto& other : segments_) {
+    if (other.name == b.name) throw InputError(spath + ".name: duplicate segment name \"" + b.name + "\"");
+  }
+  json flat = sg;
+  flat.erase("name");
+  flat.erase("price");
+  json reference;
+  if (sg.contains("price")) {
+    const std::string ppath = spath + ".price";
+    const json& price = require_object(sg.at("price"), ppath);
+    check_keys(price, ppath, {"mode", "markup0", "markup_floor", "markup_halflife_years", "reference"});
+    const std::string mode = string_value(require_key(price, ppath, "mode"), ppath + ".mode");
+    if (mode == "cost_plus") {
+      b.cost_plus = true;
+      for (const char* key : {"markup0", "markup_floor", "markup_halflife_years"}) {
+        flat[std::string("price.") + key] = require_key(price, ppath, key);
+      }
+      reference = require_object(require_key(price, ppath, "reference"), ppath + ".reference");
+    } else if (mode == "path") {
+      for (const auto& [key, value] : price.items()) {
+        if (key != "mode") throw InputError(ppath + "." + key + ": only used with \"mode\": \"cost_plus\"");
+      }
+    } else {
+      throw InputError(ppath + ".mode: unknown price mode \"" + mode + "\"; expected \"path\" or \"cost_plus\"");
+    }
+  }
+  if (!b.cost_plus) {
+    for (std::size_t i = k_segment_v1_keys; i < k_segment_fields.size(); ++i) {
+      flat[k_segment_fields[i].key] = k_segment_fields[i].fallback;
+    }
+  }
+  b.first = inputs_.size();
+  read_fields(inputs_, flat, k_segment_fields, {k_segment, static_cast<int>(j), dotted, spath},
+              [&](std::size_t i, Input& in) {
+                if (i >= k_segment_v1_keys) in.present = b.cost_plus;
+                if (i == k_segment_share_start && !sg.contains(k_segment_fields[i].key)) in.present = false;
+                if (!implicit) return;
+                // The segment `all`: its v1 keys are market's and player's, its weight is 1;
+                // the sensitivity is written in player.
+                if (i < k_segment_v1_keys && i != k_price_elasticity && i != k_share_sensitivity) in.present = false;
+                if (i == k_compute_weight) in.present = false;
+                if (i == k_share_sensitivity) {
+                  in.path = "player." + in.path.substr(in.path.find('.') + 1);
+                  in.json_path = "player." + in.json_path.substr(in.json_path.find('.') + 1);
+                }
+              });
+  if (b.cost_plus) {
+    const std::string rpath = spath + ".price.reference";
+    auto rkeys = std::vector<std::string>{"throughput"};
+    for (const auto& f : k_reference_fields) rkeys.emplace_back(f.key);
+    check_keys(reference, rpath, rkeys);
+    // tokens/s per accelerator or a throughput block, as for a cluster (model-v2 §A).
+    const bool v1 = reference.contains("tokens_per_sec_per_accelerator"), v2 = reference.contains("throughput");
+    if (v1 && v2) throw InputError(rpath + ": give either tokens_per_sec_per_accelerator or throughput, not both");
+    if (!v1 && !v2) {
+      throw InputError(rpath + ".tokens_per_sec_per_accelerator: required key is missing (or give a throughput block)");
+    }
+    json rflat = reference;
+    if (v2) rflat["tokens_per_sec_per_accelerator"] = 1;
+    b.reference_first = inputs_.size();
+    read_fields(inputs_, rflat, k_reference_fields, {k_reference, static_cast<int>(j), dotted + ".price.reference", rpath},
+                [&](std::size_t i, Input& in) {
+                  if (i == k_reference_tokens_per_sec && v2) in.present = false;
+                });
+    if (v2) {
+      const json tflat = flatten_throughput(reference.at("throughput"), rpath + ".throughput");
+      b.has_throughput = true;
+      b.throughput_first = inputs_.size();
+      read_fields(inputs_, tflat, k_throughput_fields,
+                  {k_reference_throughput, static_cast<int>(j), dotted + ".price.reference.throughput",
+                   rpath + ".throughput"},
+                  [&](std::size_t i, Input& in) {
+                    if (i == k_max_seconds && !tflat.contains(k_throughput_fields[i].key)) in.present = false;
+                  });
+    }
+  }
+  segments_.push_back(std::move(b));
 }
 
 std::vector<std::string> Scenario::throughput_clusters() const {
