@@ -65,8 +65,10 @@ def test_segment_leaves_are_tornado_and_sweep_inputs(run_infersim, tmp_path):
     assert r.returncode == 0, r.stderr
     ranked = json.loads(out.read_text())["inputs"]
     rows = {row["input"]: row for row in ranked}
-    # Cost-plus prices: no exogenous price decline among the inputs that move NPV most.
-    assert not any("price_decline" in row["input"] for row in ranked[:10]), [r["input"] for r in ranked[:10]]
+    # Cost-plus prices: the (uncertain) price declines only set elasticity's reference path, so
+    # none is among the inputs that move NPV most (in meta_8pct_uncertain it leads, by far).
+    declines = [i for i, row in enumerate(ranked) if row["input"].endswith(".price_decline")]
+    assert len(declines) == 3 and min(declines) >= 10, [r["input"] for r in ranked[:10]]
     assert f"{SEG}.small-open.price.markup0" in rows
     assert f"{SEG}.frontier-closed.price.reference.hardware_gain" in rows
     out = tmp_path / "w.json"
