@@ -74,3 +74,9 @@ def test_bad_segment_is_a_value_error_naming_the_path(tmp_path):
     doc["market"]["segments"][0]["price"]["markup_floor"] = 9.0
     with pytest.raises(ValueError, match=r"market\.segments\[0\]\.price\.markup_floor: must be <= markup0"):
         infersim.Scenario.from_dict(doc)
+
+
+def test_a_segments_series_in_a_tornado():
+    frame = infersim.tornado(str(THREE_TIER), metric="revenue_usd.small-open@2028")
+    assert "market.segments.small-open.share_end" in frame.index
+    assert infersim.metrics.metric_info("share.small-open@2028").unit == infersim.metrics.metric_info("utilization").unit

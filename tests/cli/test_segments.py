@@ -131,3 +131,24 @@ def test_bad_segments_are_input_errors(case, run_infersim, tmp_path):
     assert r.returncode == 2, r.stderr
     assert message in r.stderr
     assert not out.exists()
+
+
+def test_a_segments_series_is_an_analysis_metric(run_infersim, tmp_path):
+    """SERIES.SEGMENT@YEAR names a segment's series in the analyses (tornado, solve, sweep)."""
+    out = tmp_path / "t.json"
+    r = run_infersim("tornado", THREE_TIER, "--metric", "revenue_usd.small-open@2028", "--out", out)
+    assert r.returncode == 0, r.stderr
+    rows = {row["input"]: row for row in json.loads(out.read_text())["inputs"]}
+    share = rows[f"{SEG}.small-open.share_end"]
+    assert share["low"] < share["high"]  # more share, more of the tier's revenue
+    assert f"{SEG}.frontier-closed.share_end" in rows
+    r = run_infersim("sweep", THREE_TIER, "--input", f"{SEG}.small-open.share_end=0.05,0.2",
+                     "--metric", "revenue_usd.small-open@2028:p50", "--paths", "2048", "--out", out)
+    assert r.returncode == 0, r.stderr
+    points = json.loads(out.read_text())["points"]
+    assert points[0]["revenue_usd.small-open@2028:p50"] < points[1]["revenue_usd.small-open@2028:p50"]
+    for metric, message in [("revenue_usd.small-opn@2028", 'unknown segment "small-opn"; nearest: small-open'),
+                            ("npv_usd.small-open@2028", '"npv_usd" is not a per-segment series'),
+                            ("share.small-open", '"share.small-open" is a series; name a year, e.g. share.small-open@2026')]:
+        r = run_infersim("tornado", THREE_TIER, "--metric", metric)
+        assert r.returncode == 2 and message in r.stderr, r.stderr
