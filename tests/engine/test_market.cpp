@@ -12,6 +12,7 @@
 #include "infersim/scenario.hpp"
 #include "infersim/simulation.hpp"
 #include "model/market.hpp"
+#include "model/throughput.hpp"
 
 using namespace infersim;
 using json = nlohmann::json;
@@ -328,4 +329,36 @@ TEST_CASE("segments: v1's market with a cost-plus price is the one segment `all`
   json both = explicit_;
   both["player"]["share_price_sensitivity"] = 1.0;
   CHECK(error_of(both).find("player.share_price_sensitivity: with market.segments") == 0);
+}
+
+TEST_CASE("cost-plus: a price reference with a throughput block takes the roofline's tokens/s") {
+  const json block = json::parse(R"({
+    "model": {"name": "deepseek_v3", "bytes_per_param": 1, "kv_bytes_per_token": 35136},
+    "accelerator": "gb200",
+    "serving": {"accelerators_per_replica": 8, "max_batch": 2048, "input_tokens_per_request": 2000,
+                "output_tokens_per_request": 500, "max_seconds_per_output_token": 0.02,
+                "bandwidth_efficiency": 0.8, "compute_efficiency": 0.41}})");
+  json seg = segment("frontier", 1e9, 5.0, 0.1, 1.0, 1.0);
+  seg["price"] = cost_plus_price();
+  seg["price"]["reference"].erase("tokens_per_sec_per_accelerator");
+  seg["price"]["reference"]["throughput"] = block;
+  const Scenario sc = Scenario::from_json(no_capacity(json::array({seg})));  // the default catalog
+  const ModelInputs in = sc.base_inputs();
+  REQUIRE(in.segments[0].reference.has_throughput);
+  const double tau = roofline_throughput(in.segments[0].reference.throughput).tokens_per_sec_per_accelerator;
+  CHECK(tau > 1000);
+  ModelWorkspace ws;
+  std::vector<double> out(static_cast<std::size_t>(sc.metric_count()));
+  evaluate(in, ws, out);
+  for (int t = 0; t < 3; ++t) {
+    // LCOT scales as 1/τ: the hand value at τ = 1000, times 1000 / τ.
+    const double lcot = out[static_cast<std::size_t>(metric_index(SegmentSeries::lcot_usd_per_mtok, 0, t, 3, 0))];
+    check_close(lcot, lcot_by_hand(t) * 1000 / tau, "LCOT from the roofline", t);
+  }
+  // Its leaves are inputs, at the reference's dotted path.
+  const auto paths = sc.input_paths();
+  CHECK(std::find(paths.begin(), paths.end(),
+                  "market.segments.frontier.price.reference.throughput.serving.compute_efficiency") != paths.end());
+  CHECK(std::find(paths.begin(), paths.end(), "market.segments.frontier.price.reference.tokens_per_sec_per_accelerator") ==
+        paths.end());
 }
