@@ -83,7 +83,7 @@ void register_run(py::module_& m) {
   m.attr("series_names") = py::tuple(py::cast(std::vector<std::string>(k_series_names.begin(), k_series_names.end())));
   m.attr("scalar_names") = py::tuple(py::cast(std::vector<std::string>(k_scalar_names.begin(), k_scalar_names.end())));
   // The engine's table of metric units, labels and kinds (metric.hpp), read by infersim.metrics.
-  m.attr("metric_table") = to_python(metric_table_json(true));
+  m.attr("metric_table") = to_python(metric_table_json(true, true));
   m.def(
       "statistic_unit",
       [](const std::string& metric, const std::string& statistic) { return std::string(statistic_unit(metric, statistic)); },

@@ -129,6 +129,31 @@ void print_finance(std::ostream& os, const RunResult& r, std::size_t w) {
         "   price/Mtok: the market's; the player charges price_ratio times it)\n";
 }
 
+/// model-v2 §B: per segment and year, the medians of revenue, price, the reference LCOT
+/// (cost-plus segments), the player's share and the tokens served and left unserved.
+void print_segments(std::ostream& os, const RunResult& r) {
+  if (r.segments.empty()) return;
+  auto price = [](double x) { return std::isfinite(x) ? fixed(x, x >= 10 ? 2 : 4) : std::string("n/a"); };
+  auto tokens = [](double x) {
+    if (!std::isfinite(x)) return std::string("n/a");
+    std::ostringstream s;
+    s << std::setprecision(3) << x;
+    return s.str();
+  };
+  os << "\n  segments (p50)   revenue   $/Mtok     LCOT    share   served tokens  unserved tokens\n";
+  for (std::size_t g = 0; g < r.segments.size(); ++g) {
+    os << "  " << r.segments[g] << "\n";
+    for (int t = 0; t < r.horizon_years(); ++t) {
+      auto p50 = [&](SegmentSeries s) { return r.segment(s, g, t).percentile(50); };
+      os << "    " << r.years[static_cast<std::size_t>(t)] << "       " << pad(money(p50(SegmentSeries::revenue_usd)), 9)
+         << " " << pad(price(p50(SegmentSeries::price_usd_per_mtok)), 8) << " "
+         << pad(price(p50(SegmentSeries::lcot_usd_per_mtok)), 8) << " " << pad(pct(p50(SegmentSeries::share)), 8) << " "
+         << pad(tokens(p50(SegmentSeries::served_tokens)), 15) << " " << pad(tokens(p50(SegmentSeries::unserved_tokens)), 16)
+         << "\n";
+    }
+  }
+}
+
 }  // namespace
 
 void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int threads) {
@@ -206,6 +231,7 @@ void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int
     }
   }
 
+  print_segments(os, r);
   print_claims(os, r);
   print_asked_statistics(os, r);
   if (r.quantile_method == "binned") {

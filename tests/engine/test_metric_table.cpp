@@ -1,4 +1,5 @@
 // The engine's metric table (metric.hpp, metrics.cpp): one row a metric, units by statistic.
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include <set>
@@ -21,7 +22,12 @@ TEST_CASE("every metric has one row with a unit, labels and a known kind") {
     CHECK(!m.short_label.empty());
     CHECK(kinds.count(m.kind) == 1);
   }
-  CHECK(names.size() == k_series_count + k_scalar_count + k_cluster_scalar_count);
+  std::size_t segment_only = 0;  // segment series without a yearly total of the same name
+  for (const auto n : k_segment_series_names) {
+    segment_only += std::find(k_series_names.begin(), k_series_names.end(), n) == k_series_names.end();
+  }
+  CHECK(segment_only == 2);  // share, lcot_usd_per_mtok
+  CHECK(names.size() == k_series_count + k_scalar_count + k_cluster_scalar_count + segment_only);
   CHECK(metric_info("npv_usd").unit == "USD");
   CHECK(metric_info("revenue_usd").unit == "USD/yr");
   CHECK(metric_info("irr").unit == "fraction/yr");

@@ -86,6 +86,11 @@ def metric_info(name: str) -> MetricInfo:
     'Revenue (ARR)'
     """
     metric = split_name(name)[0]
+    # A segment's series (model-v2 §B), "revenue_usd.small-open": in the unit of the total it
+    # breaks down (a share is a fraction, an LCOT a price).
+    if "." in metric:
+        series = metric.split(".", 1)[0]
+        metric = {"share": "utilization", "lcot_usd_per_mtok": "price_usd_per_mtok"}.get(series, series)
     try:
         return METRICS[metric]
     except KeyError:

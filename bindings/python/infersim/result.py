@@ -3,6 +3,7 @@ index), per-path samples as NumPy arrays, and the result JSON of the command lin
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import math
@@ -258,13 +259,48 @@ class Result(JsonDocument):
         names = pd.MultiIndex.from_arrays([[c for c, _ in index], [o for _, o in index]], names=["cluster", "output"])
         return pd.DataFrame(rows, index=names, dtype=np.float64)
 
-    def series(self, name: str) -> pd.DataFrame:
+    @property
+    def segment_names(self) -> list[str]:
+        """The market's segments (model-v2 §B), in the scenario's order; empty without segments."""
+        return list(self._document().get("segments", {}))
+
+    def segments(self, statistic: str = "p50") -> pd.DataFrame:
+        """Per-segment series of a scenario with ``market.segments`` (model-v2 §B), tidy: one
+        row per (segment, year), one column per output (``revenue_usd``, ``served_tokens``,
+        ``unserved_tokens``, ``price_usd_per_mtok``, ``share``, ``lcot_usd_per_mtok``), each
+        the given statistic over the paths. Empty for a scenario without segments.
+
+        >>> frame = run("scenarios/meta_three_tier.json", paths=4096).segments()
+        >>> list(frame.index.get_level_values("segment").unique())
+        ['frontier-closed', 'mid-semi-open', 'small-open']
+        >>> frame.loc["small-open"].index[0], "revenue_usd" in frame.columns
+        (2026, True)
+        """
+        if statistic not in _core.statistic_names:
+            raise _core.InputError(f'segments: unknown statistic "{statistic}"; expected one of '
+                                   f'{", ".join(_core.statistic_names)}')
+        segments = self._document().get("segments", {})
+        rows, index = [], []
+        for segment, outputs in segments.items():
+            for t, year in enumerate(self.years):
+                index.append((segment, year))
+                rows.append({output: _number(stats[statistic][t]) for output, stats in outputs.items()})
+        names = pd.MultiIndex.from_tuples(index, names=["segment", "year"]) if index else \
+            pd.MultiIndex.from_arrays([[], []], names=["segment", "year"])
+        return pd.DataFrame(rows, index=names, dtype=np.float64)
+
+    def series(self, name: str, segment: Optional[str] = None) -> pd.DataFrame:
         """A yearly metric (e.g. ``"revenue_usd"``): one row per year, one column per statistic.
+        With ``segment``, that segment's own series (model-v2 §B: ``revenue_usd``,
+        ``served_tokens``, ``unserved_tokens``, ``price_usd_per_mtok``, ``share``,
+        ``lcot_usd_per_mtok``).
 
         >>> utilization = run("scenarios/default.json", paths=20_000, seed=3).series("utilization")
         >>> utilization.index.name, utilization.index[0], utilization.columns[0]
         ('year', 2026, 'mean')
         """
+        if segment is not None:
+            return self._segment_series(name, segment)
         if name in _core.scalar_names:
             raise _core.InputError(f'series: "{name}" is a scalar (one value a path); see summary()')
         if name not in _core.series_names:
@@ -276,6 +312,27 @@ class Result(JsonDocument):
             dtype=np.float64,
         )
         return formatted(frame, statistics_of(name))
+
+    def _segment_series(self, name: str, segment: str) -> pd.DataFrame:
+        segments = self._document().get("segments", {})
+        if not segments:
+            raise _core.InputError(f'series: segment="{segment}": this result has no segments '
+                                   "(its scenario has no market.segments)")
+        if segment not in segments:
+            near = difflib.get_close_matches(segment, list(segments), n=3, cutoff=0)
+            raise _core.InputError(f'series: unknown segment "{segment}"; nearest: {", ".join(near)}')
+        outputs = segments[segment]
+        if name not in outputs:
+            raise _core.InputError(f'series: "{name}" is not a per-segment series; expected one of '
+                                   f'{", ".join(outputs)}')
+        frame = pd.DataFrame(
+            {stat: [_number(v) for v in values] for stat, values in outputs[name].items()},
+            index=pd.Index(self.years, name="year"),
+            dtype=np.float64,
+        )
+        # Formatted in the unit of the total it breaks down: a share is a fraction, an LCOT a price.
+        unit_of = {"share": "utilization", "lcot_usd_per_mtok": "price_usd_per_mtok"}
+        return formatted(frame, statistics_of(unit_of.get(name, name)))
 
     def claims(self) -> pd.DataFrame:
         """Each claim with its verdict, indexed by claim id.

@@ -90,6 +90,20 @@ def result_schema() -> dict[str, Any]:
         "required": ["tokens_per_sec_per_accelerator", "batch", "seconds_per_output_token"],
         "additionalProperties": False,
     }
+    segment_units = {"revenue_usd": "USD/yr", "served_tokens": "tokens/yr", "unserved_tokens": "tokens/yr",
+                     "price_usd_per_mtok": "USD per 1e6 tokens", "share": "fraction",
+                     "lcot_usd_per_mtok": "USD per 1e6 tokens"}
+    segment = {
+        "type": "object",
+        "description": "a market segment's yearly series, laid out like `series` (model.md §5a); "
+                       "lcot_usd_per_mtok is null for a path-priced segment",
+        "properties": {name: {"type": "object", "x-unit": unit, "description": f"{name} ({unit}); one value a year",
+                              "properties": {st: numbers for st in _core.statistic_names},
+                              "required": list(_core.statistic_names), "additionalProperties": False}
+                       for name, unit in segment_units.items()},
+        "required": list(segment_units),
+        "additionalProperties": False,
+    }
     claim = {
         "type": "object",
         "properties": {
@@ -153,6 +167,8 @@ def result_schema() -> dict[str, Any]:
                     "required": ["unit", "label", "short", "kind", "shape"],
                 },
             },
+            "segments": {"type": "object", "additionalProperties": segment,
+                         "description": "only with market segments (model.md §5a); keyed by segment name, in order"},
             "claims": {"type": "array", "items": claim},
             "catalog": {"type": "array", "items": catalog_use},
             "claim_chain": {"type": "object"},

@@ -101,6 +101,43 @@ struct ClusterInputs {
   ClusterThroughput throughput;
 };
 
+/// model-v2 §B: a cost-plus price's `price.reference` block, the frontier hardware whose
+/// levelized cost of a token (LCOT) sets the price: v1's cluster keys, plus the utilization
+/// and cost of capital the cost is levelized at.
+struct PriceReference {
+  double tokens_per_sec_per_accelerator = 0;  ///< τ (or the throughput block's)
+  double hardware_gain = 0;                   ///< h
+  double watts_per_accelerator = 1;           ///< w
+  double pue = 1;
+  double availability = 1;                    ///< a
+  double it_cost_usd_per_accelerator = 0;
+  double it_cost_growth = 0;
+  double it_life_years = 1;
+  double facility_capex_usd_per_gw = 0;
+  double facility_life_years = 1;
+  double power_price_usd_per_mwh = 0;
+  double idle_power_fraction = 0;
+  double opex_rate = 0;
+  double utilization = 1;                     ///< u
+  double cost_of_capital = 0;                 ///< r
+  bool has_throughput = false;                ///< τ from the roofline of `throughput`
+  ClusterThroughput throughput;
+};
+
+/// model-v2 §B: one market segment (the three-tier stack), with the player's share in it.
+struct SegmentInputs {
+  double spend0_usd = 0, spend_growth = 0, growth_decay = 1;      ///< v1 market keys (§2)
+  double price0_usd_per_mtok = 0, price_decline = 0;
+  double share_start = 0, share_end = 0, share_ramp_years = 0;   ///< v1 share keys (§3)
+  double price_ratio = 1;
+  double price_elasticity = 1;         ///< ε (1: spend does not react to price, v1)
+  double share_price_sensitivity = 0;  ///< σ (0: share ignores price, v1)
+  double compute_weight = 1;           ///< w_j, reference tokens per token of the segment
+  bool cost_plus = false;              ///< price.mode "cost_plus" (else "path", v1)
+  double markup0 = 0, markup_floor = 0, markup_halflife_years = 1;
+  PriceReference reference;            ///< used when cost_plus
+};
+
 /// Every number one path needs.
 struct ModelInputs {
   int start_year = 2026;
@@ -108,6 +145,8 @@ struct ModelInputs {
   MarketInputs market;
   PlayerInputs player;
   std::vector<ClusterInputs> clusters;
+  /// model-v2 §B: the market's segments; empty for v1's single market (`market`, `player`).
+  std::vector<SegmentInputs> segments;
 };
 
 /// model.md §9: one value a year.
@@ -172,6 +211,21 @@ constexpr int metric_count(int horizon_years, int throughput_clusters) {
 }
 constexpr int metric_index(ClusterScalar s, int j, int horizon_years) {
   return metric_count(horizon_years) + k_cluster_scalar_count * j + static_cast<int>(s);
+}
+/// model-v2 §B: T values a path for each segment, after the clusters' scalars, segment by
+/// segment; a scenario without segments has none.
+enum class SegmentSeries : int {
+  revenue_usd, served_tokens, unserved_tokens, price_usd_per_mtok, share, lcot_usd_per_mtok
+};
+inline constexpr int k_segment_series_count = 6;
+inline constexpr std::array<std::string_view, k_segment_series_count> k_segment_series_names{
+    "revenue_usd", "served_tokens", "unserved_tokens", "price_usd_per_mtok", "share", "lcot_usd_per_mtok"};
+constexpr int metric_count(int horizon_years, int throughput_clusters, int segments) {
+  return metric_count(horizon_years, throughput_clusters) + k_segment_series_count * horizon_years * segments;
+}
+constexpr int metric_index(SegmentSeries s, int j, int t, int horizon_years, int throughput_clusters) {
+  return metric_count(horizon_years, throughput_clusters) +
+         (k_segment_series_count * j + static_cast<int>(s)) * horizon_years + t;
 }
 /// The outputs evaluate() writes for these inputs.
 int metric_count(const ModelInputs& in);

@@ -62,6 +62,9 @@ struct RunResult {
   /// Clusters with a throughput block (model-v2 §A), whose ClusterScalar statistics follow
   /// the scalars in `metrics`; empty for a v1 scenario.
   std::vector<std::string> throughput_clusters;
+  /// The market's segments (model-v2 §B), whose SegmentSeries statistics follow the
+  /// clusters' scalars in `metrics`; empty without segments.
+  std::vector<std::string> segments;
   std::vector<ClaimResult> claims;
   std::vector<ThresholdResult> thresholds;
   std::optional<ClaimChain> claim_chain;  ///< the scenario's chain, if any
@@ -79,6 +82,11 @@ struct RunResult {
   const MetricStats& cluster(ClusterScalar s, std::size_t j) const {
     return metrics[static_cast<std::size_t>(metric_index(s, static_cast<int>(j), horizon_years()))];
   }
+  /// A SegmentSeries of the j-th segment in year index t.
+  const MetricStats& segment(SegmentSeries s, std::size_t j, int t) const {
+    return metrics[static_cast<std::size_t>(metric_index(s, static_cast<int>(j), t, horizon_years(),
+                                                         static_cast<int>(throughput_clusters.size())))];
+  }
   const MetricStats& series(Series s, int t) const {
     return metrics[static_cast<std::size_t>(metric_index(s, t, horizon_years()))];
   }
@@ -90,8 +98,9 @@ nlohmann::ordered_json metrics_to_json(const std::vector<MetricStats>& metrics, 
                                        bool with_negative = false);
 
 /// The result JSON's "metrics" block: each metric's unit, label, short label, kind and
-/// shape (scalar, series, cluster) from metric_table(); the per-cluster ones when asked.
-nlohmann::ordered_json metric_table_json(bool with_clusters);
+/// shape (scalar, series, cluster, segment) from metric_table(); the per-cluster and
+/// per-segment ones when asked.
+nlohmann::ordered_json metric_table_json(bool with_clusters, bool with_segments = false);
 
 /// The result JSON. Numbers that are undefined (no defined path) are written as null.
 nlohmann::ordered_json to_json(const RunResult& r);

@@ -46,8 +46,9 @@ struct Input {
   bool whole = false;     ///< sampled values are rounded to whole numbers (years)
   bool present = false;   ///< written in the scenario (or defaulted), as opposed to unused
   int section = 0;        ///< where assign() writes: 0 market, 1 player, 2 cluster, 3 its throughput block,
-                          ///< 4 player's and 5 cluster's corporate-finance keys (model-v2 §C)
-  int cluster = -1;       ///< cluster index for sections 2 and 3
+                          ///< 4 player's and 5 cluster's corporate-finance keys (model-v2 §C),
+                          ///< 6 segment, 7 its price reference, 8 that reference's throughput block (§B)
+  int cluster = -1;       ///< cluster index for sections 2, 3 and 5, segment index for 6 to 8
   int leaf = 0;           ///< position in its section's table of fields
 };
 
@@ -116,6 +117,9 @@ public:
   int metric_count() const;
   /// Names of the clusters with a throughput block, in order (their per-cluster scalars).
   std::vector<std::string> throughput_clusters() const;
+  /// model-v2 §B: names of the market's segments, in order (their per-segment series);
+  /// empty for v1's single market.
+  std::vector<std::string> segment_names() const;
 
   const std::vector<Input>& inputs() const { return inputs_; }
   /// Index of an input by dotted path; InputError listing the nearest names if unknown.
@@ -162,6 +166,7 @@ private:
   void check_input(const Input& in, const std::string& json_path) const;
   void check_cross_fields(const std::string& where) const;
   void check_throughput(const std::string& where) const;
+  void check_segments(const std::string& where) const;
   // Reading, section by section (docs/scenario-format.md).
   void parse_simulation(const nlohmann::json& j);
   void parse_market(const nlohmann::json& j);
@@ -169,6 +174,10 @@ private:
   void parse_clusters(const nlohmann::json& j, const nlohmann::json& player);
   void parse_throughput(std::size_t cluster, const nlohmann::json& block);
   void parse_finance(const nlohmann::json& player, const nlohmann::json& clusters);
+  void parse_segments(const nlohmann::json& list);
+  void parse_implicit_segment(const nlohmann::json& market, const nlohmann::json& player);
+  void parse_segment(const nlohmann::json& segment, std::size_t index, const std::string& json_path,
+                     const std::string& dotted, bool implicit);
   void parse_correlations(const nlohmann::json& j);
   void parse_claims(const nlohmann::json& j);
   void parse_claim_chain(const nlohmann::json& j);
@@ -189,6 +198,18 @@ private:
     std::size_t first;    // index of its first input (k_throughput_fields order)
   };
   std::vector<ThroughputBlock> throughput_;  // after every v1 slot, so v1 indices never move
+  bool segmented_ = false;  // model-v2 §B: `market.segments` given
+  bool implicit_segment_ = false;  // v1's market with a price block, elasticity or share sensitivity
+  struct SegmentBlock {
+    std::string name;
+    std::string json_path;            // market.segments[j], or market for the segment `all`
+    std::size_t first = 0;            // its first input (k_segment_fields order)
+    bool cost_plus = false;
+    std::size_t reference_first = 0;  // cost_plus: its price.reference block's first input
+    bool has_throughput = false;      // that block gives a throughput block
+    std::size_t throughput_first = 0;
+  };
+  std::vector<SegmentBlock> segments_;  // after the throughput blocks' slots
   std::vector<Correlation> correlations_;
   std::vector<Claim> claims_;
   std::vector<Stress> stresses_;

@@ -45,7 +45,7 @@ json metrics_to_json(const std::vector<MetricStats>& metrics, int T, bool with_n
   return j;
 }
 
-json metric_table_json(bool with_clusters) {
+json metric_table_json(bool with_clusters, bool with_segments) {
   json j = json::object();
   auto add = [&](std::string_view name, const char* shape) {
     const MetricInfo& m = metric_info(name);
@@ -55,6 +55,11 @@ json metric_table_json(bool with_clusters) {
   for (auto n : k_series_names) add(n, "series");
   if (with_clusters) {
     for (auto n : k_cluster_scalar_names) add(n, "cluster");
+  }
+  if (with_segments) {  // model-v2 §B: the segment series not already listed as series
+    for (auto n : k_segment_series_names) {
+      if (!j.contains(std::string(n))) add(n, "segment");
+    }
   }
   return j;
 }
@@ -122,7 +127,20 @@ nlohmann::ordered_json to_json(const RunResult& r) {
       }
     }
   }
-  j["metrics"] = metric_table_json(!r.throughput_clusters.empty());
+  j["metrics"] = metric_table_json(!r.throughput_clusters.empty(), !r.segments.empty());
+  // model-v2 §B: per-segment series, only when the market has segments; laid out like "series".
+  if (!r.segments.empty()) {
+    auto& segments = j["segments"] = json::object();
+    for (std::size_t g = 0; g < r.segments.size(); ++g) {
+      auto& gj = segments[r.segments[g]] = json::object();
+      for (int s = 0; s < k_segment_series_count; ++s) {
+        auto& o = gj[std::string(k_segment_series_names[static_cast<std::size_t>(s)])] = json::object();
+        for (int t = 0; t < r.horizon_years(); ++t) {
+          for (const auto& [k, v] : fields(r.segment(static_cast<SegmentSeries>(s), g, t))) o[k].push_back(number(v));
+        }
+      }
+    }
+  }
   auto& claims = j["claims"] = json::array();
   for (const auto& c : r.claims) {
     json o;

@@ -51,6 +51,9 @@ constexpr MetricInfo k_metric_table[] = {
     {"tokens_per_sec_per_accelerator", "tokens/s",  "Tokens/s per accelerator",         "Tokens/s",       "number"},
     {"batch",                          "sequences", "Decode batch",                     "Batch",          "number"},
     {"seconds_per_output_token",       "s",         "Seconds per decode step",          "s/token",        "number"},
+    // model-v2 §B: per market segment (its other series share the v1 names).
+    {"share",                          "fraction",  "Player's share of the segment",    "Share",          "fraction"},
+    {"lcot_usd_per_mtok",              "USD/Mtok",  "Levelized cost of a frontier token", "LCOT",         "price"},
 };
 
 constexpr bool in_table(std::string_view name) {
@@ -66,7 +69,8 @@ constexpr bool all_in_table(const std::array<std::string_view, N>& names) {
   }
   return true;
 }
-static_assert(all_in_table(k_series_names) && all_in_table(k_scalar_names) && all_in_table(k_cluster_scalar_names),
+static_assert(all_in_table(k_series_names) && all_in_table(k_scalar_names) && all_in_table(k_cluster_scalar_names) &&
+                  all_in_table(k_segment_series_names),
               "a metric of model.hpp has no row in k_metric_table (metrics.cpp): add its unit, label and kind");
 
 }  // namespace
@@ -134,7 +138,38 @@ MetricKind require_metric(const std::string& name, const std::string& where) {
 }
 
 MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
-  return parse(text, sc.start_year(), sc.horizon_years(), where);
+  const std::string name = text.substr(0, text.find_first_of("@:"));
+  if (name.find('.') == std::string::npos) return parse(text, sc.start_year(), sc.horizon_years(), where);
+  // model-v2 §B: a segment's series in one year, SERIES.SEGMENT@YEAR (revenue_usd.small-open@2030).
+  if (const auto colon = text.find(':'); colon != std::string::npos) {
+    throw InputError(where + ": expected a metric of one path, not a statistic; remove \"" + text.substr(colon) + "\"");
+  }
+  const auto dot = name.find('.');
+  const std::string series = name.substr(0, dot), segment = name.substr(dot + 1);
+  const std::vector<std::string> series_names(k_segment_series_names.begin(), k_segment_series_names.end());
+  const auto s = std::find(series_names.begin(), series_names.end(), series);
+  if (s == series_names.end()) {
+    throw InputError(where + ": \"" + series + "\" is not a per-segment series; expected one of " +
+                     detail::join(series_names));
+  }
+  const std::vector<std::string> segments = sc.segment_names();
+  const auto g = std::find(segments.begin(), segments.end(), segment);
+  if (g == segments.end()) {
+    throw InputError(where + ": unknown segment \"" + segment + "\"" +
+                     (segments.empty() ? std::string("; the scenario has no market.segments")
+                                       : "; nearest: " + detail::join(detail::nearest(segment, segments, 3))));
+  }
+  // The year, checked as for a market-wide series.
+  const std::string year = text.size() > name.size() ? text.substr(name.size()) : std::string();
+  if (year.empty()) {
+    throw InputError(where + ": \"" + name + "\" is a series; name a year, e.g. " + name + "@" +
+                     std::to_string(sc.start_year()));
+  }
+  MetricRef m = parse("revenue_usd" + year, sc.start_year(), sc.horizon_years(), where);
+  m.metric = name;
+  m.index = metric_index(static_cast<SegmentSeries>(s - series_names.begin()), static_cast<int>(g - segments.begin()),
+                         *m.year - sc.start_year(), sc.horizon_years(), static_cast<int>(sc.throughput_clusters().size()));
+  return m;
 }
 
 MetricRef MetricRef::parse(const std::string& text, int start_year, int T, const std::string& where) {

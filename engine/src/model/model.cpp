@@ -10,6 +10,7 @@
 #include <boost/math/tools/roots.hpp>
 
 #include "model/finance.hpp"
+#include "model/market.hpp"
 #include "model/throughput.hpp"
 
 namespace infersim {
@@ -205,7 +206,7 @@ double internal_rate_of_return(std::span<const double> fcf) {
 int metric_count(const ModelInputs& in) {
   int n = 0;
   for (const auto& c : in.clusters) n += c.has_throughput ? 1 : 0;
-  return metric_count(in.horizon_years, n);
+  return metric_count(in.horizon_years, n, static_cast<int>(in.segments.size()));
 }
 
 void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) {
@@ -234,9 +235,16 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
   // §2 Market: spend grows at g_t = g k^(t-1); the price falls by d a year.
   const MarketInputs& mk = in.market;
   const PlayerInputs& pl = in.player;
+  // model-v2 §B: with segments, the market is theirs (model/market.cpp); their outputs
+  // follow the clusters' scalars.
+  const bool segmented = !in.segments.empty();
+  const int first_segment_output =
+      metric_count(T, static_cast<int>(std::count_if(in.clusters.begin(), in.clusters.end(),
+                                                     [](const ClusterInputs& c) { return c.has_throughput; })));
+  if (segmented) segment_demand(in, out, first_segment_output);
   const double inv_price_ratio = 1.0 / pl.price_ratio;
   double m_t = mk.spend0_usd, g_t = mk.spend_growth, p_t = mk.price0_usd_per_mtok;
-  for (int t = 0; t < T; ++t) {
+  for (int t = 0; t < T && !segmented; ++t) {
     if (t > 0) {
       m_t *= 1.0 + g_t;
       g_t *= mk.growth_decay;
@@ -321,7 +329,8 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
   }
 
   // §5 Serving, utilization, revenue.
-  for (int t = 0; t < T; ++t) {
+  if (segmented) serve_segments(in, out, first_segment_output);
+  for (int t = 0; t < T && !segmented; ++t) {
     served[t] = std::min(ws.quantity_[t], pl.max_utilization * capacity[t]);
     unserved[t] = ws.quantity_[t] - served[t];
     util[t] = capacity[t] > 0 ? served[t] / capacity[t] : 0.0;

@@ -294,6 +294,24 @@ std::vector<CatalogUse> resolve_catalog_references(json& scenario, const Catalog
   for (auto& [key, child] : scenario.items()) {
     if (key != "clusters") r.walk(child, key);
   }
+  // model-v2 §B: a segment's price reference may name its model and accelerator, as a
+  // cluster's throughput block does.
+  if (scenario.is_object() && scenario.contains("market") && scenario.at("market").is_object() &&
+      scenario.at("market").contains("price") && scenario.at("market").at("price").is_object() &&
+      scenario.at("market").at("price").contains("reference")) {  // the segment `all`
+    r.throughput(scenario.at("market").at("price").at("reference"), "market.price.reference");
+  }
+  if (scenario.is_object() && scenario.contains("market") && scenario.at("market").is_object() &&
+      scenario.at("market").contains("segments") && scenario.at("market").at("segments").is_array()) {
+    auto& segments = scenario.at("market").at("segments");
+    for (std::size_t j = 0; j < segments.size(); ++j) {
+      json& sg = segments[j];
+      if (!sg.is_object() || !sg.contains("price") || !sg.at("price").is_object()) continue;
+      json& price = sg.at("price");
+      if (!price.contains("reference")) continue;
+      r.throughput(price.at("reference"), "market.segments[" + std::to_string(j) + "].price.reference");
+    }
+  }
   return r.uses;
 }
 

@@ -7,6 +7,7 @@
 #include <limits>
 #include <functional>
 #include <set>
+#include <tuple>
 
 #include "infersim/error.hpp"
 #include "infersim/io.hpp"
@@ -14,6 +15,7 @@
 #include "sampling/copula.hpp"
 #include "scenario/model_check.hpp"
 #include "json/strict_json.hpp"
+#include "model/market.hpp"
 #include "model/throughput.hpp"
 
 namespace infersim {
@@ -33,7 +35,11 @@ constexpr Interval unit_upper{0, 1, true, false};
 constexpr Interval below_one{-k_inf, 1, true, true};
 constexpr Interval at_least_one{1, k_inf, false, true};
 
-enum Section { k_market = 0, k_player = 1, k_cluster = 2, k_throughput = 3, k_player_finance = 4, k_cluster_finance = 5 };
+enum Section {
+  k_market = 0, k_player = 1, k_cluster = 2, k_throughput = 3,
+  k_player_finance = 4, k_cluster_finance = 5,                 // model-v2 §C
+  k_segment = 6, k_reference = 7, k_reference_throughput = 8  // model-v2 §B (the last: `>= k_segment`)
+};
 
 template <class S>
 struct Field {
@@ -67,6 +73,7 @@ const std::vector<Field<PlayerInputs>> k_player_fields{
     {"terminal.growth", &PlayerInputs::terminal_growth, above_minus_one, false, 0},
 };
 constexpr std::size_t k_share_start = 0, k_share_end = 1, k_terminal_growth = 9, k_wacc = 7;
+constexpr std::size_t k_price_ratio = 3, k_player_share_keys = 4;  // share_start ... price_ratio
 
 // model.md §4, §6. online_year's domain is set per scenario (>= start_year).
 const std::vector<Field<ClusterInputs>> k_cluster_fields{
@@ -139,6 +146,51 @@ const std::vector<Field<ClusterInputs>> k_cluster_finance_fields{
 };
 constexpr std::size_t k_build_years = 0, k_lease_rate = 2;
 
+// model-v2 §B: one entry of `market.segments[]`: v1's market and share keys, the segment's
+// own; the `price.*` slots are present only with "mode": "cost_plus".
+const std::vector<Field<SegmentInputs>> k_segment_fields{
+    {"spend0_usd", &SegmentInputs::spend0_usd, positive, true, 0},
+    {"spend_growth", &SegmentInputs::spend_growth, above_minus_one, true, 0},
+    {"growth_decay", &SegmentInputs::growth_decay, non_negative, false, 1},
+    {"price0_usd_per_mtok", &SegmentInputs::price0_usd_per_mtok, positive, true, 0},
+    {"price_decline", &SegmentInputs::price_decline, below_one, true, 0},
+    {"share_start", &SegmentInputs::share_start, unit_closed, false, 0},  // defaults to share_end
+    {"share_end", &SegmentInputs::share_end, unit_closed, true, 0},
+    {"share_ramp_years", &SegmentInputs::share_ramp_years, non_negative, false, 0},
+    {"price_ratio", &SegmentInputs::price_ratio, positive, true, 0},
+    {"price_elasticity", &SegmentInputs::price_elasticity, non_negative, false, 1},
+    {"share_price_sensitivity", &SegmentInputs::share_price_sensitivity, non_negative, false, 0},
+    {"compute_weight", &SegmentInputs::compute_weight, positive, false, 1},
+    {"price.markup0", &SegmentInputs::markup0, non_negative, true, 0},
+    {"price.markup_floor", &SegmentInputs::markup_floor, non_negative, true, 0},
+    {"price.markup_halflife_years", &SegmentInputs::markup_halflife_years, positive, true, 0},
+};
+enum SegmentLeaf : std::size_t {
+  k_segment_share_start = 5, k_price_elasticity = 9, k_share_sensitivity = 10, k_compute_weight = 11,
+  k_markup0 = 12, k_markup_floor = 13, k_markup_halflife = 14
+};
+constexpr std::size_t k_segment_v1_keys = 12;  // the leaves before price.*
+
+// model-v2 §B: a cost-plus price's `price.reference` block: v1's cluster keys and u, r.
+const std::vector<Field<PriceReference>> k_reference_fields{
+    {"tokens_per_sec_per_accelerator", &PriceReference::tokens_per_sec_per_accelerator, positive, true, 0},
+    {"hardware_gain", &PriceReference::hardware_gain, above_minus_one, true, 0},
+    {"watts_per_accelerator", &PriceReference::watts_per_accelerator, positive, true, 0},
+    {"pue", &PriceReference::pue, at_least_one, true, 0},
+    {"availability", &PriceReference::availability, unit_upper, true, 0},
+    {"it_cost_usd_per_accelerator", &PriceReference::it_cost_usd_per_accelerator, non_negative, true, 0},
+    {"it_cost_growth", &PriceReference::it_cost_growth, above_minus_one, false, 0},
+    {"it_life_years", &PriceReference::it_life_years, positive, true, 0},
+    {"facility_capex_usd_per_gw", &PriceReference::facility_capex_usd_per_gw, non_negative, true, 0},
+    {"facility_life_years", &PriceReference::facility_life_years, positive, true, 0},
+    {"power_price_usd_per_mwh", &PriceReference::power_price_usd_per_mwh, non_negative, true, 0},
+    {"idle_power_fraction", &PriceReference::idle_power_fraction, unit_closed, true, 0},
+    {"opex_rate", &PriceReference::opex_rate, non_negative, true, 0},
+    {"utilization", &PriceReference::utilization, unit_upper, true, 0},
+    {"cost_of_capital", &PriceReference::cost_of_capital, above_minus_one, true, 0},
+};
+constexpr std::size_t k_reference_tokens_per_sec = 0;
+
 std::string field_key(int section, int leaf) {
   switch (section) {
     case k_market: return k_market_fields[leaf].key;
@@ -146,6 +198,9 @@ std::string field_key(int section, int leaf) {
     case k_throughput: return k_throughput_fields[leaf].key;
     case k_player_finance: return k_player_finance_fields[leaf].key;
     case k_cluster_finance: return k_cluster_finance_fields[leaf].key;
+    case k_segment: return k_segment_fields[leaf].key;
+    case k_reference: return k_reference_fields[leaf].key;
+    case k_reference_throughput: return k_throughput_fields[leaf].key;
     default: return k_cluster_fields[leaf].key;
   }
 }
@@ -247,6 +302,22 @@ void Scenario::check_cross_fields(const std::string& where) const {
     }
   }
   check_throughput(where);
+  check_segments(where);
+}
+
+// model-v2 §B: markup_floor <= markup0 on every path (the markup decays down to its floor).
+void Scenario::check_segments(const std::string& where) const {
+  for (std::size_t j = 0; j < segments_.size(); ++j) {
+    const SegmentBlock& b = segments_[j];
+    if (!b.cost_plus) continue;
+    const Distribution& floor = inputs_[b.first + k_markup_floor].dist;
+    const Distribution& start = inputs_[b.first + k_markup0].dist;
+    if (floor.support_max() > start.support_min()) {
+      throw InputError(where + b.json_path + ".price.markup_floor: must be <= " +
+                       "markup0 on every path; the floor can reach " + format_number(floor.support_max()) +
+                       " and markup0 can be as low as " + format_number(start.support_min()));
+    }
+  }
 }
 
 // model-v2 §A "Validation": every rule at the medians; and, so that no path can fail, the
@@ -254,13 +325,24 @@ void Scenario::check_cross_fields(const std::string& where) const {
 // k <= E, P_a <= P, and the fit (memory needed grows with P, β, κ, i, o and what the replica
 // has with n, H, f_h, so one corner bounds every path).
 void Scenario::check_throughput(const std::string& where) const {
-  if (throughput_.empty()) return;
+  const bool references = std::any_of(segments_.begin(), segments_.end(), [](const SegmentBlock& b) { return b.has_throughput; });
+  if (throughput_.empty() && !references) return;
   const ModelInputs m = base_inputs();
+  // The clusters' blocks, then those of the segments' price references (model-v2 §B).
+  std::vector<std::tuple<const ClusterThroughput*, std::size_t, std::string>> blocks;
   for (const auto& b : throughput_) {
-    const std::string at = where + "clusters[" + std::to_string(b.cluster) + "].throughput";
-    validate_throughput(m.clusters[b.cluster].throughput, at);
-    auto lo = [&](std::size_t leaf) { return inputs_[b.first + leaf].dist.support_min(); };
-    auto hi = [&](std::size_t leaf) { return inputs_[b.first + leaf].dist.support_max(); };
+    blocks.emplace_back(&m.clusters[b.cluster].throughput, b.first,
+                        where + "clusters[" + std::to_string(b.cluster) + "].throughput");
+  }
+  for (std::size_t j = 0; j < segments_.size(); ++j) {
+    if (!segments_[j].has_throughput) continue;
+    blocks.emplace_back(&m.segments[j].reference.throughput, segments_[j].throughput_first,
+                        where + segments_[j].json_path + ".price.reference.throughput");
+  }
+  for (const auto& [medians, first, at] : blocks) {
+    validate_throughput(*medians, at);
+    auto lo = [&](std::size_t leaf) { return inputs_[first + leaf].dist.support_min(); };
+    auto hi = [&](std::size_t leaf) { return inputs_[first + leaf].dist.support_max(); };
     auto bound = [&](std::size_t small, std::size_t large, const char* part) {
       if (hi(small) <= lo(large)) return;
       const std::string s = k_throughput_fields[small].key, l = k_throughput_fields[large].key;
@@ -307,6 +389,8 @@ Scenario Scenario::from_json(const json& original, const Catalog* catalog) {
   sc.parse_market(require_key(root, "", "market"));
   sc.parse_player(require_key(root, "", "player"));
   sc.parse_clusters(require_key(root, "", "clusters"), root.at("player"));
+  if (sc.segmented_) sc.parse_segments(root.at("market").at("segments"));
+  if (sc.implicit_segment_) sc.parse_implicit_segment(root.at("market"), root.at("player"));
   for (const Input& in : sc.inputs_) {
     if (in.present) sc.check_input(in, in.json_path);
   }
@@ -381,13 +465,66 @@ void read_fields(std::vector<Input>& inputs_, const json& obj, const std::vector
   }
 }
 
+/// Every field of a table at its fallback: the JSON read_fields needs for a section whose
+/// slots exist but are unused (their inputs live elsewhere).
+template <class S>
+json unused_fields(const std::vector<Field<S>>& fields) {
+  json obj = json::object();
+  for (const auto& f : fields) obj[f.key] = f.fallback;
+  return obj;
+}
+
+/// model-v2 §A: a `throughput: {model, accelerator, serving}` block, catalog names already
+/// resolved, as `part.key` -> value (the keys of k_throughput_fields); `at` names it in errors.
+json flatten_throughput(const json& block, const std::string& at) {
+  const json& tp = require_object(block, at);
+  check_keys(tp, at, {"model", "accelerator", "serving"});
+  json flat = json::object();
+  for (const std::string part : {"model", "accelerator", "serving"}) {
+    const std::string ppath = at + "." + part;
+    const json& obj = require_object(require_key(tp, at, part), ppath);
+    std::vector<std::string> keys;
+    for (const auto& f : k_throughput_fields) {
+      const std::string key = f.key;
+      if (key.rfind(part + ".", 0) == 0) keys.push_back(key.substr(part.size() + 1));
+    }
+    check_keys(obj, ppath, keys);
+    for (const auto& key : keys) {
+      if (obj.contains(key)) flat[part + "." + key] = obj.at(key);
+    }
+  }
+  return flat;
+}
+
 }  // namespace
 
 // model.md §2
 void Scenario::parse_market(const json& j) {
   const json& market = require_object(j, "market");
-  check_keys(market, "market", keys_of(k_market));
-  read_fields(inputs_, market, k_market_fields, {k_market, -1, "market", "market"}, nullptr);
+  auto keys = keys_of(k_market);
+  for (const char* key : {"segments", "price", "price_elasticity"}) keys.emplace_back(key);
+  check_keys(market, "market", keys);
+  segmented_ = market.contains("segments");
+  if (!segmented_) {
+    // model-v2 §B: v1's market is the segment `all`; a price block or an elasticity here
+    // makes it one (read after the clusters, parse_segments).
+    implicit_segment_ = market.contains("price") || market.contains("price_elasticity");
+    json v1 = market;
+    v1.erase("price");
+    v1.erase("price_elasticity");
+    read_fields(inputs_, v1, k_market_fields, {k_market, -1, "market", "market"}, nullptr);
+    return;
+  }
+  // model-v2 §B: with segments, `market` holds nothing else; its slots stay, unused, so
+  // that the indices of the inputs after them hold.
+  for (const auto& [key, value] : market.items()) {
+    if (key != "segments") {
+      throw InputError("market." + key + ": with market.segments, each segment has its own market keys " +
+                       "(market.segments[]." + key + "); remove market." + key);
+    }
+  }
+  read_fields(inputs_, unused_fields(k_market_fields), k_market_fields, {k_market, -1, "market", "market"},
+              [](std::size_t, Input& in) { in.present = false; });
 }
 
 // model.md §3, §5, §7
@@ -400,7 +537,15 @@ void Scenario::parse_player(const json& j) {
     if (std::string(f.key).rfind("terminal.", 0) != 0) keys.push_back(f.key);
   }
   keys.push_back("tax_losses");
+  keys.push_back("share_price_sensitivity");  // model-v2 §B, for the segment `all`
   check_keys(player, "player", keys);
+  if (player.contains("share_price_sensitivity")) {
+    if (segmented_) {
+      throw InputError("player.share_price_sensitivity: with market.segments, it is set per segment "
+                       "(market.segments[].share_price_sensitivity); remove player.share_price_sensitivity");
+    }
+    implicit_segment_ = true;
+  }
   player_name_ = string_value(require_key(player, "player", "name"), "player.name");
   std::optional<json> terminal_growth;
   if (player.contains("terminal")) {
@@ -438,8 +583,23 @@ void Scenario::parse_player(const json& j) {
     }
   }
   player_first_ = inputs_.size();
-  read_fields(inputs_, player, k_player_fields, {k_player, -1, "player", "player"}, [&](std::size_t i, Input& in) {
-    if (i == k_terminal_growth) {  // lives under `terminal`, present only for gordon
+  // model-v2 §B: with segments, the share keys sit in each segment; their slots stay, unused.
+  json filled = player;
+  filled.erase("share_price_sensitivity");
+  if (segmented_) {
+    for (std::size_t i = 0; i < k_player_share_keys; ++i) {
+      const std::string key = k_player_fields[i].key;
+      if (player.contains(key)) {
+        throw InputError("player." + key + ": with market.segments, the player's share and price ratio are set per " +
+                         "segment (market.segments[]." + key + "); remove player." + key);
+      }
+      filled[key] = k_player_fields[i].fallback + (i == k_price_ratio ? 1 : 0);
+    }
+  }
+  read_fields(inputs_, filled, k_player_fields, {k_player, -1, "player", "player"}, [&](std::size_t i, Input& in) {
+    if (segmented_ && i < k_player_share_keys) {
+      in.present = false;
+    } else if (i == k_terminal_growth) {  // lives under `terminal`, present only for gordon
       in.present = terminal_growth.has_value();
       in.dist = terminal_growth ? Distribution::from_json(*terminal_growth, in.json_path) : Distribution::fixed(0);
     } else if (i == k_share_start && !player.contains(k_player_fields[i].key)) {
@@ -500,22 +660,7 @@ void Scenario::parse_clusters(const json& clusters, const json& player) {
 // model-v2 §A: `throughput: {model, accelerator, serving}`, catalog names already resolved.
 void Scenario::parse_throughput(std::size_t c, const json& block) {
   const std::string at = "clusters[" + std::to_string(c) + "].throughput";
-  const json& tp = require_object(block, at);
-  check_keys(tp, at, {"model", "accelerator", "serving"});
-  json flat = json::object();  // `part.key` -> value, the keys of k_throughput_fields
-  for (const std::string part : {"model", "accelerator", "serving"}) {
-    const std::string ppath = at + "." + part;
-    const json& obj = require_object(require_key(tp, at, part), ppath);
-    std::vector<std::string> keys;
-    for (const auto& f : k_throughput_fields) {
-      const std::string key = f.key;
-      if (key.rfind(part + ".", 0) == 0) keys.push_back(key.substr(part.size() + 1));
-    }
-    check_keys(obj, ppath, keys);
-    for (const auto& key : keys) {
-      if (obj.contains(key)) flat[part + "." + key] = obj.at(key);
-    }
-  }
+  const json flat = flatten_throughput(block, at);
   throughput_.push_back({c, inputs_.size()});
   read_fields(inputs_, flat, k_throughput_fields,
               {k_throughput, static_cast<int>(c), "clusters." + cluster_names_[c] + ".throughput", at},
@@ -574,7 +719,139 @@ void Scenario::parse_finance(const json& player, const json& clusters) {
 }
 
 int Scenario::metric_count() const {
-  return infersim::metric_count(horizon_years_, static_cast<int>(throughput_.size()));
+  return infersim::metric_count(horizon_years_, static_cast<int>(throughput_.size()),
+                               static_cast<int>(segments_.size()));
+}
+
+std::vector<std::string> Scenario::segment_names() const {
+  std::vector<std::string> names;
+  for (const auto& b : segments_) names.push_back(b.name);
+  return names;
+}
+
+// model-v2 §B: `market.segments[]`, read after every other section so that their slots
+// follow every v1 and throughput slot. Each segment's slots: its fields, then (cost_plus)
+// its price.reference block's, then that block's throughput block's.
+void Scenario::parse_segments(const json& list) {
+  const std::string at = "market.segments";
+  if (!list.is_array() || list.empty()) {
+    throw InputError(at + ": expected a non-empty array of segments, got " + detail::render(list));
+  }
+  if (list.size() > k_max_segments) {
+    throw InputError(at + ": at most " + std::to_string(k_max_segments) + " segments, got " +
+                     std::to_string(list.size()));
+  }
+  std::vector<std::string> keys{"name", "price"};
+  for (std::size_t i = 0; i < k_segment_v1_keys; ++i) keys.emplace_back(k_segment_fields[i].key);
+  for (std::size_t j = 0; j < list.size(); ++j) {
+    const std::string spath = at + "[" + std::to_string(j) + "]";
+    const json& sg = require_object(list[j], spath);
+    check_keys(sg, spath, keys);
+    parse_segment(sg, j, spath, "market.segments." + string_value(require_key(sg, spath, "name"), spath + ".name"),
+                  false);
+  }
+}
+
+// model-v2 §B: v1's market as the one segment `all`, for a price block or an elasticity in
+// `market` or a share sensitivity in `player`. Its v1 keys stay the market's and player's
+// inputs (finish() copies them in); its own leaves are addressed where they are written.
+void Scenario::parse_implicit_segment(const json& market, const json& player) {
+  json sg = unused_fields(k_segment_fields);
+  for (std::size_t i = k_segment_v1_keys; i < k_segment_fields.size(); ++i) sg.erase(k_segment_fields[i].key);
+  sg.erase("compute_weight");
+  sg["name"] = "all";
+  for (const char* key : {"price", "price_elasticity"}) {
+    if (market.contains(key)) sg[key] = market.at(key);
+  }
+  if (player.contains("share_price_sensitivity")) sg["share_price_sensitivity"] = player.at("share_price_sensitivity");
+  parse_segment(sg, 0, "market", "market", true);
+}
+
+void Scenario::parse_segment(const json& sg, std::size_t j, const std::string& spath, const std::string& dotted,
+                             bool implicit) {
+  SegmentBlock b;
+  b.json_path = spath;
+  b.name = string_value(require_key(sg, spath, "name"), spath + ".name");
+  if (b.name.empty() || b.name.find('.') != std::string::npos) {
+    throw InputError(spath + ".name: must be non-empty and contain no '.', got \"" + b.name + "\"");
+  }
+  for (const auto& other : segments_) {
+    if (other.name == b.name) throw InputError(spath + ".name: duplicate segment name \"" + b.name + "\"");
+  }
+  json flat = sg;
+  flat.erase("name");
+  flat.erase("price");
+  json reference;
+  if (sg.contains("price")) {
+    const std::string ppath = spath + ".price";
+    const json& price = require_object(sg.at("price"), ppath);
+    check_keys(price, ppath, {"mode", "markup0", "markup_floor", "markup_halflife_years", "reference"});
+    const std::string mode = string_value(require_key(price, ppath, "mode"), ppath + ".mode");
+    if (mode == "cost_plus") {
+      b.cost_plus = true;
+      for (const char* key : {"markup0", "markup_floor", "markup_halflife_years"}) {
+        flat[std::string("price.") + key] = require_key(price, ppath, key);
+      }
+      reference = require_object(require_key(price, ppath, "reference"), ppath + ".reference");
+    } else if (mode == "path") {
+      for (const auto& [key, value] : price.items()) {
+        if (key != "mode") throw InputError(ppath + "." + key + ": only used with \"mode\": \"cost_plus\"");
+      }
+    } else {
+      throw InputError(ppath + ".mode: unknown price mode \"" + mode + "\"; expected \"path\" or \"cost_plus\"");
+    }
+  }
+  if (!b.cost_plus) {
+    for (std::size_t i = k_segment_v1_keys; i < k_segment_fields.size(); ++i) {
+      flat[k_segment_fields[i].key] = k_segment_fields[i].fallback;
+    }
+  }
+  b.first = inputs_.size();
+  read_fields(inputs_, flat, k_segment_fields, {k_segment, static_cast<int>(j), dotted, spath},
+              [&](std::size_t i, Input& in) {
+                if (i >= k_segment_v1_keys) in.present = b.cost_plus;
+                if (i == k_segment_share_start && !sg.contains(k_segment_fields[i].key)) in.present = false;
+                if (!implicit) return;
+                // The segment `all`: its v1 keys are market's and player's, its weight is 1;
+                // the sensitivity is written in player.
+                if (i < k_segment_v1_keys && i != k_price_elasticity && i != k_share_sensitivity) in.present = false;
+                if (i == k_compute_weight) in.present = false;
+                if (i == k_share_sensitivity) {
+                  in.path = "player." + in.path.substr(in.path.find('.') + 1);
+                  in.json_path = "player." + in.json_path.substr(in.json_path.find('.') + 1);
+                }
+              });
+  if (b.cost_plus) {
+    const std::string rpath = spath + ".price.reference";
+    auto rkeys = std::vector<std::string>{"throughput"};
+    for (const auto& f : k_reference_fields) rkeys.emplace_back(f.key);
+    check_keys(reference, rpath, rkeys);
+    // tokens/s per accelerator or a throughput block, as for a cluster (model-v2 §A).
+    const bool v1 = reference.contains("tokens_per_sec_per_accelerator"), v2 = reference.contains("throughput");
+    if (v1 && v2) throw InputError(rpath + ": give either tokens_per_sec_per_accelerator or throughput, not both");
+    if (!v1 && !v2) {
+      throw InputError(rpath + ".tokens_per_sec_per_accelerator: required key is missing (or give a throughput block)");
+    }
+    json rflat = reference;
+    if (v2) rflat["tokens_per_sec_per_accelerator"] = 1;
+    b.reference_first = inputs_.size();
+    read_fields(inputs_, rflat, k_reference_fields, {k_reference, static_cast<int>(j), dotted + ".price.reference", rpath},
+                [&](std::size_t i, Input& in) {
+                  if (i == k_reference_tokens_per_sec && v2) in.present = false;
+                });
+    if (v2) {
+      const json tflat = flatten_throughput(reference.at("throughput"), rpath + ".throughput");
+      b.has_throughput = true;
+      b.throughput_first = inputs_.size();
+      read_fields(inputs_, tflat, k_throughput_fields,
+                  {k_reference_throughput, static_cast<int>(j), dotted + ".price.reference.throughput",
+                   rpath + ".throughput"},
+                  [&](std::size_t i, Input& in) {
+                    if (i == k_max_seconds && !tflat.contains(k_throughput_fields[i].key)) in.present = false;
+                  });
+    }
+  }
+  segments_.push_back(std::move(b));
 }
 
 std::vector<std::string> Scenario::throughput_clusters() const {
@@ -775,7 +1052,10 @@ std::size_t Scenario::input_index(const std::string& path, const std::string& wh
 std::vector<std::string> Scenario::input_paths() const {
   std::vector<std::string> out;
   for (const auto& in : inputs_) {
-    if (in.present || in.leaf == static_cast<int>(k_share_start)) out.push_back(in.path);
+    // An absent share_start may still be set (it follows share_end until then).
+    const bool share_start = (in.section == k_player && !segmented_ && in.leaf == static_cast<int>(k_share_start)) ||
+                             (in.section == k_segment && in.leaf == static_cast<int>(k_segment_share_start));
+    if (in.present || share_start) out.push_back(in.path);
   }
   return out;
 }
@@ -821,6 +1101,21 @@ Scenario Scenario::with_overrides(const std::vector<std::pair<std::string, Distr
       throw InputError(at + ": not used, because the cluster has a throughput block (override its inputs, e.g. " +
                        path.substr(0, path.rfind('.')) + ".throughput.serving.compute_efficiency)");
     }
+    if (segmented_ && !in.present &&
+        (in.section == k_market || (in.section == k_player && in.leaf < static_cast<int>(k_player_share_keys)))) {
+      throw InputError(at + ": not used, because the market has segments (override a segment's, e.g. " +
+                       inputs_[segments_.front().first + (in.section == k_market ? static_cast<std::size_t>(in.leaf)
+                                                                                 : static_cast<std::size_t>(in.leaf) + 5)].path + ")");
+    }
+    if (!in.present && in.section == k_segment && implicit_segment_ && in.leaf < static_cast<int>(k_markup0)) {
+      throw InputError(at + ": not used; the market's own keys are market.* and player.*");
+    }
+    if (!in.present && in.section == k_segment && in.leaf >= static_cast<int>(k_segment_v1_keys)) {
+      throw InputError(at + ": not used, because the segment's price.mode is \"path\"");
+    }
+    if (!in.present && in.section == k_reference && in.leaf == static_cast<int>(k_reference_tokens_per_sec)) {
+      throw InputError(at + ": not used, because the price reference has a throughput block");
+    }
     in.dist = dist;
     in.present = true;
     copy.check_input(in, at);
@@ -857,6 +1152,17 @@ Scenario::InputSlot Scenario::slot(ModelInputs& m, std::size_t index) const {
       return {&(m.clusters[static_cast<std::size_t>(in.cluster)].*
                 (k_cluster_finance_fields[static_cast<std::size_t>(in.leaf)].member)),
               in.whole};
+    case k_segment:  // model-v2 §B: in.cluster is the segment's index
+      return {&(m.segments[static_cast<std::size_t>(in.cluster)].*(k_segment_fields[static_cast<std::size_t>(in.leaf)].member)),
+              false};
+    case k_reference:
+      return {&(m.segments[static_cast<std::size_t>(in.cluster)].reference.*
+                (k_reference_fields[static_cast<std::size_t>(in.leaf)].member)),
+              false};
+    case k_reference_throughput:
+      return {&(m.segments[static_cast<std::size_t>(in.cluster)].reference.throughput.*
+                (k_throughput_fields[static_cast<std::size_t>(in.leaf)].member)),
+              false};
     default:
       // Whole-number inputs (online_year) take the nearest whole value of a draw.
       return {&(m.clusters[static_cast<std::size_t>(in.cluster)].*(k_cluster_fields[static_cast<std::size_t>(in.leaf)].member)),
@@ -866,6 +1172,19 @@ Scenario::InputSlot Scenario::slot(ModelInputs& m, std::size_t index) const {
 
 void Scenario::finish(ModelInputs& m) const {
   if (!inputs_[player_first_ + k_share_start].present) m.player.share_start = m.player.share_end;
+  if (implicit_segment_) {  // the segment `all` takes v1's market and share
+    SegmentInputs& g = m.segments[0];
+    const MarketInputs& mk = m.market;
+    const PlayerInputs& pl = m.player;
+    g.spend0_usd = mk.spend0_usd, g.spend_growth = mk.spend_growth, g.growth_decay = mk.growth_decay;
+    g.price0_usd_per_mtok = mk.price0_usd_per_mtok, g.price_decline = mk.price_decline;
+    g.share_start = pl.share_start, g.share_end = pl.share_end, g.share_ramp_years = pl.share_ramp_years;
+    g.price_ratio = pl.price_ratio;
+    return;
+  }
+  for (std::size_t j = 0; j < segments_.size(); ++j) {
+    if (!inputs_[segments_[j].first + k_segment_share_start].present) m.segments[j].share_start = m.segments[j].share_end;
+  }
 }
 
 ModelInputs Scenario::base_inputs() const {
@@ -877,6 +1196,11 @@ ModelInputs Scenario::base_inputs() const {
   m.clusters.resize(cluster_names_.size());
   for (std::size_t c = 0; c < leased_.size(); ++c) m.clusters[c].leased = leased_[c];
   for (const auto& b : throughput_) m.clusters[b.cluster].has_throughput = true;
+  m.segments.resize(segments_.size());
+  for (std::size_t j = 0; j < segments_.size(); ++j) {
+    m.segments[j].cost_plus = segments_[j].cost_plus;
+    m.segments[j].reference.has_throughput = segments_[j].has_throughput;
+  }
   for (std::size_t i = 0; i < inputs_.size(); ++i) assign(m, i, inputs_[i].dist.median());
   finish(m);
   return m;
@@ -897,6 +1221,13 @@ json Scenario::to_json() const {
   j["player"]["name"] = player_name_;
   j["clusters"] = json::array();
   for (const auto& name : cluster_names_) j["clusters"].push_back(json{{"name", name}});
+  if (implicit_segment_ && segments_.front().cost_plus) j["market"]["price"]["mode"] = "cost_plus";
+  if (segmented_) {
+    j["market"]["segments"] = json::array();
+    for (const auto& b : segments_) {
+      j["market"]["segments"].push_back(json{{"name", b.name}, {"price", {{"mode", b.cost_plus ? "cost_plus" : "path"}}}});
+    }
+  }
   for (const Input& in : inputs_) {
     if (!in.present) continue;
     const std::string key = field_key(in.section, in.leaf);
@@ -909,6 +1240,18 @@ json Scenario::to_json() const {
       if (in.leaf != static_cast<int>(k_terminal_multiple)) j["player"][key] = in.dist.to_json();
     } else if (in.section == k_cluster_finance) {
       if (in.leaf < static_cast<int>(k_lease_rate)) j["clusters"][static_cast<std::size_t>(in.cluster)][key] = in.dist.to_json();
+    } else if (in.section >= k_segment) {  // model-v2 §B
+      // The segment `all` is written in market (its sensitivity in player).
+      json& sj = !implicit_segment_ ? j["market"]["segments"][static_cast<std::size_t>(in.cluster)]
+                 : in.section == k_segment && in.leaf == static_cast<int>(k_share_sensitivity) ? j["player"]
+                                                                                               : j["market"];
+      json& at = in.section == k_segment ? sj : in.section == k_reference ? sj["price"]["reference"]
+                                                                          : sj["price"]["reference"]["throughput"];
+      if (const auto dot = key.find('.'); dot != std::string::npos) {
+        at[key.substr(0, dot)][key.substr(dot + 1)] = in.dist.to_json();
+      } else {
+        at[key] = in.dist.to_json();
+      }
     } else if (in.section == k_throughput) {
       const auto dot = key.find('.');
       j["clusters"][static_cast<std::size_t>(in.cluster)]["throughput"][key.substr(0, dot)][key.substr(dot + 1)] =

@@ -182,6 +182,7 @@ RunResult variant_result(const Plan& plan, std::size_t vi, const std::vector<Met
   r.quantile_rank_error = rank_error;
   r.metrics.assign(stats.begin() + static_cast<std::ptrdiff_t>(vi) * Mv, stats.begin() + static_cast<std::ptrdiff_t>(vi + 1) * Mv);
   r.throughput_clusters = sc.throughput_clusters();
+  r.segments = sc.segment_names();
   const double nan = std::nan("");
   for (std::size_t c = 0; c < where.size(); ++c) {
     if (where[c].variant != vi) continue;
