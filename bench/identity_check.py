@@ -76,7 +76,7 @@ def without_new_metrics(candidate: object, reference: object) -> object:
         for k, v in candidate.items():
             if k in reference:
                 out[k] = without_new_metrics(v, reference[k])
-            elif k not in ("scalars", "series") and not _in_metric_block(candidate, reference):
+            elif k not in ("scalars", "series", "metrics") and not _in_metric_block(candidate, reference):
                 out[k] = v
         return out
     if isinstance(candidate, list) and isinstance(reference, list) and len(candidate) == len(reference):

@@ -32,9 +32,10 @@ def test_the_metric_table_is_the_engines(result):
         row = table[name]
         assert (info.unit, info.label, info.kind, info.short) == (row["unit"], row["label"], row["kind"], row["short"])
         assert schema.METRICS[name].unit == row["unit"] and schema.METRICS[name].label == row["label"]
-    # The result JSON carries the same table (without the per-cluster rows, absent here).
+    # The result JSON carries the same table (without the per-cluster and per-segment rows,
+    # absent here).
     doc = result.to_dict()["metrics"]
-    assert {k: v for k, v in table.items() if v["shape"] != "cluster"} == doc
+    assert {k: v for k, v in table.items() if v["shape"] not in ("cluster", "segment")} == doc
     assert [n for n, v in doc.items() if v["shape"] == "scalar"] == list(infersim.scalar_names)
     assert statistic_unit("payback_year", "sd") == _core.statistic_unit("payback_year", "sd") == "years"
 

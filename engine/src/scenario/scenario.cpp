@@ -339,7 +339,11 @@ void Scenario::check_throughput(const std::string& where) const {
     blocks.emplace_back(&m.segments[j].reference.throughput, segments_[j].throughput_first,
                         where + segments_[j].json_path + ".price.reference.throughput");
   }
-  for (const auto& [medians, first, at] : blocks) {
+  for (const auto& block : blocks) {
+    // Named copies, not structured bindings: lambdas may not capture those before C++20's P1091 (clang 14).
+    const auto* medians = std::get<0>(block);
+    const std::size_t first = std::get<1>(block);
+    const std::string& at = std::get<2>(block);
     validate_throughput(*medians, at);
     auto lo = [&](std::size_t leaf) { return inputs_[first + leaf].dist.support_min(); };
     auto hi = [&](std::size_t leaf) { return inputs_[first + leaf].dist.support_max(); };
