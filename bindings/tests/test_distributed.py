@@ -148,3 +148,30 @@ def test_run_many_over_the_bundled_scenarios(client):
     remote = dist.run_many(REPO_ROOT / "scenarios", client=client, **opts)
     assert remote.equals(local)
     assert remote.attrs["errors"] == local.attrs["errors"] == {}
+
+
+def test_the_command_line_front_end(client, tmp_path):
+    """``python3 -m infersim run --scheduler``: the local run's result JSON, bit for bit; a bad
+    scenario is exit 2 naming the field, and no file is written."""
+    import json
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(infersim.__file__))}
+    out = tmp_path / "result.json"
+    cmd = [sys.executable, "-m", "infersim", "run", DEFAULT_SCENARIO, "--scheduler", client.scheduler.address,
+           "-o", str(out), "--paths", str(PATHS), "--seed", "11", "--chunk-paths", str(2 * B)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    local = infersim.run(DEFAULT_SCENARIO, paths=PATHS, seed=11)
+    strip = lambda text: re.sub(r'"elapsed_s": [^,\n]+', '"elapsed_s": 0', text)  # noqa: E731
+    assert strip(out.read_text()) == strip(local.to_json())
+
+    bad = tmp_path / "bad.json"
+    doc = json.loads(open(DEFAULT_SCENARIO).read())
+    doc["player"]["wacc"] = -3
+    bad.write_text(json.dumps(doc))
+    out2 = tmp_path / "bad.result.json"
+    cmd[4], cmd[8] = str(bad), str(out2)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "player.wacc" in done.stderr, done.stderr
+    assert not out2.exists()

@@ -1,7 +1,9 @@
-"""``python3 -m infersim serve|report``: the dashboard server and the HTML report.
+"""``python3 -m infersim serve|report|run``: the dashboard server, the HTML report, and a
+run on a Dask cluster.
 
     python3 -m infersim serve [--host 127.0.0.1] [--port 8765] [--scenarios DIR] [--data DIR]
     python3 -m infersim report SCENARIO.json -o report.html [--paths N] [--seed S]
+    python3 -m infersim run SCENARIO.json --scheduler tcp://HOST:PORT -o result.json [--paths N] [--seed S]
 
 Exit codes as the command line's: 0 success, 2 bad input (one line naming the JSON path
 and the value), 1 internal error.
@@ -42,6 +44,39 @@ def report(argv: list[str]) -> int:
     return 0
 
 
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m infersim run",
+        description="Run a scenario on a Dask cluster (docs/distributed.md) and write the result JSON "
+        "that `infersim run --out` writes, with the same bits.")
+    parser.add_argument("scenario", help="scenario file")
+    parser.add_argument("--scheduler", required=True, help="the Dask scheduler's address, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("-o", "--out", required=True, help="the result JSON to write (atomically)")
+    parser.add_argument("--paths", type=float, help="paths (200000 or 2e5; default: the scenario's)")
+    parser.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    parser.add_argument("--chunk-paths", type=int, help="paths of one task (default: 64 blocks of 4096)")
+    a = parser.parse_args(argv)
+    if a.paths is not None and (a.paths != int(a.paths) or a.paths < 1):
+        parser.exit(2, f"infersim: error: --paths: must be a whole number >= 1, got {a.paths:g}\n")
+    from distributed import Client  # imported here: only this command needs Dask
+
+    from . import distributed
+
+    try:
+        with Client(a.scheduler, timeout="10s") as client:
+            result = distributed.run(a.scenario, None if a.paths is None else int(a.paths), client=client,
+                                     seed=a.seed, chunk_paths=a.chunk_paths)
+        result.save(a.out)
+    except ValueError as err:  # InputError: the scenario's JSON path and value
+        print(f"infersim: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # no scheduler at the address, or the output not writable
+        print(f"infersim: error: {err}", file=sys.stderr)
+        return 2
+    print(f"{a.out}: {result.scenario}, {result.paths:,} paths, seed {result.seed}")
+    return 0
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "serve":
@@ -50,6 +85,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return serve(argv[1:])
     if argv and argv[0] == "report":
         return report(argv[1:])
+    if argv and argv[0] == "run":
+        return run(argv[1:])
     print("usage:" + __doc__.split("\n\n")[1], file=sys.stderr)
     return 2
 
