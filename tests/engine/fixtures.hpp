@@ -2,9 +2,30 @@
 // Scenarios shared by the engine tests.
 #include <string>
 
+#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "infersim/error.hpp"
+#include "infersim/scenario.hpp"
+
 namespace fixtures {
+
+/// The message of the InputError that reading `j` throws, or "no error".
+inline std::string error_of(const nlohmann::json& j) {
+  try {
+    infersim::Scenario::from_json(j);
+  } catch (const infersim::InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+/// A hand-worked value: equal to 1e-12 relative, reported with its name and year index.
+inline void check_close(double got, double expected, const char* what, int t = -1) {
+  INFO(what << (t >= 0 ? " year index " + std::to_string(t) : std::string()) << ": got " << got << ", expected "
+            << expected << " (tolerance 1e-12 relative)");
+  CHECK(got == doctest::Approx(expected).epsilon(1e-12));
+}
 
 /// A small scenario with every input fixed, built so that each formula of the model can
 /// be followed by hand (test_model.cpp does): a 6-year horizon, one 1 MW cluster that

@@ -18,6 +18,8 @@
 #include "infersim/simulation.hpp"
 
 using namespace infersim;
+using fixtures::check_close;
+using fixtures::error_of;
 
 namespace {
 
@@ -36,12 +38,6 @@ Outputs run(const nlohmann::json& j) {
   Outputs out{std::vector<double>(static_cast<std::size_t>(metric_count(in)))};
   evaluate(in, ws, out.v);
   return out;
-}
-
-void check_close(double got, double expected, const char* what, int t = -1) {
-  INFO(what << (t >= 0 ? " year index " + std::to_string(t) : std::string()) << ": got " << got << ", expected "
-            << expected << " (tolerance 1e-12 relative)");
-  CHECK(got == doctest::Approx(expected).epsilon(1e-12));
 }
 
 // The hand scenario's alpha-weighted tranches (see the header comment).

@@ -15,6 +15,8 @@
 #include "model/throughput.hpp"
 
 using namespace infersim;
+using fixtures::check_close;
+using fixtures::error_of;
 using json = nlohmann::json;
 
 namespace {
@@ -37,21 +39,6 @@ Outputs evaluate_scenario(const json& j) {
   REQUIRE(metric_count(in) == sc.metric_count());
   evaluate(in, ws, out.v);
   return out;
-}
-
-void check_close(double got, double expected, const char* what, int t = -1) {
-  INFO(what << (t >= 0 ? " year index " + std::to_string(t) : std::string()) << ": got " << got << ", expected "
-            << expected);
-  CHECK(got == doctest::Approx(expected).epsilon(1e-12));
-}
-
-std::string error_of(const json& j) {
-  try {
-    Scenario::from_json(j);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 // The hand scenario's market and share as one segment: v1's keys moved into market.segments.

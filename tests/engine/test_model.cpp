@@ -14,6 +14,8 @@
 #include "infersim/scenario.hpp"
 
 using namespace infersim;
+using fixtures::check_close;
+using fixtures::error_of;
 
 namespace {
 
@@ -31,12 +33,6 @@ Outputs evaluate_scenario(const nlohmann::json& j) {
   Outputs out{std::vector<double>(static_cast<std::size_t>(metric_count(in.horizon_years))), in.horizon_years};
   evaluate(in, ws, out.v);
   return out;
-}
-
-void check_close(double got, double expected, const char* what, int t = -1) {
-  INFO(what << (t >= 0 ? " year index " + std::to_string(t) : std::string()) << ": got " << got << ", expected "
-            << expected);
-  CHECK(got == doctest::Approx(expected).epsilon(1e-12));
 }
 
 }  // namespace

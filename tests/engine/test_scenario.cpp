@@ -6,16 +6,10 @@
 #include "infersim/scenario.hpp"
 
 using namespace infersim;
+using fixtures::check_close;
+using fixtures::error_of;
 
 namespace {
-std::string error_of(const nlohmann::json& j) {
-  try {
-    Scenario::from_json(j);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
 }  // namespace
 
 TEST_CASE("scenario: defaults and input paths") {

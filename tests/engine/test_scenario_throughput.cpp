@@ -14,6 +14,8 @@
 #include "model/throughput.hpp"
 
 using namespace infersim;
+using fixtures::check_close;
+using fixtures::error_of;
 using json = nlohmann::json;
 
 namespace {
@@ -47,15 +49,6 @@ ThroughputResult by_hand() {
   s.bandwidth_efficiency = 0.8;
   s.compute_efficiency = 0.4;
   return roofline_throughput({8e9, 8e9, 1, 1, 2, 131072}, {1e15, 3.35e12, 80e9}, s);
-}
-
-std::string error_of(const json& j) {
-  try {
-    Scenario::from_json(j);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace
