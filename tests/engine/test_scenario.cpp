@@ -9,9 +9,6 @@ using namespace infersim;
 using fixtures::check_close;
 using fixtures::error_of;
 
-namespace {
-}  // namespace
-
 TEST_CASE("scenario: defaults and input paths") {
   const Scenario sc = Scenario::from_json(fixtures::hand_scenario());
   CHECK(sc.name() == "hand");
