@@ -20,14 +20,14 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.json"))
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.json")) + sorted((ROOT / "scenarios" / "v1").glob("*.json"))
 
 
 def commands() -> list[tuple[str, list[str]]]:
     out = []
     for sc in SCENARIOS:
         s = str(sc)
-        name = sc.stem
+        name = str(sc.relative_to(ROOT / "scenarios").with_suffix("")).replace("/", "-")
         for sampler in ("random", "lhs", "sobol"):
             out.append((f"{name}-run-{sampler}", ["run", s, "--paths", "50000", "--sampler", sampler]))
         out.append((f"{name}-run-exact", ["run", s, "--paths", "3000", "--seed", "7"]))
@@ -47,7 +47,7 @@ def commands() -> list[tuple[str, list[str]]]:
                                                    "--sampler", "sobol"]))
             out.append((f"{name}-sobol", ["sobol", s, "--metric", "npv_usd", "--paths", "256"]))
     d = str(ROOT / "scenarios" / "default.json")
-    u = str(ROOT / "scenarios" / "meta_8pct_uncertain.json")
+    u = str(ROOT / "scenarios" / "v1" / "meta_8pct_uncertain.json")
     out.append(("default-compare-self", ["compare", d, "--with", d, "--paths", "20000"]))
     out.append(("uncertain-solve", ["solve", u, "--input", "player.share_end", "--range", "0.02", "0.2",
                                     "--target", "npv_usd:p50=0", "--paths", "5000"]))

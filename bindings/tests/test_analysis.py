@@ -249,7 +249,7 @@ def test_sweep_of_two_inputs_pivots_into_a_grid(scenario):
         (lambda sc: infersim.compare(sc, {"base": sc}, paths=100), r'^compare: "base" names the base'),
         (lambda sc: infersim.compare(sc, [], paths=100), r"^compare: give at least one scenario"),
         (
-            lambda sc: infersim.compare(sc, [REPO_ROOT / "scenarios" / "meta_prometheus_hyperion.json"], paths=100),
+            lambda sc: infersim.compare(sc, [REPO_ROOT / "scenarios" / "v1" / "meta_prometheus_hyperion.json"], paths=100),
             r"cannot be compared path by path with default",
         ),
         (lambda sc: infersim.solve(sc, "market.no_such_input", 0, 1, paths=100), r"market.no_such_input"),

@@ -16,7 +16,7 @@ import infersim
 from conftest import DEFAULT_SCENARIO, FAST_PATHS, REPO_ROOT
 
 SCENARIOS = REPO_ROOT / "scenarios"
-UNCERTAIN = SCENARIOS / "meta_8pct_uncertain.json"  # has a claim chain and catalog figures
+UNCERTAIN = SCENARIOS / "v1" / "meta_8pct_uncertain.json"  # has a claim chain and catalog figures
 
 
 def assert_same_result(a: infersim.Result, b: infersim.Result) -> None:
@@ -204,7 +204,7 @@ def test_run_many_writes_the_summary_table_like_the_command_line(cli_path, tmp_p
     folder = tmp_path / "batch"
     folder.mkdir()
     shutil.copy(DEFAULT_SCENARIO, folder / "a.json")
-    shutil.copy(SCENARIOS / "meta_8pct_base.json", folder / "b.json")
+    shutil.copy(SCENARIOS / "v1" / "meta_8pct_base.json", folder / "b.json")
     summary = tmp_path / "py.csv"
     df = infersim.run_many(folder, paths=1000, seed=4, progress=False, summary=summary)
     assert summary.read_bytes().startswith(b"scenario,source,metric,year,statistic,value,unit\r\n")

@@ -141,7 +141,7 @@ def test_a_long_frame_is_displayed_as_pandas_would(result):
 def test_claim_chain_displays_each_step_in_its_metric_unit():
     from conftest import REPO_ROOT
 
-    chain = infersim.run(REPO_ROOT / "scenarios" / "meta_8pct_base.json", paths=100, progress=False).claim_chain()
+    chain = infersim.run(REPO_ROOT / "scenarios" / "v1" / "meta_8pct_base.json", paths=100, progress=False).claim_chain()
     html = chain._repr_html_()
     assert "<style" in html  # the Styler's display, not pandas' fallback
     for cell in (">$13.0B</td>", ">$5.0B</td>", ">11.0%</td>", ">$0</td>"):  # ARR, EBIT, EBIT ratio, NPV claimed

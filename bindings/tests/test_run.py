@@ -231,7 +231,7 @@ def test_run_accepts_a_path_and_a_single_metric_name():
 
 
 def test_claim_chain_and_catalog_frames():
-    result = infersim.run(infersim.Scenario.from_json(str(DEFAULT_SCENARIO.parent / "meta_8pct_base.json")))
+    result = infersim.run(infersim.Scenario.from_json(str(DEFAULT_SCENARIO.parent / "v1" / "meta_8pct_base.json")))
     chain = result.claim_chain()
     assert list(chain.index) == [1, 2, 3, 4]
     assert chain.attrs["year"] == 2027

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-UNCERTAIN = ROOT / "scenarios" / "meta_8pct_uncertain.json"
+UNCERTAIN = ROOT / "scenarios" / "v1" / "meta_8pct_uncertain.json"
 
 
 def test_solve_finds_the_share_at_which_the_median_npv_is_zero(run_infersim, tmp_path):

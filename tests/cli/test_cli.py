@@ -561,7 +561,7 @@ def test_data_option_loads_that_catalog_without_touching_the_environment(run_inf
     companies = json.loads((data / "companies.json").read_text())
     companies["companies"]["meta"]["fy2024"]["operating_income_usd"]["value"] = 1.0e11
     (data / "companies.json").write_text(json.dumps(companies))
-    base = SCENARIOS_DIR / "meta_8pct_base.json"
+    base = SCENARIOS_DIR / "v1" / "meta_8pct_base.json"
     mine, theirs = tmp_path / "mine.json", tmp_path / "theirs.json"
     assert run_infersim("run", base, "--paths", "2", "--quiet", "--data", data, "--out", mine).returncode == 0
     assert run_infersim("run", base, "--paths", "2", "--quiet", "--out", theirs).returncode == 0

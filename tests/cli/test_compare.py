@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILDOUT = ROOT / "scenarios" / "meta_prometheus_hyperion.json"
+BUILDOUT = ROOT / "scenarios" / "v1" / "meta_prometheus_hyperion.json"
 DEFAULT = ROOT / "scenarios" / "default.json"
 
 

@@ -123,7 +123,7 @@ def test_deep_catalog_file(run_infersim, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(REPO / "data", data)
     (data / "deep.json").write_text('{"deep": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    r = run_infersim("validate", REPO / "scenarios" / "meta_8pct_base.json", "--data", data)
+    r = run_infersim("validate", REPO / "scenarios" / "v1" / "meta_8pct_base.json", "--data", data)
     _bad(r, "deep.json: nested deeper than 64 levels")
 
 
@@ -133,7 +133,7 @@ def test_deep_catalog_file(run_infersim, tmp_path):
 @pytest.mark.parametrize("key,value,expected", [("unit", 5, "a string"), ("unsourced", "yes", "true or false")])
 def test_catalog_metadata_type(run_infersim, tmp_path, key, value, expected):
     data = _catalog_copy(tmp_path, lambda fig: fig.__setitem__(key, value))
-    r = run_infersim("validate", REPO / "scenarios" / "meta_8pct_base.json", "--data", data)
+    r = run_infersim("validate", REPO / "scenarios" / "v1" / "meta_8pct_base.json", "--data", data)
     _bad(r, "companies.json", f"companies.meta.fy2024.operating_income_usd.{key}: expected {expected}")
 
 

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.json"))
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.json")) + sorted((ROOT / "scenarios" / "v1").glob("*.json"))
 
 
 def test_the_scenarios_are_there():
-    names = {p.name for p in SCENARIOS}
-    assert {"default.json", "meta_8pct_base.json", "meta_8pct_uncertain.json", "meta_prometheus_hyperion.json",
-            "openai_stargate.json"} <= names
+    names = {str(p.relative_to(ROOT / "scenarios")) for p in SCENARIOS}
+    seeds = {"meta_8pct_base.json", "meta_8pct_uncertain.json", "meta_prometheus_hyperion.json", "openai_stargate.json"}
+    assert {"default.json"} | seeds | {f"v1/{name}" for name in seeds} <= names
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: str(p.relative_to(ROOT / "scenarios")))
 def test_scenario_validates_and_runs(scenario, run_infersim, tmp_path):
     data = json.loads(scenario.read_text())
     assert data.get("description"), "every scenario says what it represents"
@@ -43,7 +43,7 @@ def test_the_seed_chain_reproduced(run_infersim, tmp_path):
     """meta_8pct_base: 8% -> $13B ARR in 2027 (a $162.5B market); $5B is 7.2% of FY2024
     operating income ($69.38B), and the 11% matches FY2023 ($46.751B: 10.7%)."""
     out = tmp_path / "chain.json"
-    r = run_infersim("claims", ROOT / "scenarios" / "meta_8pct_base.json", "--out", out)
+    r = run_infersim("claims", ROOT / "scenarios" / "v1" / "meta_8pct_base.json", "--out", out)
     assert r.returncode == 0, r.stderr
     chain = json.loads(out.read_text())["claim_chain"]
     assert chain["year"] == 2027
@@ -96,16 +96,16 @@ def test_bad_catalog_reference_is_an_input_error(run_infersim, tmp_path):
 
 
 def test_the_v2_finance_variant_against_its_base(run_infersim, tmp_path):
-    """meta_8pct_v2_finance is meta_8pct_base with the corporate-finance layer (docs/model.md
+    """meta_8pct_v2_finance is v1/meta_8pct_base with the corporate-finance layer (docs/model.md
     §7a): same revenue, EBIT lower by the model costs, Hyperion leased (lease from 2028, no
     facility capex for it), Prometheus's facility spent in 2026, and an exit-multiple value."""
     results = {}
-    for name in ("meta_8pct_base", "meta_8pct_v2_finance"):
-        out = tmp_path / f"{name}.json"
+    for name in ("v1/meta_8pct_base", "meta_8pct_v2_finance"):
+        out = tmp_path / f"{name.replace('/', '_')}.json"
         r = run_infersim("run", ROOT / "scenarios" / f"{name}.json", "--paths", "1000", "--quiet", "--out", out)
         assert r.returncode == 0, r.stderr
         results[name] = json.loads(out.read_text())
-    base, fin = results["meta_8pct_base"], results["meta_8pct_v2_finance"]
+    base, fin = results["v1/meta_8pct_base"], results["meta_8pct_v2_finance"]
     p50 = lambda r, s: r["series"][s]["p50"]  # noqa: E731 (every path is the same: deterministic inputs)
     # Demand-bound until 2029: the same revenue; then capacity binds, and the refreshed vintages
     # that keep half the software gains (software_carryover 0.5) serve more.
@@ -119,3 +119,52 @@ def test_the_v2_finance_variant_against_its_base(run_infersim, tmp_path):
     assert fin["scalars"]["terminal_value_usd"]["p50"] == pytest.approx(12 * p50(fin, "ebitda_usd")[-1], rel=1e-9)
     assert base["scalars"]["terminal_value_usd"]["p50"] == 0
     assert any(x < 0 for x in p50(fin, "tax_usd"))  # group relief: a loss year earns tax back
+
+
+def test_the_readme_verdict_is_a_fresh_run(run_infersim, tmp_path):
+    """README's "The seed's claim, put to the test" quotes `infersim claims` on the v2 base
+    verbatim, and its table's v2 figures are those of fresh runs of the two v2 scenarios."""
+    readme = (ROOT / "README.md").read_text()
+    command = "$ build/engine/infersim claims scenarios/meta_8pct_base.json\n"
+    quoted = readme[readme.index(command) + len(command):]
+    quoted = quoted[:quoted.index("```")].rstrip("\n").splitlines()
+    r = run_infersim("claims", ROOT / "scenarios" / "meta_8pct_base.json")
+    assert r.returncode == 0, r.stderr
+    fresh = [line.rstrip() for line in r.stdout.splitlines()]
+    assert quoted == fresh[:len(quoted)]
+    assert len(quoted) > 15 and "4. " in "\n".join(quoted)
+
+    out = tmp_path / "u.json"
+    u = run_infersim("claims", ROOT / "scenarios" / "meta_8pct_uncertain.json", "--out", out)
+    assert u.returncode == 0, u.stderr
+    result = json.loads(out.read_text())
+    npv = [c for c in result["claims"] if c["id"] == "npv-positive"][0]
+    row = [line for line in readme.splitlines() if line.startswith("| P(NPV > 0) |")][0]
+    assert row.rstrip(" |").endswith(f"{100 * npv['probability']:.1f}%"), row
+    median = result["scalars"]["npv_usd"]["p50"]
+    row = [line for line in readme.splitlines() if line.startswith("| NPV at WACC |")][0]
+    assert row.rstrip(" |").endswith(f"+${median / 1e9:.1f}B"), (row, median)
+
+
+def test_the_v2_seed_scenarios_against_v1(run_infersim, tmp_path):
+    """The recalibrated seed scenarios keep v1's market and claims but change the verdict's
+    ingredients: throughput from the roofline, a cost-plus price, model costs, a lease."""
+    v2 = json.loads((ROOT / "scenarios" / "meta_8pct_base.json").read_text())
+    v1 = json.loads((ROOT / "scenarios" / "v1" / "meta_8pct_base.json").read_text())
+    assert v2["market"]["spend0_usd"] == v1["market"]["spend0_usd"] and v2["claims"] == v1["claims"]
+    assert all("throughput" in c and "tokens_per_sec_per_accelerator" not in c for c in v2["clusters"])
+    out = tmp_path / "b.json"
+    r = run_infersim("run", ROOT / "scenarios" / "meta_8pct_base.json", "--paths", "1", "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.read_text())
+    p50 = lambda s: res["series"][s]["p50"]  # noqa: E731
+    assert p50("revenue_usd")[1] == pytest.approx(13e9, rel=0.01)  # the claim year, demand-bound
+    assert p50("price_usd_per_mtok")[0] == pytest.approx(2.0, rel=1e-3)  # markup0 calibrated to the $2 blend
+    assert p50("fixed_costs_usd")[1] == pytest.approx(5e9 * 1.15)
+    assert p50("lease_cost_usd")[1] == 0 and p50("lease_cost_usd")[2] > 0  # Hyperion leased from 2028
+    assert 0 < p50("ebit_usd")[1] < 5e9  # the seed's $5B does not survive the model costs
+    for name in ("meta_8pct_uncertain", "meta_prometheus_hyperion", "openai_stargate"):
+        data = json.loads((ROOT / "scenarios" / f"{name}.json").read_text())
+        assert data["market"]["price"]["mode"] == "cost_plus", name
+        assert all("throughput" in c for c in data["clusters"]), name
+        assert data["player"]["terminal"]["method"] == "exit_multiple", name

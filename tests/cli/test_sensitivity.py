@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-UNCERTAIN = ROOT / "scenarios" / "meta_8pct_uncertain.json"
-FIXED = ROOT / "scenarios" / "meta_8pct_base.json"
+UNCERTAIN = ROOT / "scenarios" / "v1" / "meta_8pct_uncertain.json"
+FIXED = ROOT / "scenarios" / "v1" / "meta_8pct_base.json"
 
 
 def uncertain_inputs() -> int:

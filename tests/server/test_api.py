@@ -361,7 +361,7 @@ def test_report_command_writes_a_self_contained_file(tmp_path):
     import sys
 
     out = tmp_path / "r.html"
-    run = subprocess.run([sys.executable, "-m", "infersim", "report", str(ROOT / "scenarios" / "meta_8pct_uncertain.json"),
+    run = subprocess.run([sys.executable, "-m", "infersim", "report", str(ROOT / "scenarios" / "v1" / "meta_8pct_uncertain.json"),
                           "-o", str(out), "--paths", "2e4", "--seed", "1"], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     page = out.read_text()

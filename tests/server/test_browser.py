@@ -113,7 +113,7 @@ def test_embed_in_an_iframe(server, browser, build_dir, tmp_path):
 def test_report_opens_alone(browser, build_dir, tmp_path):
     import infersim
 
-    scenario = infersim.Scenario.from_json(ROOT / "scenarios" / "meta_8pct_uncertain.json")
+    scenario = infersim.Scenario.from_json(ROOT / "scenarios" / "v1" / "meta_8pct_uncertain.json")
     result = infersim.run(scenario, paths=20000, seed=1, keep_samples=["npv_usd"], progress=False)
     page = tmp_path / "report.html"
     page.write_text(result.to_html(scenario))
