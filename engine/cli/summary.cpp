@@ -278,8 +278,16 @@ void print_chain(std::ostream& os, const Scenario& sc, const RunResult& r) {
   if (!r.catalog.empty()) {
     os << "\n  figures from the catalog:\n";
     for (const auto& u : r.catalog) {
-      os << "    " << u.json_path << " = " << format_number(u.value) << " " << u.figure.unit << "  ← " << u.ref << " ("
-         << u.figure.as_of << ", " << u.figure.confidence << " confidence"
+      // A scaled figure (a share of it, or a unit conversion such as TB/s -> bytes/s) keeps its
+      // unit next to the catalog's own value, never next to the scaled one.
+      os << "    " << u.json_path << " = " << format_number(u.value);
+      if (u.scale == 1) {
+        os << " " << u.figure.unit << "  ← " << u.ref << " (";
+      } else {
+        os << "  ← " << u.ref << " × " << format_number(u.scale) << " (" << format_number(u.figure.value) << " "
+           << u.figure.unit << ", ";
+      }
+      os << u.figure.as_of << ", " << u.figure.confidence << " confidence"
          << (u.figure.unsourced ? ", unsourced estimate" : "") << ")\n";
     }
   }
