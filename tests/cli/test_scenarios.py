@@ -168,3 +168,14 @@ def test_the_v2_seed_scenarios_against_v1(run_infersim, tmp_path):
         assert data["market"]["price"]["mode"] == "cost_plus", name
         assert all("throughput" in c for c in data["clusters"]), name
         assert data["player"]["terminal"]["method"] == "exit_multiple", name
+
+
+def test_a_scaled_catalog_figure_keeps_its_own_unit(run_infersim):
+    """A figure converted on the way in (TB/s -> bytes/s) is listed with the catalog's value and
+    unit beside the scale, not with the catalog's unit after the converted value ("8e+12 TB/s")."""
+    r = run_infersim("claims", ROOT / "scenarios" / "meta_8pct_base.json", "--paths", "1")
+    assert r.returncode == 0, r.stderr
+    line = [l for l in r.stdout.splitlines() if l.strip().startswith("clusters[0].throughput.accelerator.hbm_bandwidth")][0]
+    assert "= 8e+12  ← accelerators.gb200.hbm_bandwidth_tb_s × 1e+12 (8 TB/s, " in line, line
+    line = [l for l in r.stdout.splitlines() if l.strip().startswith("clusters[0].power_gw")][0]
+    assert "= 1 GW  ← clusters.prometheus.power_gw (" in line, line
