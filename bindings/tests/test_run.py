@@ -240,6 +240,11 @@ def test_claim_chain_and_catalog_frames():
     catalog = result.catalog()
     assert catalog.loc["player.baseline_ebit_usd", "value"] == 69.38e9
     assert catalog.loc["player.baseline_ebit_usd", "sources"].startswith("Meta Reports")
+    assert catalog.loc["player.baseline_ebit_usd", "scale"] == 1.0
+    # A scaled figure: the value used, its scale, and the catalog figure's own unit.
+    v2 = infersim.run(str(DEFAULT_SCENARIO.parent / "meta_8pct_base.json"), paths=1).catalog()
+    row = v2.loc["clusters[0].throughput.accelerator.hbm_bandwidth_bytes_per_s"]
+    assert (row["value"], row["scale"], row["unit"]) == (8e12, 1e12, "TB/s")
     # A scenario without a chain or catalog figures gives empty frames with the columns.
     plain = infersim.run(infersim.Scenario.from_json(str(DEFAULT_SCENARIO)), paths=FAST_PATHS)
     assert plain.claim_chain().empty and "verdict" in plain.claim_chain().columns

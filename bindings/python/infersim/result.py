@@ -405,18 +405,21 @@ class Result(JsonDocument):
 
     def catalog(self) -> pd.DataFrame:
         """The reference figures (data/) this run's scenario took values from, indexed by the
-        scenario path they filled: ref, value, unit, as_of, confidence, sources (titles and
-        addresses, one string) or the note of an unsourced estimate.
+        scenario path they filled: ref, value (the number used), scale and unit (of the catalog's
+        figure: ``value = figure × scale``, so a TB/s figure used as bytes/s has scale 1e12),
+        as_of, confidence, sources (titles and addresses, one string) or the note of an
+        unsourced estimate.
 
         >>> cat = run("scenarios/meta_8pct_base.json").catalog()
         >>> cat.loc["player.baseline_ebit_usd", "ref"]
         'companies.meta.fy2024.operating_income_usd'
         """
-        columns = ["ref", "value", "unit", "as_of", "confidence", "unsourced", "sources"]
+        columns = ["ref", "value", "scale", "unit", "as_of", "confidence", "unsourced", "sources"]
         rows = []
         for use in self._document().get("catalog", []):
             sources = "; ".join(f"{s.get('title', '')} <{s.get('url', '')}>" for s in use.get("sources", []))
-            rows.append({"path": use["path"], "ref": use["ref"], "value": use["value"], "unit": use["unit"],
+            rows.append({"path": use["path"], "ref": use["ref"], "value": use["value"],
+                         "scale": float(use.get("scale", 1.0)), "unit": use["unit"],
                          "as_of": use["as_of"], "confidence": use["confidence"],
                          "unsourced": bool(use.get("unsourced", False)),
                          "sources": sources if sources else use.get("note", "")})
