@@ -10,6 +10,7 @@ machine at hand. Run with Debian's interpreter (it has NumPy and SciPy):
     /usr/bin/python3 bench/benchmark.py --samplers            # paths sobol/lhs need for random's se
     /usr/bin/python3 bench/benchmark.py --numpy --repeat 3    # fastest of 3 runs on each side
     /usr/bin/python3 bench/benchmark.py --baseline OLD/infersim --repeat 5  # vs another build
+    /usr/bin/python3 bench/benchmark.py --scenario S --versus V --baseline OLD/infersim  # S vs V, on both builds
 
 Peak RSS is read from the operating system for each child process (os.wait4), not
 estimated. Results go to stdout as a table; --json FILE also saves them.
@@ -136,17 +137,22 @@ def main() -> int:
             report["baseline"].append({"paths": n, "engine_runs_s": new, "baseline_runs_s": old, "ratio": ratio})
 
     if args.versus:
+        # With --baseline too, both builds run both scenarios, all four alternating run by run.
         report["versus"] = []
+        engines = {"this build": args.engine, **({"baseline": args.baseline} if args.baseline else {})}
         for n in counts:
-            this, other = [], []
+            this = {label: [] for label in engines}
+            other = {label: [] for label in engines}
             for _ in range(max(1, args.repeat)):
-                this.append(engine_run(args.engine, args.scenario, n, args.threads)["wall_s"])
-                other.append(engine_run(args.engine, args.versus, n, args.threads)["wall_s"])
-            ratio = min(other) / min(this)
-            print(f"versus {args.versus.name} at {n:,} paths: {n / min(this):,.0f} paths/s here, "
-                  f"{n / min(other):,.0f} paths/s there: {ratio:.3f}x its speed")
-            report["versus"].append({"paths": n, "versus": str(args.versus), "engine_runs_s": this,
-                                     "versus_runs_s": other, "ratio": ratio})
+                for label, engine in engines.items():
+                    this[label].append(engine_run(engine, args.scenario, n, args.threads)["wall_s"])
+                    other[label].append(engine_run(engine, args.versus, n, args.threads)["wall_s"])
+            for label in engines:
+                ratio = min(other[label]) / min(this[label])
+                print(f"versus {args.versus.name} at {n:,} paths, {label}: {n / min(this[label]):,.0f} paths/s here, "
+                      f"{n / min(other[label]):,.0f} paths/s there: {ratio:.3f}x its speed")
+                report["versus"].append({"paths": n, "engine": label, "versus": str(args.versus),
+                                         "engine_runs_s": this[label], "versus_runs_s": other[label], "ratio": ratio})
 
     if args.scaling:
         n = max(counts)

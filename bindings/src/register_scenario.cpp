@@ -1,5 +1,6 @@
 // Scenarios and their parts: Distribution, Input, Claim, Scenario.
 #include <filesystem>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -7,6 +8,7 @@
 #include <pybind11/stl/filesystem.h>
 
 #include "bindings.hpp"
+#include "infersim/cancel.hpp"
 #include "infersim/error.hpp"
 #include "infersim/simulation.hpp"
 #include "infersim/scenario.hpp"
@@ -29,6 +31,17 @@ std::vector<std::pair<std::string, Distribution>> parse_overrides(const py::dict
     out.emplace_back(path, Distribution::from_json(to_json_value(value, where), where));
   }
   return out;
+}
+
+/// `load()` off the GIL on a watched thread: Ctrl-C (KeyboardInterrupt) stops it between the
+/// tables of its beta and PERT distributions (infersim/cancel.hpp), which can take seconds.
+Scenario load_watched(const std::function<Scenario()>& load) {
+  std::optional<Scenario> out;
+  call_watched([&](const std::atomic<bool>* cancel) {
+    const CancelScope scope(cancel);
+    out.emplace(load());
+  });
+  return std::move(*out);
 }
 
 }  // namespace
@@ -85,10 +98,18 @@ void register_scenario(py::module_& m) {
 
   py::class_<Scenario>(m, "Scenario", "A validated scenario (docs/scenario-format.md). Immutable.")
       .def_static(
-          "from_file", [](const std::filesystem::path& path) { return Scenario::from_file(path.string()); },
+          "from_file",
+          [](const std::filesystem::path& path) {
+            return load_watched([file = path.string()] { return Scenario::from_file(file); });
+          },
           py::arg("path"), "Read and validate a scenario file; errors name the JSON path or file:line:col.")
       .def_static(
-          "from_dict", [](const py::dict& d) { return Scenario::from_json(to_json_value(d, "")); }, py::arg("data"),
+          "from_dict",
+          [](const py::dict& d) {
+            auto doc = to_json_value(d, "");  // with the GIL: it reads Python objects
+            return load_watched([&doc] { return Scenario::from_json(doc); });
+          },
+          py::arg("data"),
           "Validate a scenario given as a dict (the JSON document).")
       .def(
           "to_dict", [](const Scenario& s) { return to_python(s.to_json()); },

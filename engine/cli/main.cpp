@@ -21,6 +21,7 @@
 #include <tbb/global_control.h>
 
 #include "infersim/analysis.hpp"
+#include "infersim/cancel.hpp"
 #include "infersim/error.hpp"
 #include "infersim/io.hpp"
 #include "infersim/isa.hpp"
@@ -436,6 +437,8 @@ int main(int argc, char** argv) {
   std::signal(SIGHUP, on_interrupt);  // a closed terminal stops a run like Ctrl-C
   std::optional<tbb::global_control> thread_limit;
   limit_threads(app, thread_limit);
+  // Loading polls g_cancel too: a scenario with hundreds of beta/PERT tables loads for seconds.
+  const CancelScope cancel_loading(&cli::g_cancel);
   try {
     for (const auto& [cmd, handler] : commands.list) {
       if (*cmd) return handler();

@@ -136,7 +136,9 @@ def test_bad_segments_are_input_errors(case, run_infersim, tmp_path):
 def test_a_segments_series_is_an_analysis_metric(run_infersim, tmp_path):
     """SERIES.SEGMENT@YEAR names a segment's series in the analyses (tornado, solve, sweep)."""
     out = tmp_path / "t.json"
-    r = run_infersim("tornado", THREE_TIER, "--metric", "revenue_usd.small-open@2028", "--out", out)
+    # 2026: at the medians the small tier is still demand-bound (later the clusters serve it
+    # only what the frontier and mid tiers leave, whatever its share).
+    r = run_infersim("tornado", THREE_TIER, "--metric", "revenue_usd.small-open@2026", "--out", out)
     assert r.returncode == 0, r.stderr
     rows = {row["input"]: row for row in json.loads(out.read_text())["inputs"]}
     share = rows[f"{SEG}.small-open.share_end"]

@@ -59,7 +59,8 @@ def kernel_environment() -> dict[str, str]:
 
 def test_the_notebooks_are_found():
     expected = {"01_the_8pct_claim.ipynb", "02_hyperion_buildout.ipynb", "03_stress_tests.ipynb",
-                "04_what_drives_the_npv.ipynb", "06_open_vs_closed.ipynb"}
+                "04_what_drives_the_npv.ipynb", "05_what_throughput_buys.ipynb",
+                "06_open_vs_closed.ipynb"}
     assert expected <= {p.name for p in NOTEBOOKS}, NOTEBOOKS
 
 

@@ -230,6 +230,15 @@ constexpr int metric_index(SegmentSeries s, int j, int t, int horizon_years, int
 /// The outputs evaluate() writes for these inputs.
 int metric_count(const ModelInputs& in);
 
+/// model-v2 §A: the roofline outputs of one cluster's throughput block, kept with the values
+/// they came from, so that a path whose block is bit for bit the same reuses them
+/// (model/throughput_memo.hpp).
+struct RooflineMemo {
+  ClusterThroughput block;
+  double tokens_per_sec_per_accelerator = 0, batch = 0, seconds_per_output_token = 0;
+  bool valid = false;
+};
+
 /// Scratch memory reused across paths, so that evaluating a path allocates nothing.
 class ModelWorkspace {
 public:
@@ -237,6 +246,7 @@ public:
 
 private:
   friend void evaluate(const ModelInputs&, ModelWorkspace&, std::span<double>);
+  std::vector<RooflineMemo> roofline_;                            // per cluster
   std::vector<double> quantity_, pow_hw_, pow_sw_, vintage_sum_;  // per year
   std::vector<double> phi_, installs_;                            // per cluster and year
   std::vector<double> accelerators_;                              // per year: sum_c alpha_c N_c,t

@@ -12,6 +12,7 @@
 #include "model/finance.hpp"
 #include "model/market.hpp"
 #include "model/throughput.hpp"
+#include "model/throughput_memo.hpp"
 
 namespace infersim {
 namespace {
@@ -95,6 +96,7 @@ void ModelWorkspace::reserve(int horizon_years, std::size_t clusters) {
   const auto n = static_cast<std::size_t>(horizon_years);
   for (auto* v : {&quantity_, &pow_hw_, &pow_sw_, &vintage_sum_, &accelerators_}) v->assign(n, 0.0);
   for (auto* v : {&phi_, &installs_}) v->assign(n * clusters, 0.0);
+  roofline_.assign(clusters, RooflineMemo{});
 }
 
 namespace {
@@ -211,7 +213,8 @@ int metric_count(const ModelInputs& in) {
 
 void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) {
   const int T = in.horizon_years;
-  if (ws.quantity_.size() != static_cast<std::size_t>(T) || ws.phi_.size() != T * in.clusters.size()) {
+  if (ws.quantity_.size() != static_cast<std::size_t>(T) || ws.phi_.size() != T * in.clusters.size() ||
+      ws.roofline_.size() != in.clusters.size()) {
     ws.reserve(T, in.clusters.size());
   }
   auto series = [&](Series s) { return out.subspan(static_cast<std::size_t>(metric_index(s, 0, T)), T); };
@@ -268,10 +271,10 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
     const ClusterInputs& c = in.clusters[ci];
     const std::span<double> phi(ws.phi_.data() + ci * T, T), installs(ws.installs_.data() + ci * T, T);
     // tau: the input (v1), or model-v2 §A's roofline on this path's draws, whose b* and
-    // t(b*) are outputs of their own.
+    // t(b*) are outputs of their own; solved again only when the block's values change.
     double tau = c.tokens_per_sec_per_accelerator;
     if (c.has_throughput) {
-      const ThroughputResult r = roofline_throughput(c.throughput);
+      const RooflineMemo& r = remembered_roofline(ws.roofline_[ci], c.throughput);
       tau = r.tokens_per_sec_per_accelerator;
       const int j = throughput_clusters++;
       out[static_cast<std::size_t>(metric_index(ClusterScalar::tokens_per_sec_per_accelerator, j, T))] = tau;

@@ -21,6 +21,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "infersim/cancel.hpp"
 #include "infersim/error.hpp"
 #include "infersim/isa.hpp"
 #include "json/strict_json.hpp"
@@ -299,6 +300,7 @@ struct Distribution::Impl {
 };
 
 std::shared_ptr<const Distribution::Impl::Tables> Distribution::Impl::beta_tables(const Beta& beta) {
+  throw_if_cancelled();  // ~10 ms a table: Ctrl-C while a scenario loads (infersim/cancel.hpp)
   static std::mutex mutex;
   static std::map<std::pair<double, double>, std::weak_ptr<const Tables>> cache;
   // The last tables built stay alive (~100 KB each): a scenario read again and again

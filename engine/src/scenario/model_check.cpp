@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "infersim/cancel.hpp"
 #include "infersim/distribution.hpp"
 #include "infersim/error.hpp"
 #include "infersim/model.hpp"
@@ -57,6 +58,7 @@ void check_model_finite(const Scenario& sc, const std::string& where) {
                      format_number(inputs[largest].dist.median()) + ")");
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
+    throw_if_cancelled();  // each input evaluates the model twice: seconds for 1,000 clusters
     const Input& in = inputs[i];
     if (!in.present || in.dist.is_fixed()) continue;
     for (const double u : {k_extreme_u, 1 - k_extreme_u}) {
