@@ -216,3 +216,14 @@ def test_sweep_and_stress(client, scenario):
     local_c = infersim.compare(scenario, {"cheaper": cheap}, **opts)
     remote_c = dist.compare(scenario, {"cheaper": cheap}, client=client, **opts)
     assert without_elapsed(remote_c.to_json()) == without_elapsed(local_c.to_json())
+
+
+def test_sobol_design_blocks_as_tasks(client, scenario):
+    opts = dict(base_rows=600, seed=2, bootstrap=50)
+    local = infersim.sobol(scenario, "npv_usd", **opts)
+    remote = dist.sobol(scenario, "npv_usd", client=client, block_rows=256, **opts)  # an uneven last block
+    assert remote.equals(local) and remote.attrs == local.attrs
+    with pytest.raises(ValueError, match="base rows"):
+        dist.sobol(scenario, "npv_usd", base_rows=1, client=client)
+    with pytest.raises(ValueError, match="undefined on"):
+        dist.sobol(scenario, "irr", base_rows=64, client=client, block_rows=32)

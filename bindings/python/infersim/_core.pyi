@@ -339,3 +339,26 @@ def assess_precision(
     scenario: Scenario, result: Result, *, target_se: Sequence[str], target_step: Optional[int] = None, max_paths: int
 ) -> tuple[bool, Result]: ...
 def precision_step(scenario: Scenario, *, target_se: Sequence[str], target_step: Optional[int] = None) -> int: ...
+def sobol_design_rows(
+    scenario: Scenario,
+    metric: str,
+    first: int,
+    last: int,
+    *,
+    base_rows: int = 8192,
+    seed: Optional[int] = None,
+    bootstrap: int = 200,
+    confidence: float = 0.95,
+    threads: int = 0,
+) -> npt.NDArray[np.float64]: ...
+def sobol_from_rows(
+    scenario: Scenario,
+    metric: str,
+    rows: npt.ArrayLike,
+    *,
+    base_rows: int = 8192,
+    seed: Optional[int] = None,
+    bootstrap: int = 200,
+    confidence: float = 0.95,
+    threads: int = 0,
+) -> dict[str, Any]: ...
