@@ -15,6 +15,7 @@
 #include <pybind11/pybind11.h>
 
 #include "infersim/result.hpp"
+#include "infersim/precision.hpp"
 #include "infersim/simulation.hpp"
 
 namespace infersim::bindings {
@@ -36,6 +37,10 @@ void register_partial(py::module_& m);
 /// negative ints would otherwise fail the conversion to unsigned with a vague TypeError).
 RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::uint64_t> seed,
                        const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads);
+
+/// The targets of a run to a target precision (`target_se` specs), checked.
+PrecisionOptions precision_options(const Scenario& scenario, const std::vector<std::string>& target_se,
+                                   std::optional<std::uint64_t> target_step);
 
 /// Call `body` with the GIL released. `options.progress` and `options.cancel` are set so that
 /// the engine's progress reports, on this thread, check for Ctrl-C and call `progress(done,

@@ -10,6 +10,7 @@
 #include "bindings.hpp"
 #include "infersim/error.hpp"
 #include "infersim/io.hpp"
+#include "infersim/precision.hpp"
 #include "infersim/simulation.hpp"
 
 namespace infersim::bindings {
@@ -41,18 +42,34 @@ RunResult run_scenario(const Scenario& scenario, std::optional<std::int64_t> pat
                        const std::optional<std::string>& sampler, std::optional<bool> antithetic, int threads,
                        const std::vector<std::string>& keep_samples, const std::vector<double>& quantiles,
                        const std::vector<std::pair<std::string, std::vector<double>>>& thresholds,
-                       const py::object& progress) {
+                       const py::object& progress, const std::vector<std::string>& target_se,
+                       std::optional<std::uint64_t> target_step) {
   RunOptions opt = run_options(paths, seed, sampler, antithetic, threads);
   opt.keep_samples = keep_samples;
   opt.quantiles = quantiles;
   opt.thresholds = thresholds;
   (void)resolve_settings(scenario, opt);  // checked with the GIL held, before the run
+  std::optional<PrecisionOptions> precision;
+  if (!target_se.empty() || target_step) {
+    precision = precision_options(scenario, target_se, target_step);
+  }
   std::optional<RunResult> result;
-  call_with_progress(opt, progress, [&] { result = run(scenario, opt); });
+  call_with_progress(opt, progress, [&] {
+    result = precision ? run_to_precision(scenario, opt, *precision) : run(scenario, opt);
+  });
   return std::move(*result);
 }
 
 }  // namespace
+
+PrecisionOptions precision_options(const Scenario& scenario, const std::vector<std::string>& target_se,
+                                   std::optional<std::uint64_t> target_step) {
+  PrecisionOptions p;
+  for (const auto& spec : target_se) p.targets.push_back(SeTarget::parse(spec, scenario, "target_se"));
+  if (target_step) p.step = *target_step;
+  check_precision(p);
+  return p;
+}
 
 std::vector<std::string> statistic_names(bool with_negative) {
   std::vector<std::string> names = infersim::statistic_names();  // the result JSON's order
@@ -150,7 +167,8 @@ void register_run(py::module_& m) {
         py::arg("threads") = 0, py::arg("keep_samples") = std::vector<std::string>{},
         py::arg("quantiles") = std::vector<double>{},
         py::arg("thresholds") = std::vector<std::pair<std::string, std::vector<double>>>{}, py::arg("progress") = py::none(),
-        "Run a scenario. Unset options take the scenario's values; threads=0 uses every core. "
+        py::arg("target_se") = std::vector<std::string>{}, py::arg("target_step") = py::none(),
+        "Run a scenario (to a target precision with target_se: paths is then the cap). Unset options take the scenario's values; threads=0 uses every core. "
         "KeyboardInterrupt (or an exception from progress(done, total)) stops the run.");
 }
 

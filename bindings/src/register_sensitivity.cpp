@@ -50,10 +50,9 @@ py::object spearman_of(const Scenario& scenario, const std::string& metric, std:
   return to_python(to_json(*r));
 }
 
-py::object sobol_of(const Scenario& scenario, const std::string& metric, std::int64_t base_rows,
-                    std::optional<std::uint64_t> seed, std::int64_t bootstrap, double confidence, int threads) {
-  const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
-  // The checks of `infersim sobol`.
+/// The checks of `infersim sobol`, and its options.
+SobolOptions sobol_options(const Scenario& scenario, std::int64_t base_rows, std::optional<std::uint64_t> seed,
+                           std::int64_t bootstrap, double confidence, int threads) {
   if (base_rows < 2) throw InputError("base_rows: sobol needs at least 2 base rows, got " + std::to_string(base_rows));
   if (bootstrap < 0) throw InputError("bootstrap: must be >= 0 (0: no intervals), got " + std::to_string(bootstrap));
   const RunOptions run = run_options(std::nullopt, seed, std::nullopt, std::nullopt, threads);
@@ -63,6 +62,13 @@ py::object sobol_of(const Scenario& scenario, const std::string& metric, std::in
   opt.bootstrap = static_cast<std::size_t>(bootstrap);
   opt.confidence = confidence;
   opt.threads = run.threads;
+  return opt;
+}
+
+py::object sobol_of(const Scenario& scenario, const std::string& metric, std::int64_t base_rows,
+                    std::optional<std::uint64_t> seed, std::int64_t bootstrap, double confidence, int threads) {
+  const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
+  SobolOptions opt = sobol_options(scenario, base_rows, seed, bootstrap, confidence, threads);
   std::optional<SobolResult> r;
   call_watched([&](const std::atomic<bool>* cancel) {
     opt.cancel = cancel;
@@ -87,6 +93,45 @@ void register_sensitivity(py::module_& m) {
         py::arg("seed") = py::none(), py::arg("bootstrap") = static_cast<std::int64_t>(defaults.bootstrap),
         py::arg("confidence") = defaults.confidence, py::arg("threads") = 0,
         "Sobol first-order and total indices: the `infersim sobol --out` JSON as a dict.");
+  m.def(
+      "sobol_design_rows",
+      [](const Scenario& scenario, const std::string& metric, std::uint64_t first, std::uint64_t last,
+         std::int64_t base_rows, std::optional<std::uint64_t> seed, std::int64_t bootstrap, double confidence,
+         int threads) {
+        const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
+        // bootstrap and confidence are checked, not used: so that a first call checks every option.
+        SobolOptions opt = sobol_options(scenario, base_rows, seed, bootstrap, confidence, threads);
+        std::vector<double> rows;
+        call_watched([&](const std::atomic<bool>* cancel) {
+          opt.cancel = cancel;
+          rows = sobol_design_rows(scenario, ref, opt, first, last);
+        });
+        return py::array_t<double>(static_cast<py::ssize_t>(rows.size()), rows.data());
+      },
+      py::arg("scenario"), py::arg("metric"), py::arg("first"), py::arg("last"), py::kw_only(),
+      py::arg("base_rows") = static_cast<std::int64_t>(defaults.base_rows), py::arg("seed") = py::none(),
+      py::arg("bootstrap") = static_cast<std::int64_t>(defaults.bootstrap), py::arg("confidence") = defaults.confidence,
+      py::arg("threads") = 0,
+      "Rows [first, last) of a Sobol design, row by row: f(A), f(B), f(AB_i) for each input.");
+  m.def(
+      "sobol_from_rows",
+      [](const Scenario& scenario, const std::string& metric, const py::array_t<double, py::array::c_style | py::array::forcecast>& rows,
+         std::int64_t base_rows, std::optional<std::uint64_t> seed, std::int64_t bootstrap, double confidence, int threads) {
+        const MetricRef ref = MetricRef::parse(metric, scenario, "metric");
+        SobolOptions opt = sobol_options(scenario, base_rows, seed, bootstrap, confidence, threads);
+        const std::span<const double> values(rows.data(), static_cast<std::size_t>(rows.size()));
+        std::optional<SobolResult> r;
+        call_watched([&](const std::atomic<bool>* cancel) {
+          opt.cancel = cancel;
+          r = sobol_from_rows(scenario, ref, opt, values);
+        });
+        return to_python(to_json(*r));
+      },
+      py::arg("scenario"), py::arg("metric"), py::arg("rows"), py::kw_only(),
+      py::arg("base_rows") = static_cast<std::int64_t>(defaults.base_rows), py::arg("seed") = py::none(),
+      py::arg("bootstrap") = static_cast<std::int64_t>(defaults.bootstrap), py::arg("confidence") = defaults.confidence,
+      py::arg("threads") = 0,
+      "Sobol indices from every row of the design in row order: sobol()'s JSON as a dict, the same bits.");
 }
 
 }  // namespace infersim::bindings

@@ -38,9 +38,12 @@ def scenario() -> infersim.Scenario:
     return infersim.Scenario.from_json(DEFAULT_SCENARIO)
 
 
+def without_elapsed(text: str) -> str:
+    return re.sub(r'"elapsed_s": [^,\n]+', '"elapsed_s": 0', text)
+
+
 def same_json(a: infersim.Result, b: infersim.Result) -> None:
-    strip = lambda text: re.sub(r'"elapsed_s": [^,\n]+', '"elapsed_s": 0', text)  # noqa: E731
-    assert strip(a.to_json()) == strip(b.to_json())
+    assert without_elapsed(a.to_json()) == without_elapsed(b.to_json())
 
 
 @pytest.mark.parametrize(
@@ -175,3 +178,52 @@ def test_the_command_line_front_end(client, tmp_path):
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "player.wacc" in done.stderr, done.stderr
     assert not out2.exists()
+
+
+def test_quantiles_and_thresholds(client, scenario):
+    opts = dict(paths=PATHS, seed=3, quantiles=[0.025, 0.975], thresholds={"npv_usd": [0, 1e10], "revenue_usd": 5e10})
+    local = infersim.run(scenario, **opts)
+    assert "p97.5" in local.summary().columns and len(local.thresholds()) == 2 + 10  # revenue: every year
+    same_json(dist.run(scenario, client=client, chunk_paths=2 * B, **opts), local)
+
+
+@pytest.mark.parametrize("sampler, target", [("random", "0.45%"), ("lhs", "0.15%")])
+def test_a_run_to_a_target_precision(client, scenario, sampler, target):
+    """The same checkpoints, the same stop and the same bytes as the local run (whose random
+    paths are judged in one pass, the cluster's by a run a checkpoint)."""
+    step = 4 * B
+    opts = dict(max_paths=20 * B, seed=6, sampler=sampler, target_se={"npv_usd": target}, target_step=step)
+    local = infersim.run(scenario, **opts)
+    assert local.target_se["met"] and 8 * B < local.paths < 20 * B  # past the pilot: chunks ran
+    remote = dist.run(scenario, client=client, chunk_paths=3 * B, **opts)
+    same_json(remote, local)
+    assert remote.target_se == local.target_se
+
+
+def test_sweep_and_stress(client, scenario):
+    grid = {"market.price_decline": [0.3, 0.5], "player.share_end": [0.05, 0.1, 0.2]}
+    opts = dict(paths=3000, seed=1)
+    local = infersim.sweep(scenario, grid, ["npv_usd:p50", "revenue_usd@2030:mean"], **opts)
+    remote = dist.sweep(scenario, grid, ["npv_usd:p50", "revenue_usd@2030:mean"], client=client, **opts)
+    assert remote.equals(local) and remote.shape == (6, 4)
+    with pytest.raises(ValueError, match="market.nope"):
+        dist.sweep(scenario, {"market.nope": [1]}, client=client, **opts)
+
+    local_c = infersim.stress(scenario, ["capex-overrun", "price-war"], **opts)
+    remote_c = dist.stress(scenario, ["capex-overrun", "price-war"], client=client, **opts)
+    assert without_elapsed(remote_c.to_json()) == without_elapsed(local_c.to_json())
+    cheap = scenario.with_overrides({"player.price_ratio": 0.6})
+    local_c = infersim.compare(scenario, {"cheaper": cheap}, **opts)
+    remote_c = dist.compare(scenario, {"cheaper": cheap}, client=client, **opts)
+    assert without_elapsed(remote_c.to_json()) == without_elapsed(local_c.to_json())
+
+
+def test_sobol_design_blocks_as_tasks(client, scenario):
+    opts = dict(base_rows=600, seed=2, bootstrap=50)
+    local = infersim.sobol(scenario, "npv_usd", **opts)
+    remote = dist.sobol(scenario, "npv_usd", client=client, block_rows=256, **opts)  # an uneven last block
+    assert remote.equals(local) and remote.attrs == local.attrs
+    with pytest.raises(ValueError, match="base rows"):
+        dist.sobol(scenario, "npv_usd", base_rows=1, client=client)
+    with pytest.raises(ValueError, match="undefined on"):
+        dist.sobol(scenario, "irr", base_rows=64, client=client, block_rows=32)

@@ -14,6 +14,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "infersim/error.hpp"
 #include "infersim/io.hpp"
 #include "infersim/isa.hpp"
+#include "infersim/precision.hpp"
 #include "infersim/scenario.hpp"
 #include "infersim/simulation.hpp"
 #include "batch.hpp"
@@ -80,6 +82,8 @@ struct RunArgs {
   std::string out, out_dir, stress, data;
   std::string quantiles;               // --quantiles 0.025,0.975
   std::vector<std::string> thresholds;  // --threshold npv_usd=0,1e10 (repeatable)
+  std::vector<std::string> target_se;   // --target-se npv_usd:mean=1e8 (repeatable)
+  std::optional<std::string> target_step, max_paths;
   std::string summary;  // --summary FILE: the tidy CSV across the scenarios
   bool keep_going = false;
   bool quiet = false;
@@ -94,6 +98,22 @@ struct Failure {
 /// "path: message", unless the message names the path already.
 std::string with_path(const std::string& path, const std::string& message) {
   return message.rfind(path, 0) == 0 ? message : path + ": " + message;
+}
+
+/// How a --target-se run ended: the paths used and each target's se against its limit.
+void print_precision(std::ostream& os, const RunResult& r) {
+  const PrecisionReport& p = *r.precision;
+  os << "\n  target se " << (p.met ? "met" : "NOT met") << " at " << r.paths << " paths (checkpoints every " << p.step
+     << ", at most " << p.max_paths << ")\n";
+  auto short_number = [](double x) {
+    std::ostringstream s;
+    s << std::setprecision(4) << x;
+    return s.str();
+  };
+  for (const auto& t : p.targets) {
+    os << "    " << t.statistic << ": se " << short_number(t.se) << (t.met ? " <= " : " > ") << short_number(t.limit)
+       << (t.relative ? " (" + short_number(100 * t.value) + "% of |mean|)" : "") << "\n";
+  }
 }
 
 int cmd_run(const RunArgs& a) {
@@ -117,6 +137,16 @@ int cmd_run(const RunArgs& a) {
   }
   opt.threads = a.threads;
   opt.cancel = &cli::g_cancel;
+  // A run to a target precision: --max-paths (or --paths) caps it.
+  PrecisionOptions precision;
+  if (a.target_se.empty() && (a.target_step || a.max_paths)) {
+    throw InputError(std::string(a.target_step ? "--target-step" : "--max-paths") + ": only with --target-se");
+  }
+  if (a.max_paths) {
+    if (a.paths) throw InputError("--max-paths: give --paths or --max-paths (the cap of a --target-se run), not both");
+    opt.paths = static_cast<std::int64_t>(parse_count(*a.max_paths, "--max-paths", 0, INT64_MAX));
+  }
+  if (a.target_step) precision.step = parse_count(*a.target_step, "--target-step", 0, std::numeric_limits<std::uint64_t>::max());
 
   // Where each result goes: two inputs with one stem would write one file (an error
   // before anything runs, --keep-going or not), and no result may be the summary.
@@ -156,6 +186,11 @@ int cmd_run(const RunArgs& a) {
         throw InputError(path + ": has no \"claim_chain\" to check (see docs/scenario-format.md)");
       }
       (void)resolve_settings(sc, opt);  // every run's settings checked before the first runs
+      if (!a.target_se.empty()) {
+        PrecisionOptions p{{}, precision.step};
+        for (const auto& spec : a.target_se) p.targets.push_back(SeTarget::parse(spec, sc, "--target-se"));
+        check_precision(p, "--target-step");
+      }
       scenarios[i] = std::move(sc);
     } catch (const InputError& e) {
       if (!a.keep_going) throw InputError(with_path(path, e.what()));
@@ -187,7 +222,13 @@ int cmd_run(const RunArgs& a) {
     opt.progress = [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
     RunResult result;
     try {
-      result = run(*scenarios[i], opt);
+      if (a.target_se.empty()) {
+        result = run(*scenarios[i], opt);
+      } else {
+        precision.targets.clear();
+        for (const auto& spec : a.target_se) precision.targets.push_back(SeTarget::parse(spec, *scenarios[i], "--target-se"));
+        result = run_to_precision(*scenarios[i], opt, precision);
+      }
     } catch (const InputError& e) {
       // Options that conflict with the scenario (odd paths with antithetic pairs, ...).
       if (!a.keep_going) throw InputError(with_path(files[i], e.what()));
@@ -203,6 +244,7 @@ int cmd_run(const RunArgs& a) {
       } else {
         cli::print_summary(text, *scenarios[i], result, a.threads);
       }
+      if (result.precision) print_precision(text, result);
     }
     first = false;
     if (outputs[i]) {
@@ -335,6 +377,12 @@ void register_commands(CLI::App& app, Commands& commands) {
     cmd->add_option("--data", a.data, "Reference catalog directory (default: $INFERSIM_DATA, else the repository's data/)");
     cmd->add_option("--quantiles", a.quantiles, "Quantile levels beyond p1..p99, e.g. 0.025,0.975 (p2.5, p97.5)");
     cmd->add_option("--threshold", a.thresholds, "METRIC=k1,k2,...: P(METRIC > k), e.g. npv_usd=0,1e10 (repeatable)");
+    cmd->add_option("--target-se", a.target_se,
+                    "METRIC[@YEAR]:mean=SE or =PERCENT%: add paths in steps until the mean's standard error is "
+                    "within it, e.g. npv_usd:mean=1e8 or npv_usd:mean=1% (repeatable: every target)");
+    cmd->add_option("--target-step", a.target_step,
+                    "With --target-se: paths added between checkpoints, a multiple of 4096 (default 65536)");
+    cmd->add_option("--max-paths", a.max_paths, "With --target-se: at most this many paths (default: --paths, else the scenario's)");
     cmd->add_flag("--quiet,-q", a.quiet, "No summary and no progress bar");
   };
   auto ra = std::make_shared<RunArgs>();

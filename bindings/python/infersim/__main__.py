@@ -4,6 +4,7 @@ run on a Dask cluster.
     python3 -m infersim serve [--host 127.0.0.1] [--port 8765] [--scenarios DIR] [--data DIR]
     python3 -m infersim report SCENARIO.json -o report.html [--paths N] [--seed S]
     python3 -m infersim run SCENARIO.json --scheduler tcp://HOST:PORT -o result.json [--paths N] [--seed S]
+                           [--target-se METRIC:mean=SE|PCT% ... [--target-step N] [--max-paths N]]
 
 Exit codes as the command line's: 0 success, 2 bad input (one line naming the JSON path
 and the value), 1 internal error.
@@ -55,6 +56,10 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--paths", type=float, help="paths (200000 or 2e5; default: the scenario's)")
     parser.add_argument("--seed", type=int, help="seed (default: the scenario's)")
     parser.add_argument("--chunk-paths", type=int, help="paths of one task (default: 64 blocks of 4096)")
+    parser.add_argument("--target-se", action="append",
+                        help="METRIC[@YEAR]:mean=SE or =PERCENT%%: run to this se of the mean (repeatable)")
+    parser.add_argument("--target-step", type=int, help="with --target-se: paths between checkpoints (default 65536)")
+    parser.add_argument("--max-paths", type=float, help="with --target-se: at most this many paths")
     a = parser.parse_args(argv)
     if a.paths is not None and (a.paths != int(a.paths) or a.paths < 1):
         parser.exit(2, f"infersim: error: --paths: must be a whole number >= 1, got {a.paths:g}\n")
@@ -65,7 +70,8 @@ def run(argv: list[str]) -> int:
     try:
         with Client(a.scheduler, timeout="10s") as client:
             result = distributed.run(a.scenario, None if a.paths is None else int(a.paths), client=client,
-                                     seed=a.seed, chunk_paths=a.chunk_paths)
+                                     seed=a.seed, chunk_paths=a.chunk_paths, target_se=a.target_se,
+                                     target_step=a.target_step, max_paths=a.max_paths)
         result.save(a.out)
     except ValueError as err:  # InputError: the scenario's JSON path and value
         print(f"infersim: error: {err}", file=sys.stderr)

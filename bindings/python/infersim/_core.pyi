@@ -148,6 +148,8 @@ def run(
     quantiles: Sequence[float] = (),
     thresholds: Sequence[tuple[str, Sequence[float]]] = (),
     progress: Optional[Callable[[int, int], None]] = None,
+    target_se: Sequence[str] = (),
+    target_step: Optional[int] = None,
 ) -> Result: ...
 
 def save_text(path: str | os.PathLike[str], text: str, inputs: list[str] = ...) -> None: ...
@@ -290,6 +292,8 @@ def run_layout(
     sampler: Optional[str] = None,
     antithetic: Optional[bool] = None,
     keep_samples: Sequence[str] = (),
+    quantiles: Sequence[float] = (),
+    thresholds: Sequence[tuple[str, Sequence[float]]] = (),
 ) -> tuple[int, int, int]: ...
 def run_pilot(
     scenario: Scenario,
@@ -300,6 +304,8 @@ def run_pilot(
     antithetic: Optional[bool] = None,
     threads: int = 0,
     keep_samples: Sequence[str] = (),
+    quantiles: Sequence[float] = (),
+    thresholds: Sequence[tuple[str, Sequence[float]]] = (),
 ) -> tuple[bytes, bytes]: ...
 def run_blocks(
     scenario: Scenario,
@@ -313,6 +319,8 @@ def run_blocks(
     antithetic: Optional[bool] = None,
     threads: int = 0,
     keep_samples: Sequence[str] = (),
+    quantiles: Sequence[float] = (),
+    thresholds: Sequence[tuple[str, Sequence[float]]] = (),
 ) -> bytes: ...
 def merge_partials(
     scenario: Scenario,
@@ -324,4 +332,33 @@ def merge_partials(
     sampler: Optional[str] = None,
     antithetic: Optional[bool] = None,
     keep_samples: Sequence[str] = (),
+    quantiles: Sequence[float] = (),
+    thresholds: Sequence[tuple[str, Sequence[float]]] = (),
 ) -> Result: ...
+def assess_precision(
+    scenario: Scenario, result: Result, *, target_se: Sequence[str], target_step: Optional[int] = None, max_paths: int
+) -> tuple[bool, Result]: ...
+def precision_step(scenario: Scenario, *, target_se: Sequence[str], target_step: Optional[int] = None) -> int: ...
+def sobol_design_rows(
+    scenario: Scenario,
+    metric: str,
+    first: int,
+    last: int,
+    *,
+    base_rows: int = 8192,
+    seed: Optional[int] = None,
+    bootstrap: int = 200,
+    confidence: float = 0.95,
+    threads: int = 0,
+) -> npt.NDArray[np.float64]: ...
+def sobol_from_rows(
+    scenario: Scenario,
+    metric: str,
+    rows: npt.ArrayLike,
+    *,
+    base_rows: int = 8192,
+    seed: Optional[int] = None,
+    bootstrap: int = 200,
+    confidence: float = 0.95,
+    threads: int = 0,
+) -> dict[str, Any]: ...

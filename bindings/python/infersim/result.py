@@ -36,6 +36,9 @@ def run(
     progress: Union[bool, ProgressCallback, None] = None,
     quantiles: Iterable[float] = (),
     thresholds: Optional[Mapping[str, Union[float, Iterable[float]]]] = None,
+    target_se: Union[str, Iterable[str], Mapping[str, Union[float, str]], None] = None,
+    target_step: Optional[int] = None,
+    max_paths: Optional[int] = None,
 ) -> Result:
     """Run a scenario and return its :class:`Result`.
 
@@ -52,6 +55,12 @@ def run(
     (``{"npv_usd": [0, 1e10]}``; see :meth:`Result.thresholds`): both computed in the engine
     with the same bounded memory, the quantiles' rank error within the stated bound.
 
+    ``target_se`` runs to a target precision (docs/distributed.md): ``{"npv_usd": 1e8}``
+    (the mean's se at most 1e8), ``{"npv_usd": "1%"}`` (at most 1% of |mean|), or the
+    command line's ``"npv_usd:mean=1e8"``; paths are added ``target_step`` at a time (a
+    multiple of 4096; default 65536) until every target is met, up to ``max_paths`` (or
+    ``paths``, else the scenario's). :attr:`Result.target_se` tells how it ended.
+
     >>> result = run("scenarios/default.json", paths=20_000, seed=3, keep_samples=["npv_usd"])
     >>> result.samples("npv_usd").shape
     (20000,)
@@ -63,10 +72,11 @@ def run(
     scenario = as_scenario(scenario)
     if isinstance(keep_samples, str):
         keep_samples = [keep_samples]
+    _args.precision_only(target_se, target_step, max_paths)
     with progress_callback(progress) as callback:
         core = _core.run(
             scenario._core,
-            paths=_args.paths(paths),
+            paths=_args.cap(paths, max_paths) if target_se is not None else _args.paths(paths),
             seed=_args.seed(seed),
             sampler=sampler,
             antithetic=antithetic,
@@ -75,6 +85,8 @@ def run(
             quantiles=[float(q) for q in quantiles],
             thresholds=_threshold_list(thresholds),
             progress=callback,
+            target_se=_args.target_se(target_se),
+            target_step=_args.whole(target_step, "target_step", 1, 2**63),
         )
     return Result(core, [scenario._source] if scenario._source else [])
 
@@ -194,6 +206,14 @@ class Result(JsonDocument):
     def replicates(self) -> int:
         """Independent randomizations behind ``se`` (1 for the random sampler)."""
         return self._document()["replicates"]
+
+    @property
+    def target_se(self) -> Optional[dict[str, Any]]:
+        """How a run to a target precision ended (``run(target_se=...)``): ``met``,
+        ``step_paths``, ``max_paths`` and per target its ``statistic``, ``target``,
+        ``relative``, ``limit`` (the se wanted), ``se`` (reached) and ``met``; None for a
+        run of a fixed number of paths."""
+        return self._document().get("target_se")
 
     @property
     def quantile_method(self) -> str:

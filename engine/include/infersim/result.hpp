@@ -50,6 +50,23 @@ struct ThresholdResult {
   std::vector<double> probability;
 };
 
+/// How a run to a target precision ended (infersim/precision.hpp): per target, the se
+/// reached at the paths used, and whether every target was met before the cap.
+struct PrecisionReport {
+  struct Target {
+    std::string statistic;  ///< `npv_usd:mean`
+    double value = 0;       ///< the target as given: an se, or a fraction of |mean| when relative
+    bool relative = false;
+    double limit = 0;       ///< the se wanted, in the metric's unit (value x |mean| when relative)
+    double se = 0;          ///< the se reached
+    bool met = false;
+  };
+  std::vector<Target> targets;
+  bool met = false;             ///< every target met
+  std::uint64_t step = 0;       ///< paths added between checkpoints
+  std::uint64_t max_paths = 0;  ///< the cap
+};
+
 struct RunResult {
   std::string scenario;
   std::string engine_version;
@@ -75,6 +92,8 @@ struct RunResult {
   double elapsed_s = 0;
   /// Per-path values of the metrics asked for with keep_samples: name -> paths x (T or 1).
   std::map<std::string, std::vector<double>> samples;
+  /// Set by a run to a target precision (run_to_precision) only.
+  std::optional<PrecisionReport> precision;
 
   int horizon_years() const { return static_cast<int>(years.size()); }
   const MetricStats& scalar(Scalar s) const { return metrics[static_cast<std::size_t>(metric_index(s, horizon_years()))]; }

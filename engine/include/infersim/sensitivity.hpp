@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,14 @@ SobolResult sobol_indices(std::size_t dimension, const std::function<double(cons
 /// (inverse CDF of the uniform) and the others at their medians. Correlations are ignored:
 /// the result then carries a warning, since the indices describe independent inputs.
 SobolResult sobol_indices(const Scenario& scenario, const MetricRef& metric, const SobolOptions& options);
+/// The same analysis in parts (infersim.distributed.sobol: design blocks as tasks): rows
+/// [first, last) of the design, each row f(A), f(B), then f(AB_i) for every input (a row is
+/// a pure function of (seed, row)); and the result from every row in row order, the same
+/// bits as sobol_indices().
+std::vector<double> sobol_design_rows(const Scenario& scenario, const MetricRef& metric, const SobolOptions& options,
+                                      std::uint64_t first, std::uint64_t last);
+SobolResult sobol_from_rows(const Scenario& scenario, const MetricRef& metric, const SobolOptions& options,
+                            std::span<const double> rows);
 
 nlohmann::ordered_json to_json(const TornadoResult& r);
 nlohmann::ordered_json to_json(const SpearmanResult& r);

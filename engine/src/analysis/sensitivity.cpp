@@ -208,35 +208,42 @@ void check_sobol_options(std::size_t d, const SobolOptions& o) {
 
 /// Saltelli's design: rows of A and B are independent uniform points; AB_i is A with
 /// column i from B. A row is a pure function of (seed, row), so of neither threads nor n.
-Design evaluate_design(std::size_t d, const std::function<double(const double*)>& f, const SobolOptions& o,
-                       BlockRunner& runner, const std::string& label) {
-  const std::uint64_t n = o.base_rows;
-  Design e;
+/// Evaluate rows [first, last) of the design into `e`, whose row r - first they fill.
+void evaluate_rows(std::size_t d, const std::function<double(const double*)>& f, const SobolOptions& o,
+                   BlockRunner& runner, std::uint64_t first, std::uint64_t last, Design& e) {
+  const std::uint64_t n = last - first;
   e.n = n;
   e.d = d;
   e.fa.resize(n);
   e.fb.resize(n);
   e.fab.resize(d * n);
   tbb::enumerable_thread_specific<std::vector<double>> buffers([&] { return std::vector<double>(3 * d); });
-  runner.chunks(n, k_sobol_block, [&](std::uint64_t first, std::uint64_t last) {
+  runner.chunks(n, k_sobol_block, [&](std::uint64_t c0, std::uint64_t c1) {
     double* a = buffers.local().data();
     double* b = a + d;
     double* ab = b + d;
-    for (std::uint64_t r = first; r < last; ++r) {
+    for (std::uint64_t j = c0; j < c1; ++j) {
+      const std::uint64_t r = first + j;
       for (std::size_t i = 0; i < d; ++i) {
         a[i] = design_uniform(o.seed, r, i, k_stream_a);
         b[i] = design_uniform(o.seed, r, i, k_stream_b);
       }
-      e.fa[r] = f(a);
-      e.fb[r] = f(b);
+      e.fa[j] = f(a);
+      e.fb[j] = f(b);
       std::copy_n(a, d, ab);
       for (std::size_t i = 0; i < d; ++i) {
         ab[i] = b[i];
-        e.fab[i * n + r] = f(ab);
+        e.fab[i * n + j] = f(ab);
         ab[i] = a[i];
       }
     }
   });
+}
+
+/// Every value of the design must be defined.
+void check_design(const Design& e, const std::string& label) {
+  const std::uint64_t n = e.n;
+  const std::size_t d = e.d;
   const auto bad = std::count_if(e.fa.begin(), e.fa.end(), [](double x) { return !std::isfinite(x); }) +
                    std::count_if(e.fb.begin(), e.fb.end(), [](double x) { return !std::isfinite(x); }) +
                    std::count_if(e.fab.begin(), e.fab.end(), [](double x) { return !std::isfinite(x); });
@@ -246,7 +253,6 @@ Design evaluate_design(std::size_t d, const std::function<double(const double*)>
                      " evaluations; Sobol indices need a metric defined everywhere (irr and payback_year can be "
                      "undefined; use npv_usd or cumulative_fcf_usd)");
   }
-  return e;
 }
 
 /// Percentile bootstrap intervals of every index: resample the N rows with replacement
@@ -281,13 +287,25 @@ void bootstrap_intervals(const Design& e, const SobolOptions& o, BlockRunner& ru
   }
 }
 
+SobolResult sobol_of_design(const std::vector<std::string>& names, const Design& e, const SobolOptions& o,
+                            BlockRunner& runner, const std::string& label);
+
 /// The Sobol analysis of `f` with named inputs; `label` names f in messages.
 SobolResult sobol_core(const std::vector<std::string>& names, const std::function<double(const double*)>& f,
                        const SobolOptions& o, const std::string& label) {
   const std::size_t d = names.size();
   check_sobol_options(d, o);
   BlockRunner runner(o.threads, o.cancel);
-  const Design e = evaluate_design(d, f, o, runner, label);
+  Design e;
+  evaluate_rows(d, f, o, runner, 0, o.base_rows, e);
+  return sobol_of_design(names, e, o, runner, label);
+}
+
+/// The indices and their intervals from the whole design, checked.
+SobolResult sobol_of_design(const std::vector<std::string>& names, const Design& e, const SobolOptions& o,
+                            BlockRunner& runner, const std::string& label) {
+  const std::size_t d = names.size();
+  check_design(e, label);
   const Estimates point = estimate(e, nullptr);
   SobolResult out;
   out.metric = label;
@@ -487,21 +505,29 @@ SobolResult sobol_indices(std::size_t dimension, const std::function<double(cons
   return sobol_core(names, f, options, "f");
 }
 
-SobolResult sobol_indices(const Scenario& sc, const MetricRef& metric, const SobolOptions& options) {
+namespace {
+
+/// Call body(names, f) with a scenario's uncertain inputs and f(u): each input drawn from
+/// its own distribution (inverse CDF of u_k, no copula), the others at their medians.
+template <class Body>
+auto with_scenario_function(const Scenario& sc, const MetricRef& metric, Body&& body) {
   require_uncertain(sc, "sobol");
   const std::vector<std::size_t> uncertain = sc.uncertain_inputs();
   std::vector<std::string> names;
   for (std::size_t i : uncertain) names.push_back(sc.inputs()[i].path);
   tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(sc); });
-  // Independent inputs: u_k goes straight through input k's inverse CDF (no copula).
-  auto f = [&](const double* u) {
+  const std::function<double(const double*)> f = [&](const double* u) {
     Scratch& s = scratch.local();
     for (std::size_t k = 0; k < uncertain.size(); ++k) {
       sc.assign(s.inputs, uncertain[k], sc.inputs()[uncertain[k]].dist.quantile(u[k]));
     }
     return s.metric(sc, metric);
   };
-  SobolResult r = sobol_core(names, f, options, metric.to_string());
+  return body(names, f);
+}
+
+/// A scenario's indices, largest total first, with a warning when it correlates inputs.
+SobolResult scenario_result(SobolResult r, const Scenario& sc) {
   r.scenario = sc.name();
   sort_descending(r.indices, [](const SobolIndex& s) { return s.total; });
   if (const std::string pairs = correlated_pairs(sc); !pairs.empty()) {
@@ -511,6 +537,68 @@ SobolResult sobol_indices(const Scenario& sc, const MetricRef& metric, const Sob
                          "scenario's variance splits");
   }
   return r;
+}
+
+}  // namespace
+
+SobolResult sobol_indices(const Scenario& sc, const MetricRef& metric, const SobolOptions& options) {
+  return scenario_result(with_scenario_function(sc, metric,
+                                                [&](const std::vector<std::string>& names, const auto& f) {
+                                                  return sobol_core(names, f, options, metric.to_string());
+                                                }),
+                         sc);
+}
+
+std::vector<double> sobol_design_rows(const Scenario& sc, const MetricRef& metric, const SobolOptions& options,
+                                      std::uint64_t first, std::uint64_t last) {
+  return with_scenario_function(sc, metric, [&](const std::vector<std::string>& names, const auto& f) {
+    const std::size_t d = names.size();
+    check_sobol_options(d, options);
+    if (first >= last || last > options.base_rows) {
+      throw InputError("sobol: rows [" + std::to_string(first) + ", " + std::to_string(last) + ") are not a range within [0, " +
+                       std::to_string(options.base_rows) + ")");
+    }
+    BlockRunner runner(options.threads, options.cancel);
+    Design e;
+    evaluate_rows(d, f, options, runner, first, last, e);
+    // Row by row: f(A), f(B), then f(AB_i) for each input.
+    std::vector<double> rows;
+    rows.reserve(e.n * (d + 2));
+    for (std::uint64_t j = 0; j < e.n; ++j) {
+      rows.push_back(e.fa[j]);
+      rows.push_back(e.fb[j]);
+      for (std::size_t i = 0; i < d; ++i) rows.push_back(e.fab[i * e.n + j]);
+    }
+    return rows;
+  });
+}
+
+SobolResult sobol_from_rows(const Scenario& sc, const MetricRef& metric, const SobolOptions& options,
+                            std::span<const double> rows) {
+  require_uncertain(sc, "sobol");
+  std::vector<std::string> names;
+  for (std::size_t i : sc.uncertain_inputs()) names.push_back(sc.inputs()[i].path);
+  const std::size_t d = names.size();
+  check_sobol_options(d, options);
+  const std::uint64_t n = options.base_rows;
+  if (rows.size() != n * (d + 2)) {
+    throw InputError("sobol: " + std::to_string(rows.size()) + " design values where " + std::to_string(n) + " rows x (" +
+                     std::to_string(d) + " inputs + 2) = " + std::to_string(n * (d + 2)) + " are needed");
+  }
+  Design e;
+  e.n = n;
+  e.d = d;
+  e.fa.resize(n);
+  e.fb.resize(n);
+  e.fab.resize(d * n);
+  for (std::uint64_t j = 0; j < n; ++j) {
+    const double* row = rows.data() + j * (d + 2);
+    e.fa[j] = row[0];
+    e.fb[j] = row[1];
+    for (std::size_t i = 0; i < d; ++i) e.fab[i * n + j] = row[2 + i];
+  }
+  BlockRunner runner(options.threads, options.cancel);
+  return scenario_result(sobol_of_design(names, e, options, runner, metric.to_string()), sc);
 }
 
 // ---- JSON ----

@@ -100,6 +100,24 @@ double MetricStats::percentile(int p) const {
   return std::nan("");
 }
 
+namespace {
+
+/// A run to a target precision (--target-se): only in its results.
+json precision_to_json(const PrecisionReport& p) {
+  json o;
+  o["met"] = p.met;
+  o["step_paths"] = p.step;
+  o["max_paths"] = p.max_paths;
+  auto& targets = o["targets"] = json::array();
+  for (const auto& t : p.targets) {
+    targets.push_back(json{{"statistic", t.statistic}, {"target", t.value}, {"relative", t.relative},
+                           {"limit", number(t.limit)}, {"se", number(t.se)}, {"met", t.met}});
+  }
+  return o;
+}
+
+}  // namespace
+
 nlohmann::ordered_json to_json(const RunResult& r) {
   // Keys in the order of the format document, so that a file reads top to bottom.
   json j;
@@ -168,6 +186,7 @@ nlohmann::ordered_json to_json(const RunResult& r) {
     }
   }
   if (r.claim_chain) j["claim_chain"] = chain_to_json(r);
+  if (r.precision) j["target_se"] = precision_to_json(*r.precision);
   if (!r.catalog.empty()) j["catalog"] = json::parse(to_json(r.catalog).dump());
   j["elapsed_s"] = r.elapsed_s;
   return j;

@@ -35,6 +35,7 @@ struct Plan {
   int model_metrics = 0;  // one variant's outputs: Scenario::metric_count()
   int metrics = 0;        // all values of a path: every variant's, then each difference from the base
   std::vector<Kept> kept;
+  bool quantiles = true;  // false: moments, claims and thresholds only (a precision probe)
 };
 
 /// Where a claim comes from among the variants.

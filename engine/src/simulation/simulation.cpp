@@ -109,6 +109,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, const Accum
     ws.moments.add_tile(ws.rows.data(), count);
   }
   acc.end_block(bs, start, n, ws.moments, ws.columns, k_block_paths);
+  if (!plan.quantiles) return;
   if (!pilot && ws.counts.count.empty()) ws.counts = quantiles.make_counts();
   for (std::size_t m = 0; m < M; ++m) {
     const double* v = ws.columns + m * k_block_paths;
@@ -278,7 +279,7 @@ void run_range(RunState& run, const RunOptions& options, std::uint64_t first, st
   const std::uint64_t pilot_end = std::min(last, run.pilot_blocks);
   if (first < pilot_end) {
     blocks(first, pilot_end, true);
-    if (first == 0 && pilot_end == run.pilot_blocks) quantiles.calibrate([&](std::size_t n, auto&& f) { runner.each(n, f); });
+    if (plan.quantiles && first == 0 && pilot_end == run.pilot_blocks) quantiles.calibrate([&](std::size_t n, auto&& f) { runner.each(n, f); });
   }
   const std::uint64_t rest = std::max(first, run.pilot_blocks);
   if (rest < last) {
