@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <stdexcept>
@@ -421,8 +422,22 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   const auto mz = static_cast<std::size_t>(metric);
   const double scale = guide_scale_[mz];
   if (scale == 0) {
+    // No guide: a metric constant on the pilot (a lease cost of an owned cluster, a fixed
+    // price), or nearly. Values equal to its heaviest point mass, usually all of them, are
+    // counted at once (the same counts as one by one); the others by the definition.
+    std::size_t same = 0;
+    double atom = std::numeric_limits<double>::quiet_NaN();
+    if (atom_count_[mz] > 0) {
+      const Atom& a = atoms_[mz][0];
+      atom = a.value;
+      for (std::size_t i = 0; i < n; ++i) same += x[i] == atom;
+      const std::size_t at = mz * stride_ + static_cast<std::size_t>(a.bin);
+      c.count[at] += static_cast<std::uint32_t>(same);
+      if (a.bin > 0 && atom == edge(metric, a.bin - 1)) c.at_edge[at] += static_cast<std::uint32_t>(same);
+    }
+    if (same == n) return;
     for (std::size_t i = 0; i < n; ++i) {
-      if (x[i] == x[i]) tally(c, metric, x[i], bin_of_slow(metric, x[i]));
+      if (x[i] == x[i] && x[i] != atom) tally(c, metric, x[i], bin_of_slow(metric, x[i]));
     }
     return;
   }
