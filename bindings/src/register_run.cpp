@@ -109,6 +109,9 @@ void register_run(py::module_& m) {
       .def_readonly("quantile_method", &RunResult::quantile_method)
       .def_readonly("quantile_rank_error", &RunResult::quantile_rank_error)
       .def_readonly("elapsed_s", &RunResult::elapsed_s)
+      .def_readonly("non_finite", &RunResult::non_finite,
+                    "(output, paths) for outputs that were not finite on some paths (infinite, or NaN where "
+                    "always defined); left out of their statistics.")
       .def_readonly("claims", &RunResult::claims)
       .def_property_readonly(
           "kept_samples",
