@@ -96,14 +96,10 @@ class NonFiniteWarning(RuntimeWarning):
     """A run had outputs that were not finite on some paths (see :attr:`Result.non_finite`)."""
 
 
-def warn_non_finite(counts: Iterable[tuple[str, int]], paths: int) -> None:
-    """One warning naming every output that was not finite on some paths, with how many."""
-    lines = [
-        f"{name}: all {paths} paths non-finite (its statistics are undefined)"
-        if n >= paths
-        else f"{name}: {n} of {paths} paths non-finite (left out of its statistics)"
-        for name, n in counts
-    ]
+def warn_non_finite(core: _core.Result) -> None:
+    """One warning naming every output that was not finite on some paths, with how many
+    (the CLI summary's lines)."""
+    lines = core.non_finite_warnings
     if lines:
         warnings.warn("non-finite outputs: " + "; ".join(lines), NonFiniteWarning, stacklevel=4)
 
@@ -132,7 +128,7 @@ class Result(JsonDocument):
         self._text: Optional[str] = None  # the result JSON, made when first needed
         self._doc: Optional[dict[str, Any]] = None  # ... and parsed
         self._kept: dict[str, np.ndarray] = {}  # samples of a Result without its engine result
-        warn_non_finite(core.non_finite, core.paths)
+        warn_non_finite(core)
 
     @classmethod
     def load(cls, path: Union[str, os.PathLike[str]]) -> Result:

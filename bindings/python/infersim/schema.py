@@ -175,7 +175,7 @@ def result_schema() -> dict[str, Any]:
             "non_finite": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
                            "description": "only when some output was not finite (infinite, or NaN where always "
                            "defined) on some paths: paths by output (npv_usd, revenue_usd@2028, "
-                           "segments.NAME.revenue_usd@2028), left out of its statistics"},
+                           "revenue_usd.SEGMENT@2028), left out of its statistics"},
             "elapsed_s": {"type": "number", "minimum": 0, "x-unit": "s"},
         },
         "required": ["scenario", "engine_version", "paths", "seed", "sampler", "antithetic", "years",

@@ -18,12 +18,14 @@ struct RunResult;
 bool may_be_undefined(int index, int horizon_years, int throughput_clusters);
 
 /// The name of output `index` of a result's paths, as the non-finite report writes it:
-/// `npv_usd`, `revenue_usd@2028`, `clusters.NAME.batch`, `segments.NAME.revenue_usd@2028`.
+/// `npv_usd`, `revenue_usd@2028`, `clusters.NAME.batch`, and a segment's series as the
+/// analyses name it, `revenue_usd.SEGMENT@2028`.
 std::string output_name(const RunResult& r, int index);
 
 /// One line a metric with non-finite values: "npv_usd: all 10000 paths non-finite (its
 /// statistics are undefined)" or "revenue_usd@2028: 12 of 10000 paths non-finite (left
-/// out of its statistics)". Empty when there are none.
+/// out of its statistics)"; a series' consecutive years with the same count share a line
+/// ("revenue_usd@2028..2035: ... each year"). Empty when there are none.
 std::vector<std::string> non_finite_warnings(const RunResult& r);
 
 }  // namespace infersim

@@ -34,17 +34,35 @@ std::string output_name(const RunResult& r, int index) {
   }
   const int k = index - metric_count(T, clusters);
   const int segment = k / (k_segment_series_count * T), series = k / T % k_segment_series_count;
-  return "segments." + r.segments[static_cast<std::size_t>(segment)] + "." +
-         std::string(k_segment_series_names[static_cast<std::size_t>(series)]) + year(k % T);
+  return std::string(k_segment_series_names[static_cast<std::size_t>(series)]) + "." +
+         r.segments[static_cast<std::size_t>(segment)] + year(k % T);  // as the analyses name it
 }
 
 std::vector<std::string> non_finite_warnings(const RunResult& r) {
+  // A series' consecutive years with the same count share a line: revenue_usd@2030..2035.
   std::vector<std::string> out;
-  for (const auto& [name, count] : r.non_finite) {
-    out.push_back(count >= r.paths ? name + ": all " + std::to_string(r.paths) +
-                                         " paths non-finite (its statistics are undefined)"
-                                   : name + ": " + std::to_string(count) + " of " + std::to_string(r.paths) +
-                                         " paths non-finite (left out of its statistics)");
+  const auto& bad = r.non_finite;
+  for (std::size_t i = 0; i < bad.size();) {
+    const auto& [name, count] = bad[i];
+    const std::size_t at = name.rfind('@');
+    std::size_t j = i + 1;
+    if (at != std::string::npos) {
+      const std::string series = name.substr(0, at + 1);
+      int year = std::stoi(name.substr(at + 1));
+      while (j < bad.size() && bad[j].second == count && bad[j].first.rfind(series, 0) == 0 &&
+             bad[j].first.size() > series.size() && bad[j].first.find('@', series.size()) == std::string::npos &&
+             std::stoi(bad[j].first.substr(series.size())) == year + 1) {
+        ++year;
+        ++j;
+      }
+    }
+    const std::string what = j == i + 1 ? name : name + ".." + bad[j - 1].first.substr(at + 1);
+    const std::string each = j == i + 1 ? "" : " each year";
+    out.push_back(count >= r.paths ? what + ": all " + std::to_string(r.paths) + " paths non-finite" + each +
+                                         " (its statistics are undefined)"
+                                   : what + ": " + std::to_string(count) + " of " + std::to_string(r.paths) +
+                                         " paths non-finite" + each + " (left out of its statistics)");
+    i = j;
   }
   return out;
 }
