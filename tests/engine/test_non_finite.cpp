@@ -16,13 +16,13 @@
 using namespace infersim;
 
 namespace {
-constexpr double inf = std::numeric_limits<double>::infinity();
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double k_inf = std::numeric_limits<double>::infinity();
+constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 TEST_CASE("accumulator: infinite values are counted per metric and left out of the statistics") {
   // Four paths of three metrics: metric 1 is infinite on three paths, metric 2 undefined on two.
-  std::vector<std::vector<double>> paths{{1, inf, nan}, {2, -inf, 5}, {3, 4, nan}, {4, inf, 6}};
+  std::vector<std::vector<double>> paths{{1, k_inf, k_nan}, {2, -k_inf, 5}, {3, 4, k_nan}, {4, k_inf, 6}};
   const Sampler sampler(SamplerKind::random, 1, paths.size(), false, 1);
   Accumulator acc(AccumulatorShape{3, paths.size(), false, &sampler, {}, {{1, 0.0}}});
   BlockStatistics b;
@@ -62,7 +62,7 @@ TEST_CASE("accumulator: a block without infinities carries no counts") {
   const Accumulator acc(AccumulatorShape{2, 2, false, &sampler, {}, {}});
   BlockStatistics b;
   acc.begin_block(b);
-  double path[2] = {1e308, nan};
+  double path[2] = {1e308, k_nan};
   acc.screen_path(b, path);
   CHECK(b.infinite.empty());
   CHECK(path[0] == 1e308);
