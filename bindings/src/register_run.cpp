@@ -11,6 +11,7 @@
 #include "infersim/error.hpp"
 #include "infersim/io.hpp"
 #include "infersim/precision.hpp"
+#include "infersim/non_finite.hpp"
 #include "infersim/simulation.hpp"
 
 namespace infersim::bindings {
@@ -126,6 +127,11 @@ void register_run(py::module_& m) {
       .def_readonly("quantile_method", &RunResult::quantile_method)
       .def_readonly("quantile_rank_error", &RunResult::quantile_rank_error)
       .def_readonly("elapsed_s", &RunResult::elapsed_s)
+      .def_readonly("non_finite", &RunResult::non_finite,
+                    "(output, paths) for outputs that were not finite on some paths (infinite, or NaN where "
+                    "always defined); left out of their statistics.")
+      .def_property_readonly("non_finite_warnings", &non_finite_warnings,
+                             "The non-finite outputs as the CLI summary's warning lines.")
       .def_readonly("claims", &RunResult::claims)
       .def_property_readonly(
           "kept_samples",

@@ -2,6 +2,7 @@
 
 #include "infersim/claim_chain.hpp"
 #include "infersim/error.hpp"
+#include "infersim/non_finite.hpp"
 
 #include <cmath>
 #include <iomanip>
@@ -238,6 +239,10 @@ void print_summary(std::ostream& os, const Scenario& sc, const RunResult& r, int
     os << "\n  (percentiles from equal-mass bins; rank error <= "
        << fixed(100 * r.quantile_rank_error, 3) << "%)\n";
   }
+  // Non-finite outputs (infinite, or NaN where always defined) are never silent.
+  const auto warnings = non_finite_warnings(r);
+  if (!warnings.empty()) os << "\n";
+  for (const auto& line : warnings) os << "  warning: " << line << "\n";
 }
 
 void print_comparison(std::ostream& os, const ComparisonResult& r) {

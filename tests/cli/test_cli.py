@@ -478,10 +478,12 @@ def test_out_of_range_numbers_on_command_line(args, run_infersim, default_scenar
 
 
 def test_version(run_infersim):
-    # The version, and which kernels run: AVX-512 where the processor has it.
+    # The version, and which kernels run: AVX-512 or AVX2 where the processor has it.
     proc = run_infersim("--version")
     assert_ok(proc)
-    assert proc.stdout.strip() in (f"infersim {project_version()} (vector kernels: {k})" for k in ("avx512", "portable"))
+    assert proc.stdout.strip() in (
+        f"infersim {project_version()} (vector kernels: {k})" for k in ("avx512", "avx2", "portable")
+    )
     proc = run_infersim("--version", env={"INFERSIM_ISA": "portable"})
     assert_ok(proc)
     assert proc.stdout.strip() == f"infersim {project_version()} (vector kernels: portable)"

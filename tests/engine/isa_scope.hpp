@@ -6,9 +6,11 @@
 
 namespace infersim::testing {
 
-/// The instruction sets this machine runs: portable, and AVX-512 where the processor has it.
+/// The instruction sets this machine runs: portable, and AVX2 and AVX-512 where the
+/// processor has them.
 inline std::vector<Isa> isas() {
   std::vector<Isa> out{Isa::portable};
+  if (supported_isa() >= Isa::avx2) out.push_back(Isa::avx2);
   if (supported_isa() == Isa::avx512) out.push_back(Isa::avx512);
   return out;
 }

@@ -62,6 +62,7 @@ TEST_CASE("isa: the limit is at most what the processor has, and can be restored
   CHECK(active_isa() == supported);
   CHECK(isa_name(Isa::portable) == "portable");
   CHECK(isa_name(Isa::avx512) == "avx512");
+  CHECK(isa_name(Isa::avx2) == "avx2");
   MESSAGE("this processor: " << isa_name(supported));
 }
 

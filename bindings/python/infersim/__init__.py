@@ -40,7 +40,7 @@ from . import metrics
 from .analysis import Comparison, SolveResult, compare, solve, stress, sweep
 from .batch import run_many
 from .metrics import MetricInfo, format_value, metric_info
-from .result import Result, run
+from .result import NonFiniteWarning, Result, run
 from .scenario import Scenario
 from .sensitivity import sobol, spearman, tornado
 
@@ -50,6 +50,7 @@ __all__ = [
     "Comparison",
     "InputError",
     "MetricInfo",
+    "NonFiniteWarning",
     "Result",
     "Scenario",
     "SolveResult",

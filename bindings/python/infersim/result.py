@@ -9,6 +9,7 @@ import json
 import math
 import os
 import tempfile
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Optional, Union
 
@@ -103,6 +104,18 @@ def _threshold_list(thresholds: Optional[Mapping[str, Union[float, Iterable[floa
     return out
 
 
+class NonFiniteWarning(RuntimeWarning):
+    """A run had outputs that were not finite on some paths (see :attr:`Result.non_finite`)."""
+
+
+def warn_non_finite(core: _core.Result) -> None:
+    """One warning naming every output that was not finite on some paths, with how many
+    (the CLI summary's lines)."""
+    lines = core.non_finite_warnings
+    if lines:
+        warnings.warn("non-finite outputs: " + "; ".join(lines), NonFiniteWarning, stacklevel=4)
+
+
 class Result(JsonDocument):
     """The statistics of a run: every scalar, every series in every year, every claim.
 
@@ -127,6 +140,7 @@ class Result(JsonDocument):
         self._text: Optional[str] = None  # the result JSON, made when first needed
         self._doc: Optional[dict[str, Any]] = None  # ... and parsed
         self._kept: dict[str, np.ndarray] = {}  # samples of a Result without its engine result
+        warn_non_finite(core)
 
     @classmethod
     def load(cls, path: Union[str, os.PathLike[str]]) -> Result:
@@ -230,6 +244,15 @@ class Result(JsonDocument):
     @property
     def elapsed_s(self) -> float:
         return self._document()["elapsed_s"]
+
+    @property
+    def non_finite(self) -> dict[str, int]:
+        """Outputs that were not finite on some paths (infinite, or NaN where the metric is
+        always defined), with how many: ``{"npv_usd": 10000, "revenue_usd@2028": 3}``. Those
+        values are left out of the output's statistics; a run that has any also warns
+        (:class:`NonFiniteWarning`). Empty when there are none; IRR, payback and MIRR being
+        undefined on a path is shown by ``defined_fraction``, not here."""
+        return dict(self._document().get("non_finite", {}))
 
     @property
     def engine_version(self) -> str:

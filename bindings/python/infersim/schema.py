@@ -172,6 +172,10 @@ def result_schema() -> dict[str, Any]:
             "claims": {"type": "array", "items": claim},
             "catalog": {"type": "array", "items": catalog_use},
             "claim_chain": {"type": "object"},
+            "non_finite": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
+                           "description": "only when some output was not finite (infinite, or NaN where always "
+                           "defined) on some paths: paths by output (npv_usd, revenue_usd@2028, "
+                           "revenue_usd.SEGMENT@2028), left out of its statistics"},
             "elapsed_s": {"type": "number", "minimum": 0, "x-unit": "s"},
         },
         "required": ["scenario", "engine_version", "paths", "seed", "sampler", "antithetic", "years",

@@ -89,6 +89,9 @@ struct RunResult {
   std::vector<CatalogUse> catalog;        ///< values taken from data/, with their sources
   std::string quantile_method;     ///< "exact" or "binned"
   double quantile_rank_error = 0;  ///< bound on |rank of estimate / n - p| over all metrics
+  /// Outputs with non-finite values on some paths (non_finite.hpp), in metric_index order:
+  /// (name, paths). Empty when every output is finite or undefined by design.
+  std::vector<std::pair<std::string, std::uint64_t>> non_finite;
   double elapsed_s = 0;
   /// Per-path values of the metrics asked for with keep_samples: name -> paths x (T or 1).
   std::map<std::string, std::vector<double>> samples;

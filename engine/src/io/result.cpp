@@ -188,6 +188,10 @@ nlohmann::ordered_json to_json(const RunResult& r) {
   if (r.claim_chain) j["claim_chain"] = chain_to_json(r);
   if (r.precision) j["target_se"] = precision_to_json(*r.precision);
   if (!r.catalog.empty()) j["catalog"] = json::parse(to_json(r.catalog).dump());
+  if (!r.non_finite.empty()) {  // non_finite.hpp: only when some output was not finite
+    auto& bad = j["non_finite"] = json::object();
+    for (const auto& [name, count] : r.non_finite) bad[name] = count;
+  }
   j["elapsed_s"] = r.elapsed_s;
   return j;
 }

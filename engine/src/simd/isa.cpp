@@ -16,6 +16,7 @@ Isa detect() {
       __builtin_cpu_supports("avx512dq")) {
     return Isa::avx512;
   }
+  if (__builtin_cpu_supports("avx2")) return Isa::avx2;
 #endif
   return Isa::portable;
 }
@@ -23,6 +24,7 @@ Isa detect() {
 Isa from_environment(Isa supported) {
   const char* v = std::getenv("INFERSIM_ISA");
   if (v != nullptr && std::string_view(v) == "portable") return Isa::portable;
+  if (v != nullptr && std::string_view(v) == "avx2" && supported == Isa::avx512) return Isa::avx2;
   return supported;
 }
 
@@ -45,6 +47,8 @@ void limit_isa(Isa isa) {
   limit().store(static_cast<int>(isa) < best ? static_cast<int>(isa) : best, std::memory_order_relaxed);
 }
 
-std::string_view isa_name(Isa isa) { return isa == Isa::avx512 ? "avx512" : "portable"; }
+std::string_view isa_name(Isa isa) {
+  return isa == Isa::avx512 ? "avx512" : isa == Isa::avx2 ? "avx2" : "portable";
+}
 
 }  // namespace infersim

@@ -1,7 +1,7 @@
 #pragma once
-// Kernels of the simulation's blocks: the tile transpose, and the tile moments with an
-// AVX-512 version chosen at run time (isa.hpp) that gives the portable one's bits. Private
-// to the engine.
+// Kernels of the simulation's blocks: the tile transpose, and the tile moments with AVX2
+// and AVX-512 versions chosen at run time (isa.hpp) that give the portable one's bits.
+// Private to the engine.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -17,7 +17,7 @@ void tile_to_columns(const double* tile, std::size_t rows, std::size_t width, do
 /// The moments of a block's `width` metrics, built tile by tile: each tile's values of a
 /// metric give Moments::of() (two passes over 16 values in the first-level cache), merged
 /// into the metric's running moments with Moments::merge(), tile after tile. Held as arrays
-/// of each field, so that AVX-512 does eight metrics a register, with the same bits.
+/// of each field, so that AVX-512 does eight metrics a register (AVX2 four), with the same bits.
 class TileMoments {
 public:
   /// Empty moments for `width` metrics.
@@ -36,6 +36,7 @@ private:
   void set(std::size_t k, const Moments& m);
   void add_tile_portable(const double* tile, std::size_t rows);
   void add_tile_avx512(const double* tile, std::size_t rows);
+  void add_tile_avx2(const double* tile, std::size_t rows);
 };
 
 }  // namespace infersim::kernels

@@ -14,6 +14,7 @@
 #pragma GCC diagnostic pop
 #define INFERSIM_HAVE_AVX512 1
 #define INFERSIM_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#define INFERSIM_AVX2 __attribute__((target("avx2")))
 #endif
 
 #include "infersim/isa.hpp"
@@ -25,6 +26,13 @@
 #ifdef INFERSIM_HAVE_AVX512
 #define INFERSIM_DISPATCH(vector, portable) \
   (::infersim::active_isa() == ::infersim::Isa::avx512 ? (vector) : (portable))
+/// The same among three versions: AVX-512, AVX2 (processors without AVX-512, such as AMD's
+/// before Zen 4), portable.
+#define INFERSIM_DISPATCH3(wide, narrow, portable)                                  \
+  (::infersim::active_isa() == ::infersim::Isa::avx512 ? (wide)                     \
+   : ::infersim::active_isa() == ::infersim::Isa::avx2 ? (narrow)                   \
+                                                       : (portable))
 #else
 #define INFERSIM_DISPATCH(vector, portable) (portable)
+#define INFERSIM_DISPATCH3(wide, narrow, portable) (portable)
 #endif

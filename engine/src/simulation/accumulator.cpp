@@ -42,6 +42,16 @@ void Accumulator::begin_block(BlockStatistics& b) const {
   b.claim_le.assign(shape_.claims.size(), 0);
   b.claim_defined.assign(shape_.claims.size(), 0);
   b.exceed.assign(shape_.exceedances.size(), 0);
+  b.infinite.clear();
+}
+
+void Accumulator::count_infinite(BlockStatistics& b, double* values) const {
+  if (b.infinite.empty()) b.infinite.assign(shape_.metrics, 0);
+  for (std::size_t m = 0; m < shape_.metrics; ++m) {
+    if (std::fabs(values[m]) != k_infinity) continue;
+    values[m] = std::numeric_limits<double>::quiet_NaN();
+    ++b.infinite[m];
+  }
 }
 
 void Accumulator::add_path(BlockStatistics& b, const double* values) const {
@@ -111,6 +121,10 @@ void Accumulator::merge(const BlockStatistics& b) {
     claims_[c].defined += b.claim_defined[c];
   }
   for (std::size_t e = 0; e < exceed_.size(); ++e) exceed_[e] += b.exceed[e];
+  if (!b.infinite.empty()) {
+    if (infinite_.empty()) infinite_.assign(M, 0);
+    for (std::size_t m = 0; m < M; ++m) infinite_[m] += b.infinite[m];
+  }
 }
 
 double Accumulator::exceedance(std::size_t e) const {

@@ -4,6 +4,8 @@
 // counts, merged into the run's totals in block order; per metric: the pilot paths kept
 // whole, then bin counts calibrated on them; at the end, the statistics. Engine-internal.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -43,6 +45,7 @@ struct BlockStatistics {
   std::vector<std::uint64_t> rep_n;
   std::vector<std::uint64_t> claim_holds, claim_le, claim_defined;
   std::vector<std::uint64_t> exceed;  // per exceedance of the shape
+  std::vector<std::uint64_t> infinite;  // per metric: infinite values; empty when there were none
 };
 
 /// Claim counts over all paths.
@@ -57,6 +60,13 @@ public:
 
   /// Clear a block's claim counts before its paths.
   void begin_block(BlockStatistics& b) const;
+  /// Turns a path's infinite values into NaN, so that no statistic takes them, and counts
+  /// them (non_finite.hpp). A pass of comparisons when there are none.
+  void screen_path(BlockStatistics& b, double* values) const {
+    std::size_t infinite = 0;
+    for (std::size_t m = 0; m < shape_.metrics; ++m) infinite += std::fabs(values[m]) == k_infinity;
+    if (infinite != 0) count_infinite(b, values);
+  }
   /// One path's values (every metric), for the claims.
   void add_path(BlockStatistics& b, const double* values) const;
   /// Close a block of n paths from `first`: its moments (accumulated tile by tile), and
@@ -68,6 +78,8 @@ public:
   void merge(const BlockStatistics& b);
 
   const Moments& moments(std::size_t m) const { return moments_[m]; }
+  /// Infinite values of metric m over the blocks merged (left out of its statistics).
+  std::uint64_t infinite(std::size_t m) const { return infinite_.empty() ? 0 : infinite_[m]; }
   const ClaimCounts& claim(std::size_t c) const { return claims_[c]; }
   /// Share of the defined values above k, for exceedance e of the shape (NaN: none defined).
   double exceedance(std::size_t e) const;
@@ -75,6 +87,8 @@ public:
   MetricStats statistics(std::size_t m) const;
 
 private:
+  static constexpr double k_infinity = std::numeric_limits<double>::infinity();
+  void count_infinite(BlockStatistics& b, double* values) const;
   double standard_error(std::size_t m, double sd) const;
 
   AccumulatorShape shape_;
@@ -84,6 +98,7 @@ private:
   std::vector<std::uint64_t> rep_n_;
   std::vector<ClaimCounts> claims_;
   std::vector<std::uint64_t> exceed_;
+  std::vector<std::uint64_t> infinite_;  // per metric, once a block had any
 };
 
 /// Quantiles of every metric in bounded memory: the first pilot_paths() paths are kept

@@ -30,7 +30,7 @@ namespace {
 
 constexpr char k_part_magic[4] = {'I', 'S', 'P', 'R'};
 constexpr char k_calibration_magic[4] = {'I', 'S', 'C', 'B'};
-constexpr std::uint32_t k_format_version = 2;  // 2: the calibration carries its quantile levels
+constexpr std::uint32_t k_format_version = 3;  // 2: the calibration carries its quantile levels; 3: a block its infinite values
 constexpr std::uint64_t k_max_levels = 65536;
 
 class Writer {
@@ -236,6 +236,15 @@ void put_block(Writer& w, const BlockStatistics& b) {
   }
   w.put<std::uint32_t>(static_cast<std::uint32_t>(b.exceed.size()));
   for (const std::uint64_t n : b.exceed) w.put(n);
+  // Infinite values (version 3): the metrics that had any, with their counts; usually none.
+  std::uint32_t metrics_with = 0;
+  for (const std::uint64_t n : b.infinite) metrics_with += n != 0;
+  w.put(metrics_with);
+  for (std::size_t m = 0; m < b.infinite.size(); ++m) {
+    if (b.infinite[m] == 0) continue;
+    w.put<std::uint64_t>(m);
+    w.put(b.infinite[m]);
+  }
 }
 
 /// A block's statistics, checked against the run's shape so that merging them is safe.
@@ -278,6 +287,14 @@ BlockStatistics get_block(Reader& r, const RunState& run) {
   if (exceedances != shape.exceedances.size()) r.fail("block statistics with another number of thresholds");
   b.exceed.resize(exceedances);
   for (auto& n : b.exceed) n = r.get<std::uint64_t>();
+  const auto metrics_with = r.get<std::uint32_t>();
+  if (metrics_with > M) r.fail("infinite values of more metrics than the run has");
+  if (metrics_with > 0) b.infinite.assign(M, 0);
+  for (std::uint32_t k = 0; k < metrics_with; ++k) {
+    const auto m = r.get<std::uint64_t>();
+    if (m >= M) r.fail("infinite values of a metric out of range");
+    b.infinite[m] = r.get<std::uint64_t>();
+  }
   return b;
 }
 

@@ -16,6 +16,7 @@
 
 #include "infersim/error.hpp"
 #include "infersim/model.hpp"
+#include "infersim/non_finite.hpp"
 #include "sampling/path_generator.hpp"
 #include "simd/kernels.hpp"
 #include "simulation/accumulator.hpp"
@@ -98,6 +99,7 @@ void process_block(const Plan& plan, std::uint64_t b, Workspace& ws, const Accum
     for (std::size_t r = 0; r < count; ++r) {
       double* all = ws.rows.data() + r * M;
       evaluate_path(plan, ws, r, all);
+      acc.screen_path(bs, all);
       acc.add_path(bs, all);
       for (const auto& k : plan.kept) {
         const std::uint64_t path = start + t0 + r;
@@ -184,6 +186,13 @@ RunResult variant_result(const Plan& plan, std::size_t vi, const std::vector<Met
   r.metrics.assign(stats.begin() + static_cast<std::ptrdiff_t>(vi) * Mv, stats.begin() + static_cast<std::ptrdiff_t>(vi + 1) * Mv);
   r.throughput_clusters = sc.throughput_clusters();
   r.segments = sc.segment_names();
+  // Non-finite outputs (non_finite.hpp): infinities, and NaN where a metric is always defined.
+  for (std::ptrdiff_t k = 0; k < Mv; ++k) {
+    const auto m = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(vi) * Mv + k);
+    const bool undefined_ok = may_be_undefined(static_cast<int>(k), sc.horizon_years(), static_cast<int>(r.throughput_clusters.size()));
+    const std::uint64_t bad = undefined_ok ? acc.infinite(m) : s.paths - acc.moments(m).count;
+    if (bad > 0) r.non_finite.emplace_back(output_name(r, static_cast<int>(k)), bad);
+  }
   const double nan = std::nan("");
   for (std::size_t c = 0; c < where.size(); ++c) {
     if (where[c].variant != vi) continue;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <stdexcept>
@@ -412,6 +413,77 @@ INFERSIM_AVX512 std::size_t lookup_avx512(const Lookup& L, const double* x, std:
   if (n8 < n) count += lookup_portable(L, x, n8, n, slot, exceptions + count);
   return count;
 }
+
+/// lookup_avx512() four values at a time with AVX2 (processors without AVX-512): the same
+/// passes, arithmetic and table reads, as gathers; exceptions are packed lane by lane
+/// without branches. The tail (n mod 4) takes the portable passes.
+INFERSIM_AVX2 std::size_t lookup_avx2(const Lookup& L, const double* x, std::size_t n, std::uint32_t* slot,
+                                      std::uint32_t* exceptions) {
+  constexpr int F = Lookup::F;
+  const __m256d v_nan = _mm256_set1_pd(std::numeric_limits<double>::quiet_NaN());
+  const __m256d v_lo = _mm256_set1_pd(L.lo), v_top = _mm256_set1_pd(L.top), v_scale = _mm256_set1_pd(L.fixed_scale),
+                v_max = _mm256_set1_pd(Lookup::top_position), v_inf = _mm256_set1_pd(std::numeric_limits<double>::infinity());
+  const __m128i v_low_bits = _mm_set1_epi32((1 << F) - 1), v_f = _mm_set1_epi32(F), v_31 = _mm_set1_epi32(31),
+                v_u16 = _mm_set1_epi32(0xFFFF), v_zero = _mm_setzero_si128(),
+                v_flag = _mm_set1_epi32(static_cast<int>(Lookup::k_flag)),
+                v_entry = _mm_set1_epi32(static_cast<int>(Lookup::k_entry_mask)),
+                v_reach_two = _mm_set1_epi32(static_cast<int>(BinnedQuantiles::k_reach_two)),
+                v_reach_more = _mm_set1_epi32(static_cast<int>(BinnedQuantiles::k_reach_more));
+  const auto* cells = reinterpret_cast<const int*>(L.cells);
+  const auto* sub = reinterpret_cast<const int*>(L.sub);  // entries read as 32 bits at 2 t bytes, the low 16 kept
+  const double* e = L.e;
+  // The low 32 bits of each 64-bit lane of a double comparison's mask, as four 32-bit lanes.
+  const __m256i v_pack = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+#define INFERSIM_NARROW(mask) _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(mask), v_pack))
+  const std::size_t n4 = n / 4 * 4;
+  for (std::size_t i = 0; i < n4; i += 4) {  // pass 1: the sub-cell, or the flag
+    const __m256d v = _mm256_loadu_pd(x + i);
+    const __m256d inside = _mm256_and_pd(_mm256_cmp_pd(v, v_lo, _CMP_GE_OQ), _mm256_cmp_pd(v, v_top, _CMP_LT_OQ));
+    const __m256d pos = _mm256_min_pd(_mm256_and_pd(_mm256_mul_pd(_mm256_sub_pd(v, v_lo), v_scale), inside), v_max);
+    const __m128i in32 = INFERSIM_NARROW(inside);
+    const __m128i fixed = _mm_and_si128(in32, _mm256_cvttpd_epi32(pos));
+    const __m128i entry = _mm_i32gather_epi32(cells, _mm_srli_epi32(fixed, F), 4);
+    const __m128i shift = _mm_sub_epi32(v_f, _mm_and_si128(entry, v_31));
+    const __m128i t = _mm_add_epi32(_mm_srli_epi32(entry, 5), _mm_srlv_epi32(_mm_and_si128(fixed, v_low_bits), shift));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(slot + i), _mm_blendv_epi8(v_flag, t, in32));
+  }
+  for (std::size_t i = 0; i < n4; i += 4) {  // pass 2: the sub-cell's entry (the flag kept)
+    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(slot + i));
+    const __m128i index = _mm_andnot_si128(v_flag, t);
+    const __m128i j0 = _mm_and_si128(
+        _mm_i32gather_epi32(reinterpret_cast<const int*>(reinterpret_cast<const char*>(sub)), _mm_add_epi32(index, index), 1), v_u16);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(slot + i), _mm_or_si128(j0, _mm_and_si128(t, v_flag)));
+  }
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n4; i += 4) {  // pass 3: the steps over edges
+    const __m256d v = _mm256_loadu_pd(x + i);
+    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(slot + i));
+    const __m128i entry = _mm_andnot_si128(v_flag, t);
+    const __m128i flagged = _mm_xor_si128(_mm_cmpeq_epi32(t, entry), _mm_set1_epi32(-1));
+    const __m128i j0 = _mm_and_si128(entry, v_entry), reach = _mm_srli_epi32(entry, Lookup::k_reach_shift);
+    // As lookup_avx512(): e_{j0} matters only for j0 = 0, where it is e_0.
+    const __m256d e0 = _mm256_blendv_pd(v_nan, v_lo, _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(j0, v_zero))));
+    const __m256d e1 = _mm256_i32gather_pd(e + 1, j0, 8);
+    const __m256d m1 = _mm256_cmp_pd(e1, v, _CMP_LE_OQ);
+    const __m256d two = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(reach, v_reach_two)));
+    const __m256d e2 = _mm256_mask_i32gather_pd(v_inf, e + 2, j0, two, 8);
+    const __m256d m2 = _mm256_cmp_pd(e2, v, _CMP_LE_OQ);
+    const __m128i m1_32 = INFERSIM_NARROW(m1), m2_32 = INFERSIM_NARROW(m2);
+    const __m128i j = _mm_sub_epi32(_mm_sub_epi32(j0, m1_32), m2_32);  // a true lane is -1
+    const __m256d ej = _mm256_blendv_pd(_mm256_blendv_pd(e0, e1, m1), e2, m2);
+    const __m128i on_edge = INFERSIM_NARROW(_mm256_cmp_pd(v, ej, _CMP_EQ_OQ));
+    const __m128i exception = _mm_or_si128(_mm_or_si128(flagged, _mm_cmpeq_epi32(reach, v_reach_more)), on_edge);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(slot + i), _mm_andnot_si128(exception, _mm_sub_epi32(j, _mm_set1_epi32(-1))));
+    const auto bits = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(exception)));
+    for (unsigned l = 0; l < 4; ++l) {
+      exceptions[count] = static_cast<std::uint32_t>(i + l);
+      count += (bits >> l) & 1u;
+    }
+  }
+#undef INFERSIM_NARROW
+  if (n4 < n) count += lookup_portable(L, x, n4, n, slot, exceptions + count);
+  return count;
+}
 #endif
 
 }  // namespace
@@ -421,8 +493,22 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   const auto mz = static_cast<std::size_t>(metric);
   const double scale = guide_scale_[mz];
   if (scale == 0) {
+    // No guide: a metric constant on the pilot (a lease cost of an owned cluster, a fixed
+    // price), or nearly. Values equal to its heaviest point mass, usually all of them, are
+    // counted at once (the same counts as one by one); the others by the definition.
+    std::size_t same = 0;
+    double atom = std::numeric_limits<double>::quiet_NaN();
+    if (atom_count_[mz] > 0) {
+      const Atom& a = atoms_[mz][0];
+      atom = a.value;
+      for (std::size_t i = 0; i < n; ++i) same += x[i] == atom;
+      const std::size_t at = mz * stride_ + static_cast<std::size_t>(a.bin);
+      c.count[at] += static_cast<std::uint32_t>(same);
+      if (a.bin > 0 && atom == edge(metric, a.bin - 1)) c.at_edge[at] += static_cast<std::uint32_t>(same);
+    }
+    if (same == n) return;
     for (std::size_t i = 0; i < n; ++i) {
-      if (x[i] == x[i]) tally(c, metric, x[i], bin_of_slow(metric, x[i]));
+      if (x[i] == x[i] && x[i] != atom) tally(c, metric, x[i], bin_of_slow(metric, x[i]));
     }
     return;
   }
@@ -437,7 +523,8 @@ void BinnedQuantiles::add_many(Counts& c, int metric, const double* x, std::size
   std::uint32_t* exceptions = slot + n;
   std::uint32_t* odd = exceptions + n + 8;
   const std::size_t n_exceptions =
-      INFERSIM_DISPATCH(lookup_avx512(lookup, x, n, slot, exceptions), lookup_portable(lookup, x, 0, n, slot, exceptions));
+      INFERSIM_DISPATCH3(lookup_avx512(lookup, x, n, slot, exceptions), lookup_avx2(lookup, x, n, slot, exceptions),
+                        lookup_portable(lookup, x, 0, n, slot, exceptions));
   // Counting. Exceptions were counted in bin 0 and are taken back out, then placed by the
   // definition (point masses from the atom list): NaN is left out. Two histograms, even
   // and odd values: a run of values in one bin (a merged bin holds a tenth of them) would
