@@ -112,9 +112,10 @@ def _run(scenario: Scenario, settings: dict, client: Any, chunk_paths: Optional[
         client = _client(client)
         step = DEFAULT_CHUNK_BLOCKS if chunk_paths is None else math.ceil(chunk_paths / BLOCK_PATHS)
         ranges = [(b, min(blocks, b + step)) for b in range(pilot_blocks, blocks, step)]
-        # Sent once to every worker, not once a task.
+        # Sent once to every worker, not once a task; a fresh key each call (hash=False): a
+        # hashed key that an earlier call of the same data is releasing is "lost data" to Dask.
         scenario_dict = scenario.to_dict()
-        scenario_f, calibration_f = client.scatter([scenario_dict, calibration], broadcast=True, hash=True)
+        scenario_f, calibration_f = client.scatter([scenario_dict, calibration], broadcast=True, hash=False)
         token = _token(scenario_dict, calibration, settings)  # once: the calibration is ~1 MB
         futures = [
             client.submit(_run_chunk, scenario_f, calibration_f, first, last, settings, task_threads,
@@ -208,8 +209,10 @@ def sweep(
     if len(axes) == 2:
         points = [[*p, (axes[1][0], [y])] for p in points for y in axes[1][1]]
     client = _client(client)
-    scenario_f = client.scatter(scenario.to_dict(), broadcast=True, hash=True)
-    futures = [client.submit(_sweep_point, scenario_f, point, statistics, options, pure=False) for point in points]
+    # The scenario goes with each task (a few kB): a scattered copy was reported "lost data"
+    # by the scheduler when a call followed a failed one.
+    scenario_d = scenario.to_dict()
+    futures = [client.submit(_sweep_point, scenario_d, point, statistics, options, pure=False) for point in points]
     if progress:
         from distributed import progress as dask_progress
 
@@ -298,9 +301,9 @@ def sobol(
     # Checked here, with the local messages, by the design's first two rows.
     _core.sobol_design_rows(scenario._core, metric, 0, 2, bootstrap=bootstrap, confidence=confidence, threads=1, **options)
     client = _client(client)
-    scenario_f = client.scatter(scenario.to_dict(), broadcast=True, hash=True)
+    scenario_d = scenario.to_dict()  # with each task, as in sweep()
     futures = [
-        client.submit(_sobol_rows, scenario_f, metric, first, min(base_rows, first + block_rows), options, pure=False)
+        client.submit(_sobol_rows, scenario_d, metric, first, min(base_rows, first + block_rows), options, pure=False)
         for first in range(0, base_rows, block_rows)
     ]
     if progress:
