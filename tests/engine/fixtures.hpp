@@ -52,6 +52,25 @@ inline nlohmann::json hand_scenario() {
 }
 
 /// The default scenario shipped with the repository.
+/// A dense 8B model in BF16 on one 80 GB accelerator: a cluster's `throughput` block.
+inline nlohmann::json roofline_block() {
+  return nlohmann::json::parse(R"({
+    "model": {"params_total": 8e9, "params_active": 8e9, "bytes_per_param": 2, "kv_bytes_per_token": 131072},
+    "accelerator": {"peak_flops": 1e15, "hbm_bandwidth_bytes_per_s": 3.35e12, "hbm_bytes": 80e9},
+    "serving": {"accelerators_per_replica": 1, "max_batch": 256, "input_tokens_per_request": 1000,
+                "output_tokens_per_request": 200, "max_seconds_per_output_token": 0.03,
+                "bandwidth_efficiency": 0.8, "compute_efficiency": 0.4}
+  })");
+}
+
+/// The hand scenario with `block` in place of its cluster's tokens/s.
+inline nlohmann::json with_roofline(nlohmann::json block = roofline_block()) {
+  nlohmann::json j = hand_scenario();
+  j["clusters"][0].erase("tokens_per_sec_per_accelerator");
+  j["clusters"][0]["throughput"] = std::move(block);
+  return j;
+}
+
 inline std::string default_scenario_path() { return std::string(INFERSIM_SOURCE_DIR) + "/scenarios/default.json"; }
 
 }  // namespace fixtures

@@ -20,24 +20,9 @@ using json = nlohmann::json;
 
 namespace {
 
-// A dense 8B model in BF16 on one 80 GB accelerator: the hand scenario's cluster with a
-// throughput block instead of tokens/s.
-json block() {
-  return json::parse(R"({
-    "model": {"params_total": 8e9, "params_active": 8e9, "bytes_per_param": 2, "kv_bytes_per_token": 131072},
-    "accelerator": {"peak_flops": 1e15, "hbm_bandwidth_bytes_per_s": 3.35e12, "hbm_bytes": 80e9},
-    "serving": {"accelerators_per_replica": 1, "max_batch": 256, "input_tokens_per_request": 1000,
-                "output_tokens_per_request": 200, "max_seconds_per_output_token": 0.03,
-                "bandwidth_efficiency": 0.8, "compute_efficiency": 0.4}
-  })");
-}
-
-json with_block(json b = block()) {
-  json j = fixtures::hand_scenario();
-  j["clusters"][0].erase("tokens_per_sec_per_accelerator");
-  j["clusters"][0]["throughput"] = std::move(b);
-  return j;
-}
+// A dense 8B model in BF16 on one 80 GB accelerator, in the hand scenario's cluster.
+json block() { return fixtures::roofline_block(); }
+json with_block(json b = block()) { return fixtures::with_roofline(std::move(b)); }
 
 ThroughputResult by_hand() {
   ThroughputServing s;

@@ -18,16 +18,7 @@ using json = nlohmann::json;
 namespace {
 
 ModelInputs roofline_inputs() {
-  json j = fixtures::hand_scenario();
-  j["clusters"][0].erase("tokens_per_sec_per_accelerator");
-  j["clusters"][0]["throughput"] = json::parse(R"({
-    "model": {"params_total": 8e9, "params_active": 8e9, "bytes_per_param": 2, "kv_bytes_per_token": 131072},
-    "accelerator": {"peak_flops": 1e15, "hbm_bandwidth_bytes_per_s": 3.35e12, "hbm_bytes": 80e9},
-    "serving": {"accelerators_per_replica": 1, "max_batch": 256, "input_tokens_per_request": 1000,
-                "output_tokens_per_request": 200, "max_seconds_per_output_token": 0.03,
-                "bandwidth_efficiency": 0.8, "compute_efficiency": 0.4}
-  })");
-  return Scenario::from_json(j).base_inputs();
+  return Scenario::from_json(fixtures::with_roofline()).base_inputs();
 }
 
 std::vector<double> evaluated(const ModelInputs& in, ModelWorkspace& ws) {
