@@ -112,8 +112,8 @@ def _run(scenario: Scenario, settings: dict, client: Any, chunk_paths: Optional[
         client = _client(client)
         step = DEFAULT_CHUNK_BLOCKS if chunk_paths is None else math.ceil(chunk_paths / BLOCK_PATHS)
         ranges = [(b, min(blocks, b + step)) for b in range(pilot_blocks, blocks, step)]
-        # Sent once to every worker, not once a task; a fresh key each call (hash=False): a
-        # hashed key that an earlier call of the same data is releasing is "lost data" to Dask.
+        # Sent once to every worker, not once a task, under a fresh key each call (hash=False):
+        # nothing depends on an earlier call's copy, which Dask may be releasing.
         scenario_dict = scenario.to_dict()
         scenario_f, calibration_f = client.scatter([scenario_dict, calibration], broadcast=True, hash=False)
         token = _token(scenario_dict, calibration, settings)  # once: the calibration is ~1 MB
@@ -209,8 +209,9 @@ def sweep(
     if len(axes) == 2:
         points = [[*p, (axes[1][0], [y])] for p in points for y in axes[1][1]]
     client = _client(client)
-    # The scenario goes with each task (a few kB): a scattered copy was reported "lost data"
-    # by the scheduler when a call followed a failed one.
+    # The scenario goes with each task (a few kB). A scattered copy was reported as "lost
+    # data" by the scheduler when a Sobol call followed a failed one (cause inside Dask not
+    # found); a grid has few points, so the copies cost nothing that matters.
     scenario_d = scenario.to_dict()
     futures = [client.submit(_sweep_point, scenario_d, point, statistics, options, pure=False) for point in points]
     if progress:
