@@ -38,6 +38,13 @@ def main(out: Path) -> None:
             write(out / "scenario", json.dumps(doc if replaced is None else replaced, indent=1))
     for path in sorted((REPO / "data").glob("*.json")):
         write(out / "catalog", path.read_text())
+        # Each group of figures as a file of its own too: a catalog of a few kB parses ten
+        # times faster than a whole one (up to 80 kB) and reaches the same checks.
+        doc = json.loads(path.read_text())
+        for top, body in doc.items():
+            for key, group in body.items():
+                if isinstance(group, dict):
+                    write(out / "catalog", json.dumps({top: {key: group}}, indent=1))
     for line in ["200000", "2e5\nnpv_usd:p50", "18446744073709551615\n0.2:0.6:5", "sobol\nrevenue_usd@2028:mean",
                  "-1\n1,2,3", "1e400\nnpv_usd:prob_positive"]:
         write(out / "args", line)

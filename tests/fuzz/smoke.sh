@@ -22,7 +22,10 @@ for harness in scenario run catalog args; do
   mkdir -p "$probe/found-$harness"
   echo "fuzz_$harness: ${seconds} s"
   # New inputs go to a scratch directory: the seeds stay as they are.
-  build-fuzz/tests/fuzz/fuzz_$harness -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+  maxlen=""
+  [ "$harness" = catalog ] && maxlen="-max_len=16384"   # as bench/fuzz_campaign.sh
+  # shellcheck disable=SC2086
+  build-fuzz/tests/fuzz/fuzz_$harness -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 $maxlen \
     -dict=tests/fuzz/scenario.dict -artifact_prefix="$probe/" -print_final_stats=1 \
     "$probe/found-$harness" "$probe/corpus/$seeds" 2>&1 | grep -E "stat::number_of_executed_units|stat::peak_rss|cov:.*ft:" | tail -3
   if ls "$probe"/crash-* "$probe"/leak-* "$probe"/timeout-* "$probe"/oom-* >/dev/null 2>&1; then

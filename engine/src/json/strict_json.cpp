@@ -57,7 +57,9 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      const std::size_t step = std::min(row[j], row[j - 1]) + 1;
+      const std::size_t keep = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+      row[j] = std::min(step, keep);
       diag = up;
     }
   }
