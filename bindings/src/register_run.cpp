@@ -24,14 +24,15 @@ void write_statistics(const MetricStats& s, bool with_negative, double* row) {
 /// The kept per-path values of a metric, as a read-only view that keeps the Result alive.
 py::array samples(const py::object& self, const std::string& name) {
   const auto& r = self.cast<const RunResult&>();
-  const MetricKind metric = require_metric(name, "samples");
+  // A segment's series (revenue_usd.small-open, model-v2 §B) is a series; the rest by name.
+  const bool series = name.find('.') != std::string::npos || require_metric(name, "samples").series;
   const auto it = r.samples.find(name);
   if (it == r.samples.end()) {
     throw InputError("samples: \"" + name + "\" was not kept; run with keep_samples=[\"" + name + "\"]");
   }
   const auto n = static_cast<py::ssize_t>(r.paths);
   std::vector<py::ssize_t> shape{n};
-  if (metric.series) shape.push_back(r.horizon_years());
+  if (series) shape.push_back(r.horizon_years());
   py::array out(py::dtype::of<double>(), shape, {}, it->second.data(), self);
   out.attr("flags").attr("writeable") = false;
   return out;

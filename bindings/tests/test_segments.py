@@ -80,3 +80,24 @@ def test_a_segments_series_in_a_tornado():
     frame = infersim.tornado(str(THREE_TIER), metric="revenue_usd.small-open@2028")
     assert "market.segments.small-open.share_end" in frame.index
     assert infersim.metrics.metric_info("share.small-open@2028").unit == infersim.metrics.metric_info("utilization").unit
+
+
+def test_a_segments_series_in_thresholds_and_samples():
+    """SERIES.SEGMENT names a whole per-segment series in thresholds and keep_samples, and
+    the two agree path for path."""
+    r = infersim.run(str(THREE_TIER), paths=FAST_PATHS, seed=7, keep_samples=["revenue_usd.small-open"],
+                     thresholds={"revenue_usd.small-open": [1e9]})
+    samples = r.samples("revenue_usd.small-open")
+    assert samples.shape == (FAST_PATHS, len(r.years))
+    frame = r.thresholds()
+    assert list(frame["metric"].unique()) == ["revenue_usd.small-open"]
+    np.testing.assert_array_equal(frame["probability"].to_numpy(), (samples > 1e9).mean(axis=0))
+    # The kept values are the series the statistics describe.
+    assert samples[:, 0].mean() == pytest.approx(r.series("revenue_usd", segment="small-open")["mean"].iloc[0],
+                                                 rel=1e-12)
+    with pytest.raises(ValueError, match=r'keep_samples: unknown segment "small-opn"; nearest: small-open'):
+        infersim.run(str(THREE_TIER), paths=100, keep_samples=["revenue_usd.small-opn"])
+    with pytest.raises(ValueError, match=r'thresholds: "ebit_usd" is not a per-segment series'):
+        infersim.run(str(THREE_TIER), paths=100, thresholds={"ebit_usd.small-open": [0]})
+    with pytest.raises(ValueError, match=r"thresholds: expected a metric by name, every year of a series"):
+        infersim.run(str(THREE_TIER), paths=100, thresholds={"revenue_usd.small-open@2030": [0]})

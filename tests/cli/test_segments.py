@@ -154,3 +154,19 @@ def test_a_segments_series_is_an_analysis_metric(run_infersim, tmp_path):
                             ("share.small-open", '"share.small-open" is a series; name a year, e.g. share.small-open@2026')]:
         r = run_infersim("tornado", THREE_TIER, "--metric", metric)
         assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_a_segments_series_in_thresholds(run_infersim, tmp_path):
+    """--threshold SERIES.SEGMENT=k: P(the segment's series > k) for every year, in the
+    result JSON and the summary; a P above a lower bar is never below that at a higher one."""
+    out = tmp_path / "r.json"
+    r = run_infersim("run", THREE_TIER, "--paths", "4096", "--threshold", "revenue_usd.small-open=1e9,3e9",
+                     "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert "P(revenue_usd.small-open > 1e+09)" in r.stdout
+    rows = json.loads(out.read_text())["thresholds"]
+    assert [row["metric"] for row in rows] == ["revenue_usd.small-open"] * 2
+    low, high = rows[0]["probability"], rows[1]["probability"]
+    assert len(low) == 10 and all(0 < h <= lo < 1 for lo, h in zip(low, high))
+    r = run_infersim("run", THREE_TIER, "--paths", "100", "--threshold", "revenue_usd.small-opn=1e9", "--out", out)
+    assert r.returncode == 2 and 'thresholds: unknown segment "small-opn"; nearest: small-open' in r.stderr

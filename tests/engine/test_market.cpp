@@ -350,3 +350,33 @@ TEST_CASE("cost-plus: a price reference with a throughput block takes the roofli
   CHECK(std::find(paths.begin(), paths.end(), "market.segments.frontier.price.reference.tokens_per_sec_per_accelerator") ==
         paths.end());
 }
+
+TEST_CASE("segments: SERIES.SEGMENT names a whole per-segment series (thresholds, keep_samples)") {
+  json j = fixtures::hand_scenario();
+  for (const char* key : {"share_start", "share_end", "share_ramp_years", "price_ratio"}) j["player"].erase(key);
+  j["market"] = json{{"segments", json::array({segment("bulk", 2e9, 2.0, 0.5, 1.0, 1.0),
+                                               segment("premium", 1.6e7, 10.0, 0.5, 0.5, 2.0)})}};
+  const Scenario sc = Scenario::from_json(j);
+  const int T = sc.horizon_years(), clusters = static_cast<int>(sc.throughput_clusters().size());
+  const MetricRef whole = MetricRef::parse_whole("served_tokens.premium", sc, "t");
+  CHECK(whole.index == metric_index(SegmentSeries::served_tokens, 1, 0, T, clusters));
+  CHECK(whole.width == T);
+  CHECK(!whole.year);
+  // The year-by-year reference points into the same values.
+  const MetricRef year = MetricRef::parse("served_tokens.premium@" + std::to_string(sc.start_year() + 2), sc, "t");
+  CHECK(year.index == whole.index + 2);
+  // A market-wide name is what it was.
+  CHECK(MetricRef::parse_whole("npv_usd", sc, "t").index == MetricRef::parse_whole("npv_usd", T, "t").index);
+  auto error = [&](const std::string& name) {
+    try {
+      (void)MetricRef::parse_whole(name, sc, "thresholds");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(error("served_tokens.premum") == "thresholds: unknown segment \"premum\"; nearest: premium, bulk");
+  CHECK(error("npv_usd.premium").find("thresholds: \"npv_usd\" is not a per-segment series") == 0);
+  CHECK(error("served_tokens.premium@2027").find("thresholds: expected a metric by name") == 0);
+  CHECK(error("served_tokens.bulk").empty());
+}

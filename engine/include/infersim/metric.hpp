@@ -65,6 +65,8 @@ struct MetricRef {
   static MetricRef parse(const std::string& text, int start_year, int horizon_years, const std::string& where);
   /// A metric by name alone: a scalar, or a series with every year.
   static MetricRef parse_whole(const std::string& name, int horizon_years, const std::string& where);
+  /// The same, and a segment's series by SERIES.SEGMENT (revenue_usd.small-open, model-v2 §B).
+  static MetricRef parse_whole(const std::string& name, const Scenario& scenario, const std::string& where);
   std::string to_string() const;
 };
 

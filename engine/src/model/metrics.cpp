@@ -3,6 +3,7 @@
 #include "infersim/metric.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "infersim/error.hpp"
 #include "infersim/model.hpp"
@@ -137,13 +138,11 @@ MetricKind require_metric(const std::string& name, const std::string& where) {
                    (hint.empty() ? "; expected one of " + detail::join(names) : hint));
 }
 
-MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
-  const std::string name = text.substr(0, text.find_first_of("@:"));
-  if (name.find('.') == std::string::npos) return parse(text, sc.start_year(), sc.horizon_years(), where);
-  // model-v2 §B: a segment's series in one year, SERIES.SEGMENT@YEAR (revenue_usd.small-open@2030).
-  if (const auto colon = text.find(':'); colon != std::string::npos) {
-    throw InputError(where + ": expected a metric of one path, not a statistic; remove \"" + text.substr(colon) + "\"");
-  }
+namespace {
+
+/// model-v2 §B: SERIES.SEGMENT (revenue_usd.small-open), a per-segment series of the
+/// scenario: the series and the segment, or an error naming them.
+std::pair<SegmentSeries, int> segment_series_of(const std::string& name, const Scenario& sc, const std::string& where) {
   const auto dot = name.find('.');
   const std::string series = name.substr(0, dot), segment = name.substr(dot + 1);
   const std::vector<std::string> series_names(k_segment_series_names.begin(), k_segment_series_names.end());
@@ -159,6 +158,19 @@ MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const st
                      (segments.empty() ? std::string("; the scenario has no market.segments")
                                        : "; nearest: " + detail::join(detail::nearest(segment, segments, 3))));
   }
+  return {static_cast<SegmentSeries>(s - series_names.begin()), static_cast<int>(g - segments.begin())};
+}
+
+}  // namespace
+
+MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const std::string& where) {
+  const std::string name = text.substr(0, text.find_first_of("@:"));
+  if (name.find('.') == std::string::npos) return parse(text, sc.start_year(), sc.horizon_years(), where);
+  // model-v2 §B: a segment's series in one year, SERIES.SEGMENT@YEAR (revenue_usd.small-open@2030).
+  if (const auto colon = text.find(':'); colon != std::string::npos) {
+    throw InputError(where + ": expected a metric of one path, not a statistic; remove \"" + text.substr(colon) + "\"");
+  }
+  const auto [series, segment] = segment_series_of(name, sc, where);
   // The year, checked as for a market-wide series.
   const std::string year = text.size() > name.size() ? text.substr(name.size()) : std::string();
   if (year.empty()) {
@@ -167,8 +179,22 @@ MetricRef MetricRef::parse(const std::string& text, const Scenario& sc, const st
   }
   MetricRef m = parse("revenue_usd" + year, sc.start_year(), sc.horizon_years(), where);
   m.metric = name;
-  m.index = metric_index(static_cast<SegmentSeries>(s - series_names.begin()), static_cast<int>(g - segments.begin()),
-                         *m.year - sc.start_year(), sc.horizon_years(), static_cast<int>(sc.throughput_clusters().size()));
+  m.index = metric_index(series, segment, *m.year - sc.start_year(), sc.horizon_years(),
+                         static_cast<int>(sc.throughput_clusters().size()));
+  return m;
+}
+
+MetricRef MetricRef::parse_whole(const std::string& name, const Scenario& sc, const std::string& where) {
+  if (name.find('.') == std::string::npos) return parse_whole(name, sc.horizon_years(), where);
+  if (name.find_first_of("@:") != std::string::npos) {
+    throw InputError(where + ": expected a metric by name, every year of a series (" +
+                     name.substr(0, name.find_first_of("@:")) + "), got \"" + name + "\"");
+  }
+  const auto [series, segment] = segment_series_of(name, sc, where);
+  MetricRef m;
+  m.metric = name;
+  m.index = metric_index(series, segment, 0, sc.horizon_years(), static_cast<int>(sc.throughput_clusters().size()));
+  m.width = sc.horizon_years();
   return m;
 }
 

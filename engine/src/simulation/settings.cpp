@@ -12,7 +12,7 @@ namespace infersim {
 
 namespace {
 
-void resolve_quantiles(const RunOptions& options, RunSettings& s) {
+void resolve_quantiles(const Scenario& scenario, const RunOptions& options, RunSettings& s) {
   for (const double p : options.quantiles) {
     if (!(p > 0 && p < 1)) throw InputError("quantiles: each level must be in (0, 1), got " + format_number(p));
     // p1 ... p99 are always reported.
@@ -22,7 +22,7 @@ void resolve_quantiles(const RunOptions& options, RunSettings& s) {
   std::sort(s.quantiles.begin(), s.quantiles.end());
   s.quantiles.erase(std::unique(s.quantiles.begin(), s.quantiles.end()), s.quantiles.end());
   for (const auto& [name, values] : options.thresholds) {
-    const MetricRef metric = MetricRef::parse_whole(name, s.horizon_years, "thresholds");
+    const MetricRef metric = MetricRef::parse_whole(name, scenario, "thresholds");
     if (values.empty()) throw InputError("thresholds." + name + ": no values");
     for (const double k : values) {
       if (!std::isfinite(k)) throw InputError("thresholds." + name + ": must be finite, got " + format_number(k));
@@ -52,9 +52,9 @@ RunSettings resolve_settings(const Scenario& scenario, const RunOptions& options
   // The sampler's own rules: even paths with antithetic pairs, Sobol's limits.
   (void)Sampler(s.sampler, s.seed, s.paths, s.antithetic, scenario.inputs().size());
   for (const auto& name : options.keep_samples) {
-    s.keep_samples.push_back(MetricRef::parse_whole(name, scenario.horizon_years(), "keep_samples"));
+    s.keep_samples.push_back(MetricRef::parse_whole(name, scenario, "keep_samples"));
   }
-  resolve_quantiles(options, s);
+  resolve_quantiles(scenario, options, s);
   return s;
 }
 
