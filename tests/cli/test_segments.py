@@ -170,3 +170,23 @@ def test_a_segments_series_in_thresholds(run_infersim, tmp_path):
     assert len(low) == 10 and all(0 < h <= lo < 1 for lo, h in zip(low, high))
     r = run_infersim("run", THREE_TIER, "--paths", "100", "--threshold", "revenue_usd.small-opn=1e9", "--out", out)
     assert r.returncode == 2 and 'thresholds: unknown segment "small-opn"; nearest: small-open' in r.stderr
+
+
+def test_a_claim_on_a_segments_series(run_infersim, tmp_path):
+    """A claim's metric may be a segment's series: its probability is the threshold's."""
+    doc = json.loads(THREE_TIER.read_text())
+    doc["claims"] = [{"id": "small-1b", "metric": "revenue_usd.small-open", "year": 2030, "op": ">=", "value": 1e9}]
+    scenario = tmp_path / "claim.json"
+    scenario.write_text(json.dumps(doc))
+    out = tmp_path / "r.json"
+    r = run_infersim("run", scenario, "--paths", "4096", "--threshold", "revenue_usd.small-open=1e9", "--out", out)
+    assert r.returncode == 0, r.stderr
+    result = json.loads(out.read_text())
+    claim = result["claims"][0]
+    assert claim["metric"] == "revenue_usd.small-open" and claim["year"] == 2030
+    assert claim["probability"] == result["thresholds"][0]["probability"][2030 - 2026]
+    assert claim["median"] == result["segments"]["small-open"]["revenue_usd"]["p50"][2030 - 2026]
+    doc["claims"][0]["metric"] = "revenue_usd.small-opn"
+    scenario.write_text(json.dumps(doc))
+    r = run_infersim("validate", scenario)
+    assert r.returncode == 2 and 'claims[0].metric: unknown segment "small-opn"; nearest: small-open' in r.stderr

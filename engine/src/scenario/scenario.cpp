@@ -907,8 +907,11 @@ void Scenario::parse_claims(const json& cs) {
       if (other.id == cl.id) throw InputError(cpath + ".id: duplicate claim id \"" + cl.id + "\"");
     }
     cl.metric = string_value(require_key(c, cpath, "metric"), cpath + ".metric");
-    const std::optional<MetricKind> kind = require_metric(cl.metric, cpath + ".metric");
-    if (kind->series) {
+    // model-v2 §B: a segment's series, SERIES.SEGMENT, is a series like any other.
+    const bool segment = cl.metric.find('.') != std::string::npos;
+    const MetricKind kind = segment ? MetricKind{true, 0} : require_metric(cl.metric, cpath + ".metric");
+    if (segment) (void)MetricRef::parse_whole(cl.metric, *this, cpath + ".metric");
+    if (kind.series) {
       if (!c.contains("year")) {
         throw InputError(cpath + ".year: required for the series \"" + cl.metric + "\"");
       }
@@ -919,13 +922,13 @@ void Scenario::parse_claims(const json& cs) {
                          std::to_string(last) + ", got " + std::to_string(year));
       }
       cl.year = static_cast<int>(year);
-      cl.metric_index = metric_index(static_cast<Series>(kind->index), cl.year.value() - start_year_,
-                                     horizon_years_);
+      cl.metric_index = segment ? MetricRef::parse_whole(cl.metric, *this, cpath + ".metric").index + (*cl.year - start_year_)
+                                : metric_index(static_cast<Series>(kind.index), cl.year.value() - start_year_, horizon_years_);
     } else {
       if (c.contains("year")) {
         throw InputError(cpath + ".year: \"" + cl.metric + "\" is a scalar (one value a path); remove \"year\"");
       }
-      cl.metric_index = metric_index(static_cast<Scalar>(kind->index), horizon_years_);
+      cl.metric_index = metric_index(static_cast<Scalar>(kind.index), horizon_years_);
     }
     const std::string op = string_value(require_key(c, cpath, "op"), cpath + ".op");
     if (op == "approx") {
