@@ -41,11 +41,13 @@ case "${1:-run}" in
     ./build/engine/infersim run scenarios/default.json --out build/default.result.json
     ;;
   test)
-    ctest --preset release
+    # Test entries run side by side, one a core: most are a single pytest process, and the
+    # fuzz smoke's build overlaps the Python suites.
+    ctest --preset release --parallel "$(nproc)"
     # The same suite on a sanitized build: memory errors and undefined behaviour fail it.
     cmake --preset asan > /dev/null
     cmake --build --preset asan -j "$(nproc)"
-    ctest --preset asan
+    ctest --preset asan --parallel "$(nproc)"
     ;;
   *)
     echo "usage: $0 [run|test]" >&2

@@ -3,11 +3,15 @@
 # 10^7) or SECONDS (default 4 h) pass, corpora kept in build-fuzz/corpus/ between campaigns,
 # failing inputs in build-fuzz/artifacts/. Prints executions, coverage and crashes.
 #   bench/fuzz_campaign.sh [RUNS] [SECONDS] [JOBS] [HARNESS ...]   (default: all four)
+# FUZZ_TIMEOUT (default 20 s) is libFuzzer's per-input limit, in wall-clock time: on a machine
+# busy with other work, a campaign run at low priority can be descheduled for longer than 20 s
+# and report a "timeout" that is not one (re-run the input alone to tell).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-10000000}
 seconds=${2:-14400}
 jobs=${3:-1}
+timeout=${FUZZ_TIMEOUT:-20}
 [ $# -gt 3 ] && { shift 3; harnesses="$*"; } || harnesses="scenario run catalog args"
 cd "$root"
 cmake --preset fuzz >/dev/null
@@ -30,7 +34,7 @@ for harness in $harnesses; do
   parallel=""
   [ "$jobs" -gt 1 ] && parallel="-jobs=$jobs -workers=$jobs"
   # shellcheck disable=SC2086
-  build-fuzz/tests/fuzz/fuzz_$harness -runs="$runs" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+  build-fuzz/tests/fuzz/fuzz_$harness -runs="$runs" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 \
     $parallel $maxlen -dict=tests/fuzz/scenario.dict -artifact_prefix="$artifacts/$harness-" \
     -print_final_stats=1 "$corpus/$harness" "$seeds" > "$log" 2>&1 || true
   echo "   $(( $(date +%s) - start )) s; $(grep -E 'stat::number_of_executed_units' "$log" | tail -1)"
