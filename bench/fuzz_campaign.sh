@@ -27,7 +27,8 @@ for harness in $harnesses; do
   # files (up to 80 kB) at several times the executions a second.
   maxlen=""
   [ "$harness" = catalog ] && maxlen="-max_len=16384"
-  log=build-fuzz/campaign-$harness.log
+  # One log a campaign and harness: an interrupted campaign's figures stay on record.
+  log=build-fuzz/campaign-$harness-$(date +%Y%m%d-%H%M%S).log
   echo "== fuzz_$harness: up to $runs executions or $seconds s (log: $log)"
   start=$(date +%s)
   # -jobs N (N > 1) runs N processes, each logging to fuzz-K.log; one process logs here.
