@@ -284,14 +284,18 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
     }
     // Nothing is online before y_on >= start_year (so phi_{-1} = 0), and nothing at all
     // when y_on is past the horizon.
-    const int t_on = static_cast<int>(c.online_year) - in.start_year;
-    if (t_on >= T) {
+    // Compared as doubles first: online_year may be any whole year >= start_year (a fuzzer's
+    // 2e19 included), and only one inside the horizon fits an int.
+    const double y_on = c.online_year - in.start_year;
+    if (y_on >= T) {
       std::fill(phi.begin(), phi.end(), 0.0);
       std::fill(installs.begin(), installs.end(), 0.0);
       continue;
     }
+    const int t_on = static_cast<int>(y_on);
     const double max_count = c.power_gw * 1e9 / c.pue / c.watts_per_accelerator;
-    const int life_slots = static_cast<int>(std::ceil(c.it_life_years));  // replaced ceil(L) years later
+    // Replaced ceil(L) years later; a life past the horizon is never replaced within it.
+    const int life_slots = static_cast<int>(std::min(std::ceil(c.it_life_years), T + 1.0));
     double pw_hw = 1, pw_sw = 1;
     for (int t = 0; t < T; ++t) {
       ws.pow_hw_[t] = pw_hw;  // (1 + h)^t
@@ -345,11 +349,12 @@ void evaluate(const ModelInputs& in, ModelWorkspace& ws, std::span<double> out) 
   for (std::size_t ci = 0; ci < n_clusters; ++ci) {
     const ClusterInputs& c = in.clusters[ci];
     const std::span<const double> phi(ws.phi_.data() + ci * T, T), installs(ws.installs_.data() + ci * T, T);
-    const int t_on = static_cast<int>(c.online_year) - in.start_year;
     // model-v2 §C: an owned facility's tranches are spent build_years before they come
     // online (a lease has no construction spending of the business's own).
-    const int build = c.leased ? 0 : static_cast<int>(c.build_years);
-    if (t_on >= T + build) continue;  // no capex, no power: nothing within the horizon
+    const int build = c.leased ? 0 : static_cast<int>(c.build_years);  // at most k_max_build_years
+    const double y_on = c.online_year - in.start_year;
+    if (y_on >= T + build) continue;  // no capex, no power: nothing within the horizon
+    const int t_on = static_cast<int>(y_on);
     const double overrun = 1.0 + c.capex_overrun;
     const double alpha = c.inference_alloc;
     const double facility_per_online_fraction = c.facility_capex_usd_per_gw * c.power_gw;

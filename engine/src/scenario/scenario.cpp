@@ -34,6 +34,10 @@ constexpr Interval unit_closed{0, 1, false, false};
 constexpr Interval unit_upper{0, 1, true, false};
 constexpr Interval below_one{-k_inf, 1, true, true};
 constexpr Interval at_least_one{1, k_inf, false, true};
+// model-v2 §C: construction of up to a century; the model spends a tranche over each of
+// these years, so an unbounded count would be an unbounded loop.
+constexpr double k_max_build_years = 100;
+constexpr Interval build_years_domain{0, k_max_build_years, false, false};
 
 enum Section {
   k_market = 0, k_player = 1, k_cluster = 2, k_throughput = 3,
@@ -139,7 +143,7 @@ constexpr std::size_t k_terminal_multiple = 2;
 // model-v2 §C: a cluster's corporate-finance keys, after the player's, cluster by cluster.
 // The lease's two slots are present only for `"ownership": {"lease": ...}`.
 const std::vector<Field<ClusterInputs>> k_cluster_finance_fields{
-    {"build_years", &ClusterInputs::build_years, non_negative, false, 0},
+    {"build_years", &ClusterInputs::build_years, build_years_domain, false, 0},
     {"software_carryover", &ClusterInputs::software_carryover, unit_closed, false, 0},
     {"ownership.lease.rate", &ClusterInputs::lease_rate, non_negative, false, 0},
     {"ownership.lease.term_years", &ClusterInputs::lease_term_years, positive, false, 0},
