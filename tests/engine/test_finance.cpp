@@ -303,7 +303,9 @@ TEST_CASE("finance: the new leaves are inputs like v1's") {
   CHECK(dear.base_inputs().clusters[0].lease_rate == 0.2);
   CHECK(dear.base_inputs().player.terminal_multiple == 20);
   CHECK_THROWS_WITH_AS(sc.with_overrides({{"clusters.C.build_years", Distribution::fixed(-2)}}),
-                       "overrides.clusters.C.build_years: must be >= 0, got -2", InputError);
+                       "overrides.clusters.C.build_years: must be in [0, 100], got -2", InputError);
+  CHECK_THROWS_WITH_AS(sc.with_overrides({{"clusters.C.build_years", Distribution::fixed(1e19)}}),
+                       "overrides.clusters.C.build_years: must be in [0, 100], got 1e+19", InputError);
   // The canonical JSON keeps the blocks.
   const Scenario back = Scenario::from_json(sc.to_json());
   CHECK(back.to_json() == sc.to_json());
