@@ -261,7 +261,7 @@ CASES = [
      "clusters[0].software_carryover: must be in [0, 1], got 1.2"),
     ("carryover-negative-draw", setting(C0 + ("software_carryover",), {"dist": "uniform", "min": -0.1, "max": 0.5}),
      "clusters[0].software_carryover: uniform(min=-0.1, max=0.5) can produce values outside the allowed range (in [0, 1])"),
-    ("build-years-negative", setting(C0 + ("build_years",), -1), "clusters[0].build_years: must be >= 0, got -1"),
+    ("build-years-negative", setting(C0 + ("build_years",), -1), "clusters[0].build_years: must be in [0, 100], got -1"),
     ("build-years-fractional", setting(C0 + ("build_years",), 1.5),
      "clusters[0].build_years: must be a whole number of years, got 1.5"),
     ("tax-losses-unknown", setting(P + ("tax_losses",), "forever"),
