@@ -911,10 +911,13 @@ void Scenario::parse_claims(const json& cs) {
       if (other.id == cl.id) throw InputError(cpath + ".id: duplicate claim id \"" + cl.id + "\"");
     }
     cl.metric = string_value(require_key(c, cpath, "metric"), cpath + ".metric");
-    // model-v2 §B: a segment's series, SERIES.SEGMENT, is a series like any other.
-    const bool segment = cl.metric.find('.') != std::string::npos;
-    const MetricKind kind = segment ? MetricKind{true, 0} : require_metric(cl.metric, cpath + ".metric");
-    if (segment) (void)MetricRef::parse_whole(cl.metric, *this, cpath + ".metric");
+    // model-v2 §B: a segment's series, SERIES.SEGMENT, is a series like any other; its
+    // values start at `per_segment->index`.
+    const std::optional<MetricRef> per_segment =
+        cl.metric.find('.') == std::string::npos
+            ? std::nullopt
+            : std::optional<MetricRef>(MetricRef::parse_whole(cl.metric, *this, cpath + ".metric"));
+    const MetricKind kind = per_segment ? MetricKind{true, 0} : require_metric(cl.metric, cpath + ".metric");
     if (kind.series) {
       if (!c.contains("year")) {
         throw InputError(cpath + ".year: required for the series \"" + cl.metric + "\"");
@@ -926,8 +929,8 @@ void Scenario::parse_claims(const json& cs) {
                          std::to_string(last) + ", got " + std::to_string(year));
       }
       cl.year = static_cast<int>(year);
-      cl.metric_index = segment ? MetricRef::parse_whole(cl.metric, *this, cpath + ".metric").index + (*cl.year - start_year_)
-                                : metric_index(static_cast<Series>(kind.index), cl.year.value() - start_year_, horizon_years_);
+      cl.metric_index = per_segment ? per_segment->index + (*cl.year - start_year_)
+                                    : metric_index(static_cast<Series>(kind.index), *cl.year - start_year_, horizon_years_);
     } else {
       if (c.contains("year")) {
         throw InputError(cpath + ".year: \"" + cl.metric + "\" is a scalar (one value a path); remove \"year\"");
