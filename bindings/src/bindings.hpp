@@ -42,10 +42,11 @@ RunOptions run_options(std::optional<std::int64_t> paths, std::optional<std::uin
 PrecisionOptions precision_options(const Scenario& scenario, const std::vector<std::string>& target_se,
                                    std::optional<std::uint64_t> target_step);
 
-/// Call `body` with the GIL released. `options.progress` and `options.cancel` are set so that
-/// the engine's progress reports, on this thread, check for Ctrl-C and call `progress(done,
-/// total)` (None: nothing); KeyboardInterrupt or the progress function's exception stops the
-/// engine and is raised here.
+/// Call `body` with the GIL released, on a worker thread. `options.progress` and
+/// `options.cancel` are set so that the engine's progress reports reach `progress(done,
+/// total)` (None: nothing) on this thread, in order, while this thread checks for Ctrl-C
+/// every few milliseconds; KeyboardInterrupt or the progress function's exception stops the
+/// engine at its next block and is raised here.
 void call_with_progress(RunOptions& options, const py::object& progress, const std::function<void()>& body);
 
 /// An atexit hook after which no thread in C++ takes the GIL (see without_gil).

@@ -2,6 +2,10 @@
 // engine with the GIL released, stopped by Ctrl-C (or by an exception from the progress
 // function) through its cancel flag.
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <exception>
 #include <future>
 #include <thread>
@@ -87,68 +91,98 @@ void without_gil(const std::function<void()>& body) {
   reacquire(state);
 }
 
-void call_with_progress(RunOptions& opt, const py::object& progress, const std::function<void()>& body) {
-  if (!progress.is_none() && !PyCallable_Check(progress.ptr())) {
-    throw py::type_error("progress: expected a callable (done, total), got " + py::repr(progress).cast<std::string>());
-  }
+namespace {
+
+/// `body(cancel, post)` on a worker thread while this thread, the GIL released, wakes every
+/// 20 ms or when the worker posts a progress report. Awake, it takes the GIL, runs Python's
+/// signal handlers (which run on the main thread only: hence the worker) and hands the posted
+/// reports, in order, to `deliver`. A signal or an exception from `deliver` sets the cancel
+/// flag; the engine stops at its next block, and the exception is raised here once the worker
+/// has ended. So Ctrl-C waits for the blocks in flight, never for a wave of them to finish.
+void watch(const std::function<void(const std::atomic<bool>*, const std::function<void(std::uint64_t, std::uint64_t)>&)>& body,
+           const std::function<void(std::uint64_t, std::uint64_t)>& deliver) {
   std::atomic<bool> cancel{false};
-  std::optional<py::error_already_set> raised;  // KeyboardInterrupt, or the progress function's error
-  opt.cancel = &cancel;
-  // Called by the engine on this thread between waves of blocks.
-  opt.progress = [&](std::uint64_t done, std::uint64_t total) {
+  std::optional<py::error_already_set> raised;  // KeyboardInterrupt, or deliver's exception
+  std::exception_ptr failed;                    // the engine's error (Cancelled when stopped)
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> posted;
+  bool finished = false;
+
+  auto post = [&](std::uint64_t done, std::uint64_t total) {
+    {
+      std::lock_guard lock(mutex);
+      posted.emplace_back(done, total);
+    }
+    wake.notify_one();
+  };
+  // Takes the GIL; false when the interpreter is exiting (then the engine is stopped).
+  auto service = [&](std::deque<std::pair<std::uint64_t, std::uint64_t>>& reports) {
+    if (raised) return;
     std::optional<py::gil_scoped_acquire> gil;
     if (!enter_python([&] { gil.emplace(); })) {
       cancel = true;
       return;
     }
-    if (raised) return;
     try {
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-      if (!progress.is_none()) progress(done, total);
+      for (const auto& [done, total] : reports) deliver(done, total);
     } catch (py::error_already_set& e) {
       raised = std::move(e);
       cancel = true;
     }
   };
-  try {
-    without_gil(body);
-  } catch (const Cancelled&) {
-    if (raised) throw *raised;
-    throw;
-  }
-  // A signal that arrived during the last wave stops nothing in the engine but must still
-  // reach Python.
-  if (raised) throw *raised;
-}
 
-void call_watched(const std::function<void(const std::atomic<bool>*)>& body) {
-  std::atomic<bool> cancel{false};
-  std::optional<py::error_already_set> raised;
-  std::exception_ptr failed;
   without_gil([&] {
     auto worker = std::async(std::launch::async, [&] {
       try {
-        body(&cancel);
+        body(&cancel, post);
       } catch (...) {
         failed = std::current_exception();
       }
+      {
+        std::lock_guard lock(mutex);
+        finished = true;
+      }
+      wake.notify_one();
     });
-    // Python runs signal handlers on the main thread only, so this thread checks.
-    while (worker.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
-      if (raised) continue;
-      std::optional<py::gil_scoped_acquire> gil;
-      if (!enter_python([&] { gil.emplace(); })) {
-        cancel = true;
-        continue;
+    for (bool last = false; !last;) {
+      std::deque<std::pair<std::uint64_t, std::uint64_t>> reports;
+      {
+        std::unique_lock lock(mutex);
+        wake.wait_for(lock, std::chrono::milliseconds(20), [&] { return finished || !posted.empty(); });
+        last = finished;
+        reports.swap(posted);
       }
-      if (PyErr_CheckSignals() != 0) {
-        raised.emplace();
-        cancel = true;
-      }
+      // After the worker's end, a signal that arrived during its last blocks still reaches
+      // Python, and its final report is still delivered.
+      service(reports);
     }
+    worker.get();
   });
   if (raised) throw *raised;
   if (failed) std::rethrow_exception(failed);
+}
+
+}  // namespace
+
+void call_with_progress(RunOptions& opt, const py::object& progress, const std::function<void()>& body) {
+  if (!progress.is_none() && !PyCallable_Check(progress.ptr())) {
+    throw py::type_error("progress: expected a callable (done, total), got " + py::repr(progress).cast<std::string>());
+  }
+  watch(
+      [&](const std::atomic<bool>* cancel, const std::function<void(std::uint64_t, std::uint64_t)>& post) {
+        opt.cancel = cancel;
+        opt.progress = post;  // the engine's thread posts; this thread calls `progress`
+        body();
+      },
+      [&](std::uint64_t done, std::uint64_t total) {
+        if (!progress.is_none()) progress(done, total);
+      });
+}
+
+void call_watched(const std::function<void(const std::atomic<bool>* cancel)>& body) {
+  watch([&](const std::atomic<bool>* cancel, const auto&) { body(cancel); }, [](std::uint64_t, std::uint64_t) {});
 }
 
 void save_file(const std::filesystem::path& path, std::vector<std::string> inputs, const std::string& text) {

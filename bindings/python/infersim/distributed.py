@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
 
@@ -112,11 +113,17 @@ def _run(scenario: Scenario, settings: dict, client: Any, chunk_paths: Optional[
         client = _client(client)
         step = DEFAULT_CHUNK_BLOCKS if chunk_paths is None else math.ceil(chunk_paths / BLOCK_PATHS)
         ranges = [(b, min(blocks, b + step)) for b in range(pilot_blocks, blocks, step)]
-        # Sent once to every worker, not once a task, under a fresh key each call (hash=False):
-        # nothing depends on an earlier call's copy, which Dask may be releasing.
+        # The scenario and the calibration (~1 MB) are sent once, as tasks that return them,
+        # not once a chunk. Not scattered: a scattered value whose workers die is lost for
+        # good, and the chunks that need it are cancelled; a task's result is recomputed
+        # from the graph, so a killed worker costs time, never the run. Fresh keys each call
+        # (pure=False): nothing depends on an earlier call's copy, which Dask may be releasing.
         scenario_dict = scenario.to_dict()
-        scenario_f, calibration_f = client.scatter([scenario_dict, calibration], broadcast=True, hash=False)
         token = _token(scenario_dict, calibration, settings)  # once: the calibration is ~1 MB
+        with warnings.catch_warnings():  # Dask's advice to scatter a large argument, declined above
+            warnings.filterwarnings("ignore", message="Large object of size", category=UserWarning)
+            scenario_f = client.submit(_held, scenario_dict, pure=False)
+            calibration_f = client.submit(_held, calibration, pure=False)
         futures = [
             client.submit(_run_chunk, scenario_f, calibration_f, first, last, settings, task_threads,
                           key=f"infersim-chunk-{token}-{first}-{last}")
@@ -361,6 +368,11 @@ def _token(*args: Any) -> str:
     from dask.base import tokenize
 
     return tokenize(*args)
+
+
+def _held(value: Any) -> Any:
+    """A task that returns its argument: data the workers share, recomputable if lost."""
+    return value
 
 
 def _run_chunk(scenario: dict, calibration: bytes, first: int, last: int, settings: dict, threads: int) -> bytes:
