@@ -48,8 +48,10 @@ def run(
     ``keep_samples`` names metrics whose per-path values to keep for :meth:`Result.samples`
     (memory grows with paths). ``progress``: None shows a tqdm bar for long runs when tqdm
     is installed, False shows nothing, True always shows the bar, and a callable is called
-    as ``progress(done, total)`` after each wave of paths (raising in it stops the run).
-    Ctrl-C (KeyboardInterrupt) stops a run within a wave of paths.
+    as ``progress(done, total)`` after each wave of paths, on the calling thread (raising in
+    it stops the run). The engine runs on a worker thread while the calling thread watches
+    for signals, so Ctrl-C (KeyboardInterrupt) stops a run once the blocks in flight (4,096
+    paths a thread) are done, without waiting for the end of a wave.
 
     ``quantiles`` adds levels beyond p1 ... p99 (``[0.025, 0.975]`` gives the statistics
     ``p2.5`` and ``p97.5`` of every metric) and ``thresholds`` asks P(metric > k)
