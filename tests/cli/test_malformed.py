@@ -297,6 +297,11 @@ CASES = [
     ("sampler-halton", setting(("simulation", "sampler"), "halton"),
      'simulation.sampler: unknown sampler "halton"; expected one of random, lhs, sobol'),
     ("simulation-paths-0", setting(("simulation", "paths"), 0), ["simulation.paths: must be >= 1, got 0"]),
+    # 2^63 as a double: was an undefined float-to-int64 cast (fuzz_scenario, docs/hardening.md)
+    ("simulation-paths-two-to-the-63", setting(("simulation", "paths"), 2.0**63),
+     "simulation.paths: must be between 0 and 9223372036854775807, got "),
+    ("horizon-years-huge-double", setting(("horizon_years",), -1e300),
+     "horizon_years: must be between 1 and 100, got "),
     ("simulation-seed-negative", setting(("simulation", "seed"), -1),
      "simulation.seed: expected a whole number >= 0, got -1"),
     ("simulation-unknown-key", setting(("simulation", "path"), 10),

@@ -184,19 +184,29 @@ double number_value(const json& j, const std::string& path) {
 
 std::int64_t whole_value(const json& j, const std::string& path, std::int64_t lo, std::int64_t hi) {
   if (!j.is_number()) throw InputError(path + ": expected a whole number, got " + render(j));
+  const auto out_of_range = [&] {
+    return InputError(path + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+                      render(j));
+  };
+  if (j.is_number_unsigned()) {
+    const auto u = j.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(hi) || (lo > 0 && u < static_cast<std::uint64_t>(lo))) throw out_of_range();
+    return static_cast<std::int64_t>(u);
+  }
+  if (j.is_number_integer()) {
+    const auto i = j.get<std::int64_t>();
+    if (i < lo || i > hi) throw out_of_range();
+    return i;
+  }
   const double x = j.get<double>();
-  if (j.is_number_float() && x != std::floor(x)) {
-    throw InputError(path + ": expected a whole number, got " + render(j));
-  }
-  const bool out_of_range = j.is_number_unsigned()
-                                ? (j.get<std::uint64_t>() > static_cast<std::uint64_t>(hi) ||
-                                   j.get<std::uint64_t>() < static_cast<std::uint64_t>(std::max<std::int64_t>(lo, 0)))
-                                : (x < static_cast<double>(lo) || x > static_cast<double>(hi));
-  if (out_of_range) {
-    throw InputError(path + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-                     render(j));
-  }
-  return j.is_number_unsigned() ? static_cast<std::int64_t>(j.get<std::uint64_t>()) : static_cast<std::int64_t>(x);
+  if (x != std::floor(x)) throw InputError(path + ": expected a whole number, got " + render(j));
+  // A double converts to int64 only inside [-2^63, 2^63): 2^63 itself (which the decimal
+  // 9223372036854775807.0 rounds to) is out of range, and casting it is undefined behaviour.
+  // Found by fuzz_scenario (docs/hardening.md, third campaign).
+  if (!(x >= -0x1p63 && x < 0x1p63)) throw out_of_range();
+  const auto i = static_cast<std::int64_t>(x);
+  if (i < lo || i > hi) throw out_of_range();
+  return i;
 }
 
 }  // namespace detail
