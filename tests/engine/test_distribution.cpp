@@ -270,6 +270,26 @@ TEST_CASE("distribution: absurd parameters are clear input errors") {
   // A PERT over a huge but finite range works.
   const auto wide = parse(R"({"dist": "pert", "min": -1e307, "mode": 0, "max": 1e307})");
   CHECK(wide.quantile(0.5) == doctest::Approx(0).epsilon(1e-12).scale(1e307));
+  // Ranges near the largest double: the PERT's shapes are ratios of the range, not 4 * (max -
+  // mode) / range, which overflowed to an infinite shape and threw Boost's domain_error
+  // (fuzz_scenario, fourth campaign; tests/fuzz/regressions/pert-shape-overflow.json).
+  for (const char* text : {R"({"dist": "pert", "min": 0.03, "mode": 0.08, "max": 1e308})",
+                           R"({"dist": "pert", "min": 0, "mode": 1.7e308, "max": 1.7e308})",
+                           R"({"dist": "pert", "min": -1.7e308, "mode": -1.7e308, "max": 0})"}) {
+    CAPTURE(text);
+    const auto huge = parse(text);
+    for (const double u : {1e-12, 0.5, 1 - 1e-12}) {
+      const double x = huge.quantile(u);
+      CHECK(std::isfinite(x));
+      CHECK(x >= huge.support().lo);
+      CHECK(x <= huge.support().hi);
+    }
+  }
+  // The same shapes as before wherever the old form was finite.
+  const auto pert = parse(R"({"dist": "pert", "min": 0.1, "mode": 0.25, "max": 0.5})");
+  const boost::math::beta_distribution<double> shapes(1 + 4 * (0.25 - 0.1) / (0.5 - 0.1),
+                                                      1 + 4 * (0.5 - 0.25) / (0.5 - 0.1));
+  CHECK(pert.quantile(0.3) == doctest::Approx(0.1 + 0.4 * boost::math::quantile(shapes, 0.3)).epsilon(1e-12));
 }
 
 TEST_CASE("distribution: a truncated normal never leaves its bounds") {

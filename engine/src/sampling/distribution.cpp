@@ -473,8 +473,10 @@ Interval read_triangular_or_pert(const Params& p) {
   p.impl.max = hi;
   p.impl.a = (mode - lo) / (hi - lo);  // triangular: CDF at the mode
   if (p.kind == DistKind::pert) {
-    // Beta-PERT with lambda = 4.
-    p.impl.beta = Beta(1 + 4 * (mode - lo) / (hi - lo), 1 + 4 * (hi - mode) / (hi - lo));
+    // Beta-PERT with lambda = 4. The ratios first: 4 * (max - mode) overflows for a max near
+    // the largest double (fuzz_scenario, docs/hardening.md); 4 * (a / b) and (4 * a) / b are
+    // the same double wherever the latter is finite, so no result changes.
+    p.impl.beta = Beta(1 + 4 * ((mode - lo) / (hi - lo)), 1 + 4 * ((hi - mode) / (hi - lo)));
     p.impl.tabulate();
   }
   p.give("min", lo), p.give("mode", mode), p.give("max", hi);
