@@ -92,15 +92,15 @@ TEST_CASE("scenario: whole-number years and cross-field rules") {
 
   // Whole numbers written as doubles at the edge of int64: 2^63 (what 9223372036854775807.0
   // rounds to) is out of range, not an undefined cast (fuzz_scenario, docs/hardening.md).
-  j = fixtures::hand_scenario();
   for (const double edge : {0x1p63, 9223372036854775807.0, 1e19, -0x1p63, -1e300}) {
+    j = fixtures::hand_scenario();
     j["simulation"]["paths"] = edge;
     CHECK(error_of(j).find("simulation.paths: must be between 0 and 9223372036854775807, got ") == 0);
-    j["horizon_years"] = edge;
-    j["simulation"]["paths"] = 1000;
-    CHECK(error_of(j).find("horizon_years: must be between 1 and 100, got ") == 0);
     j = fixtures::hand_scenario();
+    j["horizon_years"] = edge;
+    CHECK(error_of(j).find("horizon_years: must be between 1 and 100, got ") == 0);
   }
+  j = fixtures::hand_scenario();
   j["horizon_years"] = 3.0;  // a whole double is a whole number
   CHECK_NOTHROW(Scenario::from_json(j));
   j["horizon_years"] = nlohmann::json(std::int64_t{-5});
