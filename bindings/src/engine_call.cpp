@@ -1,6 +1,7 @@
 // Calling the engine from Python: run options checked while the GIL is held, then the
 // engine with the GIL released, stopped by Ctrl-C (or by an exception from the progress
 // function) through its cancel flag.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -9,6 +10,7 @@
 #include <exception>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "bindings.hpp"
 #include "infersim/error.hpp"
@@ -32,12 +34,21 @@ namespace {
 
 // At interpreter exit, a thread that takes the GIL is ended by pthread_exit, whose forced
 // unwinding through the engine's and pybind11's C++ frames aborts or crashes the process
-// ("terminate called without an active exception"). So once exit begins (an atexit hook,
-// which runs before finalization), a thread in C++ never takes the GIL again: it stops the
-// engine and sleeps until the process ends. The hook waits for the threads already on
-// their way to the GIL, so none is caught between its check and the GIL.
+// ("terminate called without an active exception"). And once Python has finalized, exit()
+// destroys static objects (oneTBB's among them) that an engine call still running on
+// another thread may be using ("pure virtual method called"). So exit begins with an atexit
+// hook, run before finalization with the GIL held, which
+//  - marks the exit: from then on a thread never takes the GIL again from C++, and a thread
+//    about to enter the engine does not; either sleeps until the process ends (park);
+//  - sets the cancel flag of every engine call in flight, and waits, the GIL released,
+//    until each has returned (the engine stops at its next block) and until the threads
+//    already on their way to the GIL have taken it.
+// Engine calls start and are counted with the GIL held, so none starts after the mark.
 std::atomic<bool> g_exiting{false};
-std::atomic<int> g_entering{0};  // threads between the check of g_exiting and the GIL
+std::atomic<int> g_entering{0};   // threads between the check of g_exiting and the GIL
+std::atomic<int> g_in_engine{0};  // without_gil bodies running
+std::mutex g_cancels_mutex;
+std::vector<std::atomic<bool>*> g_cancels;  // the cancel flags of the engine calls in flight
 
 bool finalizing() {
 #if PY_VERSION_HEX >= 0x030D0000
@@ -69,25 +80,61 @@ void reacquire(PyThreadState* state) {
   if (!enter_python([&] { PyEval_RestoreThread(state); })) park();
 }
 
+/// A cancel flag the exit hook sets, for the lifetime of one engine call.
+class CancelRegistration {
+ public:
+  explicit CancelRegistration(std::atomic<bool>* flag) : flag_(flag) {
+    std::lock_guard lock(g_cancels_mutex);
+    g_cancels.push_back(flag_);
+  }
+  ~CancelRegistration() {
+    std::lock_guard lock(g_cancels_mutex);
+    std::erase(g_cancels, flag_);
+  }
+  CancelRegistration(const CancelRegistration&) = delete;
+  CancelRegistration& operator=(const CancelRegistration&) = delete;
+
+ private:
+  std::atomic<bool>* flag_;
+};
+
 }  // namespace
 
 void register_exit_guard(py::module_& m) {
   py::module_::import("atexit").attr("register")(py::cpp_function([] {
     g_exiting = true;
+    {
+      std::lock_guard lock(g_cancels_mutex);
+      for (std::atomic<bool>* flag : g_cancels) *flag = true;
+    }
     py::gil_scoped_release release;  // let the threads already on their way take it
-    while (g_entering > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // A cancelled call returns within a block; the bound only keeps a call that cannot be
+    // cancelled (none today) from holding the exit forever.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while ((g_entering > 0 || g_in_engine > 0) && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }));
   (void)m;
 }
 
 void without_gil(const std::function<void()>& body) {
+  // The GIL is held here, as it is while the exit hook marks the exit: a body starts before
+  // the mark (and is waited for) or not at all.
+  if (g_exiting) {
+    PyEval_SaveThread();
+    park();
+  }
+  ++g_in_engine;
   PyThreadState* state = PyEval_SaveThread();
   try {
     body();
   } catch (...) {
+    --g_in_engine;
     reacquire(state);
     throw;
   }
+  --g_in_engine;
   reacquire(state);
 }
 
@@ -108,6 +155,7 @@ void watch(const std::function<void(const std::atomic<bool>*, const std::functio
   std::condition_variable wake;
   std::deque<std::pair<std::uint64_t, std::uint64_t>> posted;
   bool finished = false;
+  const CancelRegistration registration(&cancel);
 
   auto post = [&](std::uint64_t done, std::uint64_t total) {
     {

@@ -90,8 +90,9 @@ void register_partial(py::module_& m) {
         std::vector<PartialRun> runs;
         runs.reserve(parts.size());
         for (const auto& p : parts) runs.push_back(PartialRun::from_bytes(std::string(p)));
-        py::gil_scoped_release release;
-        return infersim::merge(scenario, opt, cal, runs);
+        RunResult merged;
+        without_gil([&] { merged = infersim::merge(scenario, opt, cal, runs); });
+        return merged;
       },
       py::arg("scenario"), py::arg("calibration"), py::arg("parts"), py::kw_only(), py::arg("paths") = py::none(),
       py::arg("seed") = py::none(), py::arg("sampler") = py::none(), py::arg("antithetic") = py::none(),
