@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 import json
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,26 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BINARY = REPO_ROOT / "build" / "engine" / "infersim"
 DEFAULT_SCENARIO = REPO_ROOT / "scenarios" / "default.json"
+
+def wait_for_handler(proc: subprocess.Popen, sig: int = signal.SIGINT, timeout_s: float = 60.0) -> None:
+    """Wait until `proc` catches `sig` (its SigCgt mask in /proc), so that a signal sent
+    afterwards reaches the command line's handler. Sent earlier, while a slow start (an ASan
+    binary on a loaded machine) has not reached main(), the signal kills the process by
+    default: status -sig, which is the kernel's doing, not the handler's."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the process ended (status {proc.returncode}) before it caught signal {sig}")
+        try:
+            with open(f"/proc/{proc.pid}/status", encoding="ascii") as f:
+                caught = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt:"))
+        except (OSError, StopIteration):
+            caught = 0
+        if caught & (1 << (sig - 1)):
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"the process did not catch signal {sig} within {timeout_s} s")
+
 
 # Every run in this suite uses few paths so that the whole suite stays fast.
 FAST_PATHS = "2000"

@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from conftest import wait_for_handler
+
 DISTINCT_PERTS = 200
 SIGNAL_AFTER_S = 0.3
 LIMIT_S = 0.2
@@ -48,6 +50,7 @@ def test_sigint_stops_loading_within_0_2_s(command, infersim_bin, default_scenar
         args += ["--paths", "1000", "--out", str(out_dir / "r.json")]
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        wait_for_handler(proc)  # the load begins right after the handler is installed
         time.sleep(SIGNAL_AFTER_S)
         assert proc.poll() is None, f"{command} ended before the signal: the scenario loads too fast to test this"
         t0 = time.monotonic()

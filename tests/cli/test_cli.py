@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_for_handler
+
 FAST_PATHS = "2000"
 PREFIX = "infersim: error: "
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -511,6 +513,7 @@ def test_interrupt_writes_nothing(existing, infersim_bin, default_scenario_path,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
+        wait_for_handler(proc)
         time.sleep(1.5)
         assert proc.poll() is None, "the long run finished (or failed) before it could be interrupted"
         t0 = time.monotonic()

@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from conftest import wait_for_handler
+
 FAST = ("--paths", "500", "--quiet")
 
 
@@ -190,6 +192,7 @@ def test_sighup_stops_like_sigterm_and_leaves_nothing(infersim_bin, default_scen
     target.write_text("old")
     p = subprocess.Popen([infersim_bin, "run", default_scenario_path, "--paths", "1e9", "-q", "-j", "1", "--out", target],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_handler(p, signal.SIGHUP)
     time.sleep(1.0)
     p.send_signal(signal.SIGHUP)
     _, err = p.communicate(timeout=60)
