@@ -108,8 +108,8 @@ void register_exit_guard(py::module_& m) {
       for (std::atomic<bool>* flag : g_cancels) *flag = true;
     }
     py::gil_scoped_release release;  // let the threads already on their way take it
-    // A cancelled call returns within a block; the bound only keeps a call that cannot be
-    // cancelled (none today) from holding the exit forever.
+    // A cancelled call returns within a block, the tornado (no flag, 2d + 1 evaluations) on
+    // its own; the bound only keeps a call that could not be stopped from holding the exit.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while ((g_entering > 0 || g_in_engine > 0) && std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -127,15 +127,15 @@ void without_gil(const std::function<void()>& body) {
   }
   ++g_in_engine;
   PyThreadState* state = PyEval_SaveThread();
+  std::exception_ptr failed;
   try {
     body();
   } catch (...) {
-    --g_in_engine;
-    reacquire(state);
-    throw;
+    failed = std::current_exception();
   }
-  --g_in_engine;
+  --g_in_engine;  // before reacquire, which may park for good
   reacquire(state);
+  if (failed) std::rethrow_exception(failed);
 }
 
 namespace {
